@@ -1,0 +1,203 @@
+"""One venue's L2 order book for one symbol, with exact integer prices and sizes.
+
+Each side is a dict ``key → level`` plus a sorted list of keys. Keys are the fixed-point
+price for asks and its negation for bids, so on both sides ``keys[0]`` is the best level
+and ``keys[:k]`` the top ``k``. Levels are the tuples the decoders produce
+(``(price, qty, price_text, qty_text, …)``) and are stored as they are: applying a level
+allocates nothing.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Iterable
+
+import msgspec
+
+from arb.book.health import BookState
+from arb.core.events import Level
+from arb.core.numbers import ONE
+
+
+class Walk(msgspec.Struct, frozen=True, gc=False):
+    """Result of walking one side of a book.
+
+    ``base`` is the base quantity filled, ``quote`` the quote amount paid (asks, rounded
+    up) or received (bids, rounded down) — both fixed ints; ``levels`` how many price
+    levels were touched; ``complete`` whether the target was reached; ``worst_price`` the
+    last price touched (the limit price that would fill it all).
+    """
+
+    base: int
+    quote: int
+    levels: int
+    complete: bool
+    worst_price: int
+
+    @property
+    def avg_price(self) -> int:
+        """Volume-weighted average price (fixed, rounded down); 0 when nothing filled."""
+        return self.quote * ONE // self.base if self.base else 0
+
+
+def _apply_side(levels: dict[int, Level], keys: list[int], sign: int, changes: Iterable[Level]) -> None:
+    for level in changes:
+        key = level[0] * sign
+        if level[1]:
+            if key not in levels:
+                insort(keys, key)
+            levels[key] = level
+        elif key in levels:
+            del levels[key]
+            del keys[bisect_left(keys, key)]
+
+
+class OrderBook:
+    """An exact L2 book. Mutated only by its :class:`~arb.book.sync.BookSync`.
+
+    ``seq`` is the venue sequence the book reflects (``None`` for venues without one);
+    ``state``/``reason`` its health; ``max_depth`` the subscribed depth it is truncated to
+    after every change (``None`` = unlimited).
+    """
+
+    __slots__ = (
+        "venue", "symbol", "seq", "state", "reason", "max_depth",
+        "ts_event_ns", "ts_recv_ns", "_bids", "_bid_keys", "_asks", "_ask_keys",
+    )
+
+    def __init__(self, venue: str, symbol: str, max_depth: int | None = None) -> None:
+        self.venue = venue
+        self.symbol = symbol
+        self.max_depth = max_depth
+        self.seq: int | None = None
+        self.state = BookState.SYNCING
+        self.reason = "waiting for snapshot"
+        self.ts_event_ns = 0
+        self.ts_recv_ns = 0
+        self._bids: dict[int, Level] = {}
+        self._bid_keys: list[int] = []
+        self._asks: dict[int, Level] = {}
+        self._ask_keys: list[int] = []
+
+    # -- mutation -------------------------------------------------------------------------
+    def clear(self) -> None:
+        self._bids.clear()
+        self._bid_keys.clear()
+        self._asks.clear()
+        self._ask_keys.clear()
+        self.seq = None
+
+    def load(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
+        """Replace both sides (a snapshot). Zero-size levels are ignored."""
+        self.clear()
+        self._bids = {-lv[0]: lv for lv in bids if lv[1]}
+        self._bid_keys = sorted(self._bids)
+        self._asks = {lv[0]: lv for lv in asks if lv[1]}
+        self._ask_keys = sorted(self._asks)
+        if self.max_depth is not None:
+            self.truncate(self.max_depth)
+
+    def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
+        """Apply absolute-size changes in order; size 0 deletes the level."""
+        if bids:
+            _apply_side(self._bids, self._bid_keys, -1, bids)
+        if asks:
+            _apply_side(self._asks, self._ask_keys, 1, asks)
+        if self.max_depth is not None:
+            self.truncate(self.max_depth)
+
+    def truncate(self, depth: int) -> None:
+        """Keep the best ``depth`` levels per side (venues do not send deletes beyond it)."""
+        for levels, keys in ((self._bids, self._bid_keys), (self._asks, self._ask_keys)):
+            if len(keys) > depth:
+                for key in keys[depth:]:
+                    del levels[key]
+                del keys[depth:]
+
+    # -- reading --------------------------------------------------------------------------
+    @property
+    def is_live(self) -> bool:
+        return self.state is BookState.LIVE
+
+    def best_bid(self) -> Level | None:
+        return self._bids[self._bid_keys[0]] if self._bid_keys else None
+
+    def best_ask(self) -> Level | None:
+        return self._asks[self._ask_keys[0]] if self._ask_keys else None
+
+    def is_crossed(self) -> bool:
+        """Best bid ≥ best ask (an exact book is never crossed)."""
+        return bool(self._bid_keys and self._ask_keys and -self._bid_keys[0] >= self._ask_keys[0])
+
+    def depth(self) -> tuple[int, int]:
+        """Number of (bid, ask) levels."""
+        return len(self._bid_keys), len(self._ask_keys)
+
+    def bids(self, k: int | None = None) -> list[Level]:
+        """Top ``k`` bid levels, best (highest) first; all when ``k`` is None."""
+        levels = self._bids
+        return [levels[key] for key in (self._bid_keys if k is None else self._bid_keys[:k])]
+
+    def asks(self, k: int | None = None) -> list[Level]:
+        """Top ``k`` ask levels, best (lowest) first; all when ``k`` is None."""
+        levels = self._asks
+        return [levels[key] for key in (self._ask_keys if k is None else self._ask_keys[:k])]
+
+    def walk_asks(self, base: int | None = None, quote: int | None = None) -> Walk:
+        """Buy into the asks up to ``base`` quantity and/or a ``quote`` budget."""
+        return walk_levels(self.asks(), base, quote, buy=True)
+
+    def walk_bids(self, base: int | None = None, quote: int | None = None) -> Walk:
+        """Sell into the bids up to ``base`` quantity and/or a ``quote`` target."""
+        return walk_levels(self.bids(), base, quote, buy=False)
+
+    def __repr__(self) -> str:
+        bid, ask = self.best_bid(), self.best_ask()
+        return (
+            f"OrderBook({self.venue}:{self.symbol} {self.state} seq={self.seq} "
+            f"bid={bid[2] if bid else None} ask={ask[2] if ask else None} depth={self.depth()})"
+        )
+
+
+def walk_levels(levels: Iterable[tuple], base: int | None, quote: int | None, *, buy: bool) -> Walk:
+    """Walk price levels (best first) until ``base`` quantity or ``quote`` amount is reached.
+
+    Levels are sequences whose first two items are fixed price and quantity. With both
+    limits the tighter one wins; with neither the whole side is taken. Quote amounts are
+    rounded against the trader (up when buying, down when selling), so a walk never
+    overstates what a trade earns.
+    """
+    filled = 0
+    cost = 0  # exact, in units of 10**-36
+    touched = 0
+    worst = 0
+    complete = False
+    remaining_base = base
+    budget = None if quote is None else quote * ONE  # same 10**-36 units as cost
+    for level in levels:
+        price, size = level[0], level[1]
+        if price <= 0 or size <= 0:
+            continue
+        take = size
+        if remaining_base is not None and take >= remaining_base:
+            take = remaining_base
+            complete = True
+        if budget is not None:
+            affordable = (budget - cost) // price
+            if take >= affordable:
+                complete = True
+                take = affordable
+        if take > 0:
+            filled += take
+            cost += take * price
+            touched += 1
+            worst = price
+            if remaining_base is not None:
+                remaining_base -= take
+        if complete:
+            break
+    if buy:
+        quote_amount = -((-cost) // ONE)
+    else:
+        quote_amount = cost // ONE
+    return Walk(base=filled, quote=quote_amount, levels=touched, complete=complete, worst_price=worst)

@@ -1,0 +1,1 @@
+"""Value types, exact numbers, symbols, instruments and errors. Imports nothing from arb."""

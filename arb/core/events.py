@@ -1,0 +1,104 @@
+"""Normalized market-data events: what a venue decoder turns wire frames into.
+
+A *level* is a tuple ``(price, qty, price_text, qty_text, *extra)``: ``price`` and ``qty``
+are exact fixed ints (see :mod:`arb.core.numbers`), the texts are the venue's own lexemes
+(kept because Kraken's and OKX's checksums are computed over them). ``qty == 0`` removes the
+level. Some venues add extras (KuCoin: the change's own sequence at index 4).
+
+Sequence fields use each venue's own numbers; ``None`` means the venue sends none.
+Timestamps are int nanoseconds: ``ts_event_ns`` from the venue (0 when it sends none),
+``ts_recv_ns`` local receive time.
+"""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+import msgspec
+
+Level: TypeAlias = tuple  # (price: int, qty: int, price_text: str, qty_text: str, *extra)
+
+#: Index of the per-change sequence in a KuCoin-style level tuple.
+LEVEL_SEQ = 4
+
+
+class BookSnapshot(msgspec.Struct, gc=False):
+    """The whole book (or its top N) at ``seq``: from REST or pushed in-stream."""
+
+    symbol: str
+    bids: list[Level]
+    asks: list[Level]
+    seq: int | None
+    ts_event_ns: int
+    ts_recv_ns: int
+    checksum: int | None = None
+    #: "rest" or "ws": REST snapshots answer our request; ws snapshots start a stream.
+    source: str = "ws"
+
+
+class BookDelta(msgspec.Struct, gc=False):
+    """Changes to a book. Quantities are absolute (the new size at that price).
+
+    Range-sequenced venues (Binance ``U``/``u``, Gate, MEXC versions, KuCoin) fill
+    ``first_seq``/``last_seq``; chained venues (OKX) fill ``prev_seq``/``last_seq``.
+    ``checksum`` is the venue's checksum of the book *after* this delta, if it sends one.
+    """
+
+    symbol: str
+    bids: list[Level]
+    asks: list[Level]
+    first_seq: int | None
+    last_seq: int | None
+    ts_event_ns: int
+    ts_recv_ns: int
+    prev_seq: int | None = None
+    checksum: int | None = None
+    #: True when levels carry their own sequence at ``LEVEL_SEQ`` (KuCoin).
+    level_seqs: bool = False
+
+
+class TopOfBook(msgspec.Struct, gc=False):
+    """A venue's own best bid/ask at ``seq`` (Binance ``bookTicker``, KuCoin ``ticker``).
+
+    Independent of the diff stream, so it is an oracle: when the book's sequence equals
+    ``seq`` the rebuilt best levels must equal these exactly.
+    """
+
+    symbol: str
+    seq: int | None
+    bid: Level | None
+    ask: Level | None
+    ts_event_ns: int
+    ts_recv_ns: int
+
+
+class ResyncRequired(msgspec.Struct, gc=False):
+    """The venue told us (or the connection's sequence showed) that books are no longer exact.
+
+    ``symbol`` None means every book on this connection (e.g. Coinbase ``sequence_num`` gap,
+    Gate ``upgrade`` notice).
+    """
+
+    symbol: str | None
+    reason: str
+    ts_recv_ns: int
+
+
+class Subscribed(msgspec.Struct, gc=False):
+    """The venue confirmed a book subscription; ``depth`` is the depth books are cut to."""
+
+    symbol: str
+    depth: int | None
+    ts_recv_ns: int
+
+
+class Control(msgspec.Struct, gc=False):
+    """Connection-level information: subscribed, heartbeat, pong, venue error …"""
+
+    kind: str
+    detail: str
+    ts_recv_ns: int
+    symbol: str | None = None
+
+
+Event: TypeAlias = BookSnapshot | BookDelta | TopOfBook | ResyncRequired | Subscribed | Control

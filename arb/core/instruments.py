@@ -1,0 +1,93 @@
+"""Instrument metadata: tick size, lot size, minimum notional and precision per venue symbol."""
+
+from __future__ import annotations
+
+import msgspec
+
+from arb.core import numbers
+from arb.core.symbols import split
+
+
+class Instrument(msgspec.Struct, frozen=True, kw_only=True):
+    """What a venue allows for one symbol. All sizes are fixed ints (10**-18 units).
+
+    ``tick_size``: price increment; ``lot_size``: base quantity increment;
+    ``min_qty``: smallest base quantity; ``min_notional``: smallest price × quantity in quote.
+    A zero increment means "unknown/unconstrained".
+    """
+
+    venue: str
+    symbol: str
+    venue_symbol: str
+    tick_size: int = 0
+    lot_size: int = 0
+    min_qty: int = 0
+    min_notional: int = 0
+
+    @property
+    def base(self) -> str:
+        return split(self.symbol)[0]
+
+    @property
+    def quote(self) -> str:
+        return split(self.symbol)[1]
+
+    @property
+    def price_precision(self) -> int:
+        """Decimal places of the tick size (``0.01`` → 2); 18 when unknown."""
+        return _precision(self.tick_size)
+
+    @property
+    def qty_precision(self) -> int:
+        """Decimal places of the lot size; 18 when unknown."""
+        return _precision(self.lot_size)
+
+    def round_price_down(self, price: int) -> int:
+        return price - price % self.tick_size if self.tick_size else price
+
+    def round_price_up(self, price: int) -> int:
+        if not self.tick_size or price % self.tick_size == 0:
+            return price
+        return price - price % self.tick_size + self.tick_size
+
+    def round_qty_down(self, qty: int) -> int:
+        return qty - qty % self.lot_size if self.lot_size else qty
+
+    def accepts(self, price: int, qty: int) -> bool:
+        """Does an order of ``qty`` at ``price`` meet the lot, minimum size and notional?"""
+        if qty <= 0 or qty < self.min_qty:
+            return False
+        if self.lot_size and qty % self.lot_size:
+            return False
+        return numbers.mul(price, qty) >= self.min_notional
+
+
+def _precision(step: int) -> int:
+    if step <= 0:
+        return numbers.DECIMALS
+    places = numbers.DECIMALS
+    while places > 0 and step % 10 == 0:
+        step //= 10
+        places -= 1
+    return places
+
+
+class Instruments:
+    """Instruments by ``(venue, symbol)``: a plain dict with helpers."""
+
+    __slots__ = ("by_key",)
+
+    def __init__(self, items: list[Instrument] | tuple[Instrument, ...] = ()) -> None:
+        self.by_key: dict[tuple[str, str], Instrument] = {(i.venue, i.symbol): i for i in items}
+
+    def add(self, instrument: Instrument) -> None:
+        self.by_key[(instrument.venue, instrument.symbol)] = instrument
+
+    def get(self, venue: str, symbol: str) -> Instrument | None:
+        return self.by_key.get((venue, symbol))
+
+    def __len__(self) -> int:
+        return len(self.by_key)
+
+    def __iter__(self):
+        return iter(self.by_key.values())

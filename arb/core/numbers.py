@@ -1,0 +1,123 @@
+"""Exact numbers: decimal lexemes ↔ fixed-point integers.
+
+Every price and quantity inside arb is an ``int`` counting units of 10**-18 ("fixed", like
+wei). Venue text is parsed straight into that integer — never through ``float`` — so the
+value is exact, comparisons are integer comparisons and book keys are plain ints.
+18 decimal places hold every spot price and quantity we have seen (the finest are
+ERC-20 amounts at 18 dp); a lexeme with more digits after the point is rejected rather
+than rounded.
+
+Money results leave the core as :class:`decimal.Decimal` (``to_decimal``) or plain
+decimal strings (``to_plain``); floats appear only in analytics and plots.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+DECIMALS = 18
+ONE = 10**DECIMALS
+_POW10 = [10**i for i in range(DECIMALS + 1)]
+_DEC_ONE = Decimal(ONE)
+
+
+def parse_fixed(text: str) -> int:
+    """Parse a non-negative plain decimal lexeme (``"0.00000636"``, ``"42"``, ``"1."``) exactly.
+
+    Exponent forms (``"1e-8"``) are accepted through :class:`Decimal` as a slow path.
+    Raises ``ValueError`` for anything else: signs, spaces, underscores, non-ASCII digits,
+    more than 18 decimal places, empty text. (``TypeError`` if ``text`` is not a ``str``.)
+    """
+    dot = text.find(".")
+    if dot < 0:
+        if text.isdigit() and text.isascii():
+            return int(text) * ONE
+        return _parse_exponent(text)
+    digits = text[:dot] + text[dot + 1 :]
+    frac = len(text) - dot - 1
+    if frac <= DECIMALS and digits.isdigit() and digits.isascii():
+        return int(digits) * _POW10[DECIMALS - frac]
+    if frac > DECIMALS and digits.isdigit() and digits.isascii():
+        # Trailing zeros beyond 18 dp are harmless; real extra precision is not.
+        stripped = text.rstrip("0")
+        if len(stripped) - dot - 1 <= DECIMALS:
+            return parse_fixed(stripped)
+        raise ValueError(f"more than {DECIMALS} decimal places: {text[:40]!r}")
+    return _parse_exponent(text)
+
+
+def _parse_exponent(text: str) -> int:
+    if not (text.isascii() and ("e" in text or "E" in text)):
+        raise ValueError(f"not a plain non-negative decimal: {text[:40]!r}")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"not a decimal: {text[:40]!r}") from None
+    if not value.is_finite() or value.is_signed():
+        raise ValueError(f"not a finite non-negative decimal: {text[:40]!r}")
+    scaled = value * _DEC_ONE
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"more than {DECIMALS} decimal places: {text[:40]!r}")
+    return int(scaled)
+
+
+class FixedParser(dict):
+    """A bounded memo ``lexeme → fixed int``: ``parser[text]``.
+
+    Book updates repeat the same price and size lexemes over and over; a dict hit costs
+    ~25 ns where parsing costs ~400 ns. A miss parses with :func:`parse_fixed` (and so may
+    raise ``ValueError``/``TypeError``). When the memo reaches ``max_size`` entries it
+    starts again empty, which bounds memory on long runs.
+    """
+
+    __slots__ = ("max_size",)
+
+    def __init__(self, max_size: int = 65536) -> None:
+        super().__init__()
+        self.max_size = max_size
+
+    def __missing__(self, text: str) -> int:
+        value = parse_fixed(text)
+        if len(self) >= self.max_size:
+            self.clear()
+        self[text] = value
+        return value
+
+
+def to_plain(value: int) -> str:
+    """Fixed int → shortest plain decimal string (``636 * 10**10`` → ``"0.00000636"``)."""
+    sign = "-" if value < 0 else ""
+    whole, frac = divmod(abs(value), ONE)
+    if not frac:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{frac:018d}".rstrip("0")
+
+
+def to_decimal(value: int) -> Decimal:
+    """Fixed int → exact :class:`Decimal`."""
+    return Decimal(value).scaleb(-DECIMALS)
+
+
+def from_decimal(value: Decimal | int | str) -> int:
+    """Exact :class:`Decimal` (or int, or decimal text, possibly negative) → fixed int.
+
+    Raises ``ValueError`` when the value has more than 18 decimal places or is not finite.
+    """
+    dec = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not dec.is_finite():
+        raise ValueError(f"not a finite decimal: {value!r}")
+    scaled = dec.scaleb(DECIMALS)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"more than {DECIMALS} decimal places: {value!r}")
+    return int(scaled)
+
+
+def to_float(value: int) -> float:
+    """Fixed int → float, for analytics and plots only."""
+    return value / ONE
+
+
+def mul(a: int, b: int) -> int:
+    """Product of two fixed values, truncated toward zero to 18 dp (e.g. price × qty)."""
+    product = a * b
+    return product // ONE if product >= 0 else -((-product) // ONE)

@@ -1,0 +1,1 @@
+"""Replaying recordings through the venue decoders and books (verify, backtests)."""

@@ -1,0 +1,1 @@
+"""Entry points: the ``arb`` command and its Hydra-driven workflows."""

@@ -1,0 +1,29 @@
+"""The ``arb`` command: ``arb <workflow> [args…]``."""
+
+from __future__ import annotations
+
+import sys
+
+USAGE = """usage: arb <command> [args…]
+
+commands:
+  verify FILE…      rebuild every book in recordings; JSON summary on the last line
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0 if args else 2
+    command, rest = args[0], args[1:]
+    if command == "verify":
+        from workflows import verify
+
+        return verify.main(rest)
+    print(f"arb: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
