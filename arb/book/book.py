@@ -1,10 +1,11 @@
 """One venue's L2 order book for one symbol, with exact integer prices and sizes.
 
 Each side is a dict ``key → level`` plus a sorted list of keys. Keys are the fixed-point
-price for asks and its negation for bids, so on both sides ``keys[0]`` is the best level
-and ``keys[:k]`` the top ``k``. Levels are the tuples the decoders produce
-(``(price, qty, price_text, qty_text, …)``) and are stored as they are: applying a level
-allocates nothing.
+price (:mod:`arb.core.numbers`) for asks and its negation for bids, so on both sides
+``keys[0]`` is the best level and ``keys[:k]`` the top ``k``. Levels are the venue's text
+tuples as the decoder produced them (``(price_text, qty_text, …)``); they are stored as
+they are — applying a level allocates nothing — and parsed exactly through a shared
+:class:`~arb.core.numbers.FixedParser` memo.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import msgspec
 
 from arb.book.health import BookState
 from arb.core.events import Level
-from arb.core.numbers import ONE
+from arb.core.numbers import ONE, FixedParser
 
 
 class Walk(msgspec.Struct, frozen=True, gc=False):
@@ -40,35 +41,26 @@ class Walk(msgspec.Struct, frozen=True, gc=False):
         return self.quote * ONE // self.base if self.base else 0
 
 
-def _apply_side(levels: dict[int, Level], keys: list[int], sign: int, changes: Iterable[Level]) -> None:
-    for level in changes:
-        key = level[0] * sign
-        if level[1]:
-            if key not in levels:
-                insort(keys, key)
-            levels[key] = level
-        elif key in levels:
-            del levels[key]
-            del keys[bisect_left(keys, key)]
-
-
 class OrderBook:
     """An exact L2 book. Mutated only by its :class:`~arb.book.sync.BookSync`.
 
     ``seq`` is the venue sequence the book reflects (``None`` for venues without one);
     ``state``/``reason`` its health; ``max_depth`` the subscribed depth it is truncated to
-    after every change (``None`` = unlimited).
+    after every change (``None`` = unlimited). ``parser`` turns level texts into fixed ints
+    (shared by the books of a venue); malformed numbers raise ``ValueError``/``TypeError``
+    from :meth:`load`/:meth:`apply`, after which the book must be resynced.
     """
 
     __slots__ = (
-        "venue", "symbol", "seq", "state", "reason", "max_depth",
+        "venue", "symbol", "seq", "state", "reason", "max_depth", "parser",
         "ts_event_ns", "ts_recv_ns", "_bids", "_bid_keys", "_asks", "_ask_keys",
     )
 
-    def __init__(self, venue: str, symbol: str, max_depth: int | None = None) -> None:
+    def __init__(self, venue: str, symbol: str, max_depth: int | None = None, parser: FixedParser | None = None) -> None:
         self.venue = venue
         self.symbol = symbol
         self.max_depth = max_depth
+        self.parser = parser if parser is not None else FixedParser()
         self.seq: int | None = None
         self.state = BookState.SYNCING
         self.reason = "waiting for snapshot"
@@ -89,20 +81,40 @@ class OrderBook:
 
     def load(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
         """Replace both sides (a snapshot). Zero-size levels are ignored."""
+        parser = self.parser
         self.clear()
-        self._bids = {-lv[0]: lv for lv in bids if lv[1]}
+        self._bids = {-parser[lv[0]]: lv for lv in bids if parser[lv[1]]}
         self._bid_keys = sorted(self._bids)
-        self._asks = {lv[0]: lv for lv in asks if lv[1]}
+        self._asks = {parser[lv[0]]: lv for lv in asks if parser[lv[1]]}
         self._ask_keys = sorted(self._asks)
         if self.max_depth is not None:
             self.truncate(self.max_depth)
 
     def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
         """Apply absolute-size changes in order; size 0 deletes the level."""
+        parser = self.parser
         if bids:
-            _apply_side(self._bids, self._bid_keys, -1, bids)
+            levels, keys = self._bids, self._bid_keys
+            for level in bids:
+                key = -parser[level[0]]
+                if parser[level[1]]:
+                    if key not in levels:
+                        insort(keys, key)
+                    levels[key] = level
+                elif key in levels:
+                    del levels[key]
+                    del keys[bisect_left(keys, key)]
         if asks:
-            _apply_side(self._asks, self._ask_keys, 1, asks)
+            levels, keys = self._asks, self._ask_keys
+            for level in asks:
+                key = parser[level[0]]
+                if parser[level[1]]:
+                    if key not in levels:
+                        insort(keys, key)
+                    levels[key] = level
+                elif key in levels:
+                    del levels[key]
+                    del keys[bisect_left(keys, key)]
         if self.max_depth is not None:
             self.truncate(self.max_depth)
 
@@ -120,10 +132,18 @@ class OrderBook:
         return self.state is BookState.LIVE
 
     def best_bid(self) -> Level | None:
+        """The best bid's text level ``(price_text, qty_text, …)``, or None."""
         return self._bids[self._bid_keys[0]] if self._bid_keys else None
 
     def best_ask(self) -> Level | None:
         return self._asks[self._ask_keys[0]] if self._ask_keys else None
+
+    def best_bid_price(self) -> int | None:
+        """Best bid as a fixed int."""
+        return -self._bid_keys[0] if self._bid_keys else None
+
+    def best_ask_price(self) -> int | None:
+        return self._ask_keys[0] if self._ask_keys else None
 
     def is_crossed(self) -> bool:
         """Best bid ≥ best ask (an exact book is never crossed)."""
@@ -134,38 +154,49 @@ class OrderBook:
         return len(self._bid_keys), len(self._ask_keys)
 
     def bids(self, k: int | None = None) -> list[Level]:
-        """Top ``k`` bid levels, best (highest) first; all when ``k`` is None."""
+        """Top ``k`` bid text levels, best (highest) first; all when ``k`` is None."""
         levels = self._bids
         return [levels[key] for key in (self._bid_keys if k is None else self._bid_keys[:k])]
 
     def asks(self, k: int | None = None) -> list[Level]:
-        """Top ``k`` ask levels, best (lowest) first; all when ``k`` is None."""
+        """Top ``k`` ask text levels, best (lowest) first; all when ``k`` is None."""
         levels = self._asks
         return [levels[key] for key in (self._ask_keys if k is None else self._ask_keys[:k])]
 
+    def bid_levels(self, k: int | None = None) -> list[tuple[int, int]]:
+        """Top ``k`` bids as exact ``(price, qty)`` fixed ints, best first."""
+        parser = self.parser
+        levels = self._bids
+        return [(-key, parser[levels[key][1]]) for key in (self._bid_keys if k is None else self._bid_keys[:k])]
+
+    def ask_levels(self, k: int | None = None) -> list[tuple[int, int]]:
+        """Top ``k`` asks as exact ``(price, qty)`` fixed ints, best first."""
+        parser = self.parser
+        levels = self._asks
+        return [(key, parser[levels[key][1]]) for key in (self._ask_keys if k is None else self._ask_keys[:k])]
+
     def walk_asks(self, base: int | None = None, quote: int | None = None) -> Walk:
         """Buy into the asks up to ``base`` quantity and/or a ``quote`` budget."""
-        return walk_levels(self.asks(), base, quote, buy=True)
+        return walk_levels(self.ask_levels(), base, quote, buy=True)
 
     def walk_bids(self, base: int | None = None, quote: int | None = None) -> Walk:
         """Sell into the bids up to ``base`` quantity and/or a ``quote`` target."""
-        return walk_levels(self.bids(), base, quote, buy=False)
+        return walk_levels(self.bid_levels(), base, quote, buy=False)
 
     def __repr__(self) -> str:
         bid, ask = self.best_bid(), self.best_ask()
         return (
             f"OrderBook({self.venue}:{self.symbol} {self.state} seq={self.seq} "
-            f"bid={bid[2] if bid else None} ask={ask[2] if ask else None} depth={self.depth()})"
+            f"bid={bid[0] if bid else None} ask={ask[0] if ask else None} depth={self.depth()})"
         )
 
 
-def walk_levels(levels: Iterable[tuple], base: int | None, quote: int | None, *, buy: bool) -> Walk:
-    """Walk price levels (best first) until ``base`` quantity or ``quote`` amount is reached.
+def walk_levels(levels: Iterable[tuple[int, int]], base: int | None, quote: int | None, *, buy: bool) -> Walk:
+    """Walk ``(price, qty)`` fixed-int levels (best first) until ``base`` or ``quote`` is reached.
 
-    Levels are sequences whose first two items are fixed price and quantity. With both
-    limits the tighter one wins; with neither the whole side is taken. Quote amounts are
-    rounded against the trader (up when buying, down when selling), so a walk never
-    overstates what a trade earns.
+    With both limits the tighter one wins; with neither the whole side is taken. Quote
+    amounts are rounded against the trader (up when buying, down when selling), so a walk
+    never overstates what a trade earns.
     """
     filled = 0
     cost = 0  # exact, in units of 10**-36
@@ -174,8 +205,7 @@ def walk_levels(levels: Iterable[tuple], base: int | None, quote: int | None, *,
     complete = False
     remaining_base = base
     budget = None if quote is None else quote * ONE  # same 10**-36 units as cost
-    for level in levels:
-        price, size = level[0], level[1]
+    for price, size in levels:
         if price <= 0 or size <= 0:
             continue
         take = size
@@ -196,8 +226,5 @@ def walk_levels(levels: Iterable[tuple], base: int | None, quote: int | None, *,
                 remaining_base -= take
         if complete:
             break
-    if buy:
-        quote_amount = -((-cost) // ONE)
-    else:
-        quote_amount = cost // ONE
+    quote_amount = -((-cost) // ONE) if buy else cost // ONE
     return Walk(base=filled, quote=quote_amount, levels=touched, complete=complete, worst_price=worst)

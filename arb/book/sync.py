@@ -66,6 +66,13 @@ class SyncStats:
 #: Venue checksum of a book: returns the value the venue would send for it.
 Checksum = Callable[[OrderBook], int]
 
+_LIVE = BookState.LIVE
+_STALE = BookState.STALE
+_RANGE = SeqRule.RANGE
+_CHAIN = SeqRule.CHAIN
+#: What applying a malformed level raises: bad number text, wrong tuple shape.
+_BAD_LEVEL = (ValueError, TypeError, IndexError)
+
 
 class BookSync:
     """Drive one book through snapshots and deltas with a venue's sequence rule.
@@ -102,7 +109,11 @@ class BookSync:
         book = self.book
         self.stats.snapshots += 1
         was_resyncing = book.state is BookState.RESYNCING
-        book.load(snap.bids, snap.asks)
+        try:
+            book.load(snap.bids, snap.asks)
+        except _BAD_LEVEL as exc:
+            self.stats.bad_levels += 1
+            return self._fail(f"bad level in snapshot: {exc}")
         book.seq = snap.seq
         book.ts_event_ns = snap.ts_event_ns
         book.ts_recv_ns = snap.ts_recv_ns
@@ -119,25 +130,73 @@ class BookSync:
             self.stats.dropped += len(pending)
             pending.clear()
         for delta in pending:
-            outcome = self._live_delta(delta)
+            outcome = self.on_delta(delta)
             if outcome is Outcome.RESYNC:
                 return outcome
         if self._check_crossed and book.is_crossed():
+            self.stats.crossed += 1
             return self._fail("crossed after snapshot")
         return Outcome.APPLIED
 
     def on_delta(self, delta: BookDelta) -> Outcome:
-        """Apply a delta if it chains onto the book; buffer it while syncing."""
-        state = self.book.state
-        if state is BookState.LIVE or state is BookState.STALE:
-            return self._live_delta(delta)
-        buffer = self.buffer
-        if len(buffer) >= self.buffer_limit:
-            buffer.popleft()
-            self.stats.buffer_overflows += 1
-        buffer.append(delta)
-        self.stats.buffered += 1
-        return Outcome.BUFFERED
+        """Apply a delta if it chains onto the book; buffer it while syncing.
+
+        This is the hot path of every feed: kept flat on purpose.
+        """
+        book = self.book
+        state = book.state
+        if state is not _LIVE and state is not _STALE:
+            buffer = self.buffer
+            if len(buffer) >= self.buffer_limit:
+                buffer.popleft()
+                self.stats.buffer_overflows += 1
+            buffer.append(delta)
+            self.stats.buffered += 1
+            return Outcome.BUFFERED
+        seq = book.seq
+        rule = self.rule
+        bids = delta.bids
+        asks = delta.asks
+        new_seq = delta.last_seq
+        if rule is _RANGE:
+            if seq is not None and new_seq is not None:
+                if new_seq <= seq:
+                    self.stats.dropped += 1
+                    return Outcome.DROPPED
+                first = delta.first_seq
+                if first is None:
+                    first = new_seq
+                if first > seq + 1:
+                    self.stats.gaps += 1
+                    return self._fail(f"gap: expected {seq + 1}, got {first}..{new_seq}")
+                if delta.level_seqs and first <= seq:
+                    bids = [lv for lv in bids if lv[LEVEL_SEQ] > seq]
+                    asks = [lv for lv in asks if lv[LEVEL_SEQ] > seq]
+        elif rule is _CHAIN and delta.prev_seq is not None and seq is not None:
+            prev = delta.prev_seq
+            if prev != seq:
+                if prev < seq:
+                    self.stats.dropped += 1
+                    return Outcome.DROPPED
+                self.stats.gaps += 1
+                return self._fail(f"gap: previous {prev} does not chain onto {seq}")
+        if new_seq is None:
+            new_seq = seq
+        try:
+            book.apply(bids, asks)
+        except _BAD_LEVEL as exc:
+            self.stats.bad_levels += 1
+            return self._fail(f"bad level: {exc}")
+        book.seq = new_seq
+        book.ts_event_ns = delta.ts_event_ns
+        book.ts_recv_ns = delta.ts_recv_ns
+        self.stats.applied += 1
+        if delta.checksum is not None and not self._checksum_ok(delta.checksum):
+            return self._fail("checksum mismatch")
+        if self._check_crossed and book._bid_keys and book._ask_keys and -book._bid_keys[0] >= book._ask_keys[0]:
+            self.stats.crossed += 1
+            return self._fail("crossed after update")
+        return Outcome.APPLIED
 
     def require_resync(self, reason: str) -> Outcome:
         """Mark the book untrustworthy from outside (venue notice, connection gap, bad frame)."""
@@ -160,50 +219,6 @@ class BookSync:
         self.book.reason = reason
 
     # -- internals ------------------------------------------------------------------------
-    def _live_delta(self, delta: BookDelta) -> Outcome:
-        book = self.book
-        seq = book.seq
-        rule = self.rule
-        bids, asks = delta.bids, delta.asks
-        if rule is SeqRule.RANGE and seq is not None and delta.last_seq is not None:
-            if delta.last_seq <= seq:
-                self.stats.dropped += 1
-                return Outcome.DROPPED
-            first = delta.first_seq if delta.first_seq is not None else delta.last_seq
-            if first > seq + 1:
-                self.stats.gaps += 1
-                return self._fail(f"gap: expected {seq + 1}, got {first}..{delta.last_seq}")
-            if delta.level_seqs and first <= seq:
-                bids = [lv for lv in bids if lv[LEVEL_SEQ] > seq]
-                asks = [lv for lv in asks if lv[LEVEL_SEQ] > seq]
-            new_seq = delta.last_seq
-        elif rule is SeqRule.CHAIN and delta.prev_seq is not None and seq is not None:
-            prev = delta.prev_seq
-            if prev != seq:
-                if prev < seq:
-                    self.stats.dropped += 1
-                    return Outcome.DROPPED
-                self.stats.gaps += 1
-                return self._fail(f"gap: previous {prev} does not chain onto {seq}")
-            new_seq = delta.last_seq
-        else:
-            new_seq = delta.last_seq if delta.last_seq is not None else seq
-        try:
-            book.apply(bids, asks)
-        except (IndexError, TypeError) as exc:  # a level tuple of the wrong shape
-            self.stats.bad_levels += 1
-            return self._fail(f"bad level: {exc}")
-        book.seq = new_seq
-        book.ts_event_ns = delta.ts_event_ns
-        book.ts_recv_ns = delta.ts_recv_ns
-        self.stats.applied += 1
-        if delta.checksum is not None and not self._checksum_ok(delta.checksum):
-            return self._fail("checksum mismatch")
-        if self._check_crossed and book.is_crossed():
-            self.stats.crossed += 1
-            return self._fail("crossed after update")
-        return Outcome.APPLIED
-
     def _checksum_ok(self, expected: int) -> bool:
         if self.checksum is None:
             return True

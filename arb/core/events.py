@@ -1,9 +1,10 @@
 """Normalized market-data events: what a venue decoder turns wire frames into.
 
-A *level* is a tuple ``(price, qty, price_text, qty_text, *extra)``: ``price`` and ``qty``
-are exact fixed ints (see :mod:`arb.core.numbers`), the texts are the venue's own lexemes
-(kept because Kraken's and OKX's checksums are computed over them). ``qty == 0`` removes the
-level. Some venues add extras (KuCoin: the change's own sequence at index 4).
+A *level* is a tuple ``(price_text, qty_text, *extra)`` holding the venue's own decimal
+lexemes, exactly as sent. The book parses them into exact fixed-point ints
+(:mod:`arb.core.numbers`) as it applies them and keeps the texts, because Kraken's and
+OKX's checksums are computed over them. A quantity of zero removes the level. Some venues
+add extras (KuCoin: the change's own sequence, an int, at index 2).
 
 Sequence fields use each venue's own numbers; ``None`` means the venue sends none.
 Timestamps are int nanoseconds: ``ts_event_ns`` from the venue (0 when it sends none),
@@ -16,10 +17,10 @@ from typing import TypeAlias
 
 import msgspec
 
-Level: TypeAlias = tuple  # (price: int, qty: int, price_text: str, qty_text: str, *extra)
+Level: TypeAlias = tuple  # (price_text: str, qty_text: str, *extra)
 
 #: Index of the per-change sequence in a KuCoin-style level tuple.
-LEVEL_SEQ = 4
+LEVEL_SEQ = 2
 
 
 class BookSnapshot(msgspec.Struct, gc=False):

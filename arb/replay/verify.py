@@ -61,11 +61,11 @@ class VerifyResult:
     def summary(self) -> dict[str, Any]:
         books = {}
         for key, book in self.books():
-            bid, ask = book.best_bid(), book.best_ask()
+            bids, asks = book.bid_levels(1), book.ask_levels(1)
             n_bids, n_asks = book.depth()
             books[key] = {
-                "bid": [to_plain(bid[0]), to_plain(bid[1])] if bid else None,
-                "ask": [to_plain(ask[0]), to_plain(ask[1])] if ask else None,
+                "bid": [to_plain(bids[0][0]), to_plain(bids[0][1])] if bids else None,
+                "ask": [to_plain(asks[0][0]), to_plain(asks[0][1])] if asks else None,
                 "bids": n_bids,
                 "asks": n_asks,
             }

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import msgspec
 
 from arb.book.sync import Checksum, SeqRule
-from arb.core.errors import DecodeError
+from arb.core.errors import DecodeError, SymbolError
 from arb.core.events import BookSnapshot, Event
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap
@@ -31,6 +31,7 @@ from arb.core.symbols import SymbolMap
 #: ``DecodeError`` includes its ``ValidationError``.)
 DECODE_FAILURES = (
     msgspec.DecodeError,
+    SymbolError,
     ValueError,
     TypeError,
     KeyError,
@@ -111,7 +112,9 @@ class VenueSpec:
 
 def decode_guard(venue: str, exc: BaseException) -> DecodeError:
     """Wrap a low-level failure into the one documented decode error."""
-    if isinstance(exc, msgspec.ValidationError):
+    if isinstance(exc, SymbolError):
+        reason = "symbol"
+    elif isinstance(exc, msgspec.ValidationError):
         reason = "schema"
     elif isinstance(exc, msgspec.DecodeError):
         reason = "json"
@@ -130,14 +133,6 @@ def query_param(url: str, name: str) -> str:
     if not values:
         raise KeyError(name)
     return values[0]
-
-
-def levels_from_pairs(pairs: Sequence[Sequence[str]], parser: FixedParser) -> list[tuple]:
-    """``[[price, qty], …]`` text pairs → level tuples (exact values + the texts).
-
-    Extra items after price and quantity (some venues add counts or timestamps) are ignored.
-    """
-    return [(parser[p[0]], parser[p[1]], p[0], p[1]) for p in pairs]
 
 
 def ms_to_ns(ms: int) -> int:

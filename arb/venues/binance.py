@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from arb.book.sync import SeqRule
 from arb.core.errors import DecodeError
@@ -30,7 +31,7 @@ from arb.core.events import BookDelta, BookSnapshot, Control, Event, TopOfBook
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, split_concatenated, unified
 from arb.venues.base import (
-    DECODE_FAILURES, Fees, RestRequest, VenueSpec, decode_guard, levels_from_pairs, ms_to_ns,
+    DECODE_FAILURES, Fees, RestRequest, VenueSpec, decode_guard,
     query_param,
 )
 
@@ -40,27 +41,35 @@ REST_URL = "https://api.binance.com"
 SNAPSHOT_LIMIT = 1000
 
 
-class _Envelope(msgspec.Struct):
-    stream: str
-    data: msgspec.Raw
+class _Payload(msgspec.Struct):
+    """Every payload shape we read, as one struct (one typed decode pass per frame).
+
+    Fields default to sentinels so a frame of any kind decodes; each kind's handler then
+    checks that the fields it needs are really there. ``b``/``a`` are level lists in a
+    diff depth and price texts in a book ticker (``a`` is an int id in an aggTrade).
+    """
+
+    e: str = ""
+    E: int = 0
+    s: str = ""
+    U: int = -1
+    u: int = -1
+    b: list[tuple[str, str]] | str | UnsetType = UNSET
+    a: list[tuple[str, str]] | str | int | UnsetType = UNSET
+    B: str = ""
+    A: str = ""
+    lastUpdateId: int | None = None
 
 
-class _DepthUpdate(msgspec.Struct):
-    E: int
-    s: str
-    U: int
-    u: int
-    b: list[tuple[str, str]]
-    a: list[tuple[str, str]]
+class _Frame(_Payload):
+    """A combined-stream envelope, a raw-stream payload or a control reply."""
 
-
-class _BookTicker(msgspec.Struct):
-    u: int
-    s: str
-    b: str
-    B: str
-    a: str
-    A: str
+    stream: str = ""
+    data: _Payload | None = None
+    id: int | str | None = None
+    result: msgspec.Raw | None = None
+    code: int | None = None
+    msg: str | None = None
 
 
 class _Snapshot(msgspec.Struct):
@@ -69,25 +78,12 @@ class _Snapshot(msgspec.Struct):
     asks: list[tuple[str, str]]
 
 
-class _Raw(msgspec.Struct):
-    """A raw-stream payload or control reply: just enough to dispatch."""
-
-    e: str | None = None
-    id: int | str | None = None
-    result: msgspec.Raw | None = None
-    code: int | None = None
-    msg: str | None = None
-    lastUpdateId: int | None = None
-    u: int | None = None
-
-
-_envelope = msgspec.json.Decoder(_Envelope)
-_depth = msgspec.json.Decoder(_DepthUpdate)
-_ticker = msgspec.json.Decoder(_BookTicker)
-_raw = msgspec.json.Decoder(_Raw)
+_frame = msgspec.json.Decoder(_Frame)
 _snapshot = msgspec.json.Decoder(_Snapshot)
 
-_IGNORED_EVENTS = frozenset({"aggTrade", "trade", "kline", "24hrTicker", "24hrMiniTicker", "1hTicker", "4hTicker", "1dTicker", "avgPrice"})
+_IGNORED_EVENTS = frozenset(
+    {"aggTrade", "trade", "kline", "24hrTicker", "24hrMiniTicker", "1hTicker", "4hTicker", "1dTicker", "avgPrice"}
+)
 
 
 def parse_symbol(text: str) -> str:
@@ -113,61 +109,39 @@ class BinanceDecoder:
 
     def decode(self, frame: str | bytes, ts_recv_ns: int) -> list[Event]:
         try:
-            if frame[:10] in ('{"stream":', b'{"stream":'):
-                env = _envelope.decode(frame)
-                stream = env.stream
-                if "@depth" in stream:
-                    return [self._depth(_depth.decode(env.data), ts_recv_ns)]
-                if stream.endswith("@bookTicker"):
-                    return [self._ticker(_ticker.decode(env.data), ts_recv_ns)]
-                return self._other(env.data, ts_recv_ns)
-            return self._other(frame, ts_recv_ns)
+            outer = _frame.decode(frame)
+            msg = outer.data if outer.data is not None else outer
+            if msg.e == "depthUpdate":
+                # The hot path.
+                bids, asks = msg.b, msg.a
+                if msg.U < 0 or msg.u < msg.U or type(bids) is not list or type(asks) is not list or not msg.s:
+                    raise DecodeError(NAME, "schema", "depthUpdate without s/U/u/b/a")
+                symbol = self.symbols.to_unified.get(msg.s) or self.symbols.unified(msg.s)
+                # Positional: (symbol, bids, asks, first_seq, last_seq, ts_event_ns, ts_recv_ns)
+                return [BookDelta(symbol, bids, asks, msg.U, msg.u, msg.E * 1_000_000, ts_recv_ns)]
+            if msg.e:
+                if msg.e in _IGNORED_EVENTS:
+                    return []
+                if msg.e == "serverShutdown":
+                    return [Control("reconnect", "serverShutdown", ts_recv_ns)]
+                raise DecodeError(NAME, "unknown-message", f"event {msg.e[:40]!r}")
+            if msg.u >= 0 and type(msg.b) is str:
+                if type(msg.a) is not str or not (msg.s and msg.B and msg.A):
+                    raise DecodeError(NAME, "schema", "bookTicker without s/b/B/a/A")
+                return [
+                    TopOfBook(self.symbols.unified(msg.s), msg.u, (msg.b, msg.B), (msg.a, msg.A), 0, ts_recv_ns)
+                ]
+            if msg.lastUpdateId is not None:
+                return []  # partial-depth push (top N); full books come from the diffs
+            if outer.code is not None:
+                return [Control("error", f"{outer.code}: {outer.msg}", ts_recv_ns)]
+            if outer.id is not None:
+                return [Control("ack", f"id={outer.id}", ts_recv_ns)]
+            raise DecodeError(NAME, "unknown-message", "no event type")
         except DecodeError:
             raise
         except DECODE_FAILURES as exc:
             raise decode_guard(NAME, exc) from None
-
-    def _depth(self, msg: _DepthUpdate, ts_recv_ns: int) -> BookDelta:
-        parser = self.parser
-        return BookDelta(
-            symbol=self.symbols.unified(msg.s),
-            bids=[(parser[p], parser[q], p, q) for p, q in msg.b],
-            asks=[(parser[p], parser[q], p, q) for p, q in msg.a],
-            first_seq=msg.U,
-            last_seq=msg.u,
-            ts_event_ns=msg.E * 1_000_000,
-            ts_recv_ns=ts_recv_ns,
-        )
-
-    def _ticker(self, msg: _BookTicker, ts_recv_ns: int) -> TopOfBook:
-        parser = self.parser
-        return TopOfBook(
-            symbol=self.symbols.unified(msg.s),
-            seq=msg.u,
-            bid=(parser[msg.b], parser[msg.B], msg.b, msg.B),
-            ask=(parser[msg.a], parser[msg.A], msg.a, msg.A),
-            ts_event_ns=0,
-            ts_recv_ns=ts_recv_ns,
-        )
-
-    def _other(self, payload: bytes | str, ts_recv_ns: int) -> list[Event]:
-        """Raw-stream payloads and control replies."""
-        msg = _raw.decode(payload)
-        if msg.e == "depthUpdate":
-            return [self._depth(_depth.decode(payload), ts_recv_ns)]
-        if msg.e in _IGNORED_EVENTS:
-            return []
-        if msg.e == "serverShutdown":
-            return [Control("reconnect", "serverShutdown", ts_recv_ns)]
-        if msg.e is None and msg.code is not None:
-            return [Control("error", f"{msg.code}: {msg.msg}", ts_recv_ns)]
-        if msg.e is None and msg.id is not None:
-            return [Control("ack", f"id={msg.id}", ts_recv_ns)]
-        if msg.e is None and msg.lastUpdateId is not None:
-            return []  # partial-depth push (top N); we keep full books from diffs
-        if msg.e is None and msg.u is not None:
-            return [self._ticker(_ticker.decode(payload), ts_recv_ns)]
-        raise DecodeError(NAME, "unknown-message", f"event {msg.e!r}")
 
 
 def connect_url(ws_url: str, venue_symbols: Sequence[str], depth: int | None) -> str:
@@ -196,8 +170,8 @@ def decode_snapshot(url: str, body: str | bytes, ts_recv_ns: int, symbols: Symbo
         msg = _snapshot.decode(body)
         return BookSnapshot(
             symbol=symbols.unified(query_param(url, "symbol")),
-            bids=levels_from_pairs(msg.bids, parser),
-            asks=levels_from_pairs(msg.asks, parser),
+            bids=msg.bids,
+            asks=msg.asks,
             seq=msg.lastUpdateId,
             ts_event_ns=0,
             ts_recv_ns=ts_recv_ns,

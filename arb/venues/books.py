@@ -24,6 +24,9 @@ from arb.venues.base import Decoder, VenueSpec, query_param
 
 log = logging.getLogger(__name__)
 
+_APPLIED = Outcome.APPLIED
+_RESYNC = Outcome.RESYNC
+
 #: How many top-of-book oracles per symbol wait for the book to reach their sequence.
 _ORACLE_BACKLOG = 64
 
@@ -71,7 +74,7 @@ class VenueBooks:
     def _sync(self, symbol: str) -> BookSync:
         sync = self.syncs.get(symbol)
         if sync is None:
-            book = OrderBook(self.spec.name, symbol, self.depth)
+            book = OrderBook(self.spec.name, symbol, self.depth, self.parser)
             sync = self.syncs[symbol] = BookSync(book, self.spec.seq_rule, self.stats, self.spec.checksum)
         return sync
 
@@ -105,6 +108,21 @@ class VenueBooks:
             return []
         if not events:
             return []
+        if len(events) == 1 and type(events[0]) is BookDelta:
+            # Hot path: one delta for a known book.
+            delta = events[0]
+            sync = self.syncs.get(delta.symbol)
+            if sync is not None:
+                outcome = sync.on_delta(delta)
+                if outcome is _APPLIED:
+                    if self._oracles and delta.symbol in self._oracles:
+                        self._check_oracles(delta.symbol, sync.book)
+                    return []
+                self._symbol_conn[delta.symbol] = conn
+                if outcome is _RESYNC:
+                    log.info("%s %s: resync needed (%s)", self.spec.name, delta.symbol, sync.book.reason)
+                    return [delta.symbol]
+                return []
         return self._route(events, conn)
 
     def on_rest(self, url: str, body: str | bytes, ts_recv_ns: int) -> list[str]:
@@ -203,7 +221,11 @@ class VenueBooks:
 
     def _compare(self, book: OrderBook, tob: TopOfBook) -> None:
         bid, ask = book.best_bid(), book.best_ask()
-        ok = _same(bid, tob.bid) and _same(ask, tob.ask)
+        try:
+            ok = self._same(bid, tob.bid) and self._same(ask, tob.ask)
+        except (ValueError, TypeError, IndexError):
+            self.errors["oracle-malformed"] += 1
+            return
         if ok:
             self.oracle_ok += 1
         else:
@@ -214,8 +236,9 @@ class VenueBooks:
                 tob.bid and tob.bid[:2], tob.ask and tob.ask[:2],
             )
 
-
-def _same(level: tuple | None, oracle: tuple | None) -> bool:
-    if oracle is None or not oracle[1]:
-        return level is None
-    return level is not None and level[0] == oracle[0] and level[1] == oracle[1]
+    def _same(self, level: tuple | None, oracle: tuple | None) -> bool:
+        """Equal as exact numbers (``"2500.00000000"`` equals ``"2500"``)."""
+        parser = self.parser
+        if oracle is None or not parser[oracle[1]]:
+            return level is None
+        return level is not None and parser[level[0]] == parser[oracle[0]] and parser[level[1]] == parser[oracle[1]]
