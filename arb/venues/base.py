@@ -105,6 +105,13 @@ class VenueSpec:
     checksum: Checksum | None = None
     #: Where the venue's REST snapshot URL names its symbol (query parameter).
     snapshot_symbol_param: str = "symbol"
+    #: ``ping_frame(n) → text`` for venues that want application-level pings (None: the
+    #: venue pings us at protocol level, or sends heartbeats itself).
+    ping_frame: Callable[[int], str] | None = None
+    #: Seconds between our pings (when ``ping_frame`` is set).
+    ping_interval_s: float | None = None
+    #: The venue closes connections older than this; reconnect before it does (seconds).
+    max_connection_age_s: float | None = None
 
     def symbol_map(self, symbols: Sequence[str] = ()) -> SymbolMap:
         return SymbolMap(self.name, self.parse_symbol, self.format_symbol, symbols)

@@ -19,6 +19,8 @@ Wire facts (binance-spot-api-docs, web-socket-streams.md):
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -198,4 +200,14 @@ SPEC = VenueSpec(
     subscribe_frames=subscribe_frames,
     snapshot_request=snapshot_request,
     decode_snapshot=decode_snapshot,
+    max_connection_age_s=24 * 3600,
 )
+
+
+def sign(secret: str, query: str, body: str = "") -> str:
+    """HMAC-SHA256 request signature: ``hex(HMAC(secret, query + body))`` (rest-api.md).
+
+    The caller adds ``timestamp`` (ms, passed in — never read from a clock here) and
+    ``recvWindow`` to the query before signing, then appends ``&signature=…``.
+    """
+    return hmac.new(secret.encode(), (query + body).encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,1 @@
+"""Venue simulation: market model, venue wire encoders, loopback servers, fault injection."""
