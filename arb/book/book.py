@@ -90,8 +90,11 @@ class OrderBook:
         if self.max_depth is not None:
             self.truncate(self.max_depth)
 
-    def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
-        """Apply absolute-size changes in order; size 0 deletes the level."""
+    def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> bool:
+        """Apply absolute-size changes in order; size 0 deletes the level.
+
+        Returns whether the book is now crossed (best bid ≥ best ask).
+        """
         parser = self.parser
         if bids:
             levels, keys = self._bids, self._bid_keys
@@ -117,6 +120,8 @@ class OrderBook:
                     del keys[bisect_left(keys, key)]
         if self.max_depth is not None:
             self.truncate(self.max_depth)
+        bid_keys, ask_keys = self._bid_keys, self._ask_keys
+        return bool(bid_keys and ask_keys and -bid_keys[0] >= ask_keys[0])
 
     def truncate(self, depth: int) -> None:
         """Keep the best ``depth`` levels per side (venues do not send deletes beyond it)."""
@@ -202,7 +207,9 @@ def walk_levels(levels: Iterable[tuple[int, int]], base: int | None, quote: int 
     cost = 0  # exact, in units of 10**-36
     touched = 0
     worst = 0
-    complete = False
+    complete = (base is not None and base <= 0) or (quote is not None and quote <= 0)
+    if complete:
+        return Walk(base=0, quote=0, levels=0, complete=True, worst_price=0)
     remaining_base = base
     budget = None if quote is None else quote * ONE  # same 10**-36 units as cost
     for price, size in levels:

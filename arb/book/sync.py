@@ -70,6 +70,9 @@ _LIVE = BookState.LIVE
 _STALE = BookState.STALE
 _RANGE = SeqRule.RANGE
 _CHAIN = SeqRule.CHAIN
+_APPLIED = Outcome.APPLIED
+_BUFFERED = Outcome.BUFFERED
+_DROPPED = Outcome.DROPPED
 #: What applying a malformed level raises: bad number text, wrong tuple shape.
 _BAD_LEVEL = (ValueError, TypeError, IndexError)
 
@@ -152,51 +155,50 @@ class BookSync:
                 self.stats.buffer_overflows += 1
             buffer.append(delta)
             self.stats.buffered += 1
-            return Outcome.BUFFERED
+            return _BUFFERED
         seq = book.seq
-        rule = self.rule
+        last = delta.last_seq
         bids = delta.bids
         asks = delta.asks
-        new_seq = delta.last_seq
+        rule = self.rule
         if rule is _RANGE:
-            if seq is not None and new_seq is not None:
-                if new_seq <= seq:
+            if seq is not None and last is not None:
+                if last <= seq:
                     self.stats.dropped += 1
-                    return Outcome.DROPPED
+                    return _DROPPED
                 first = delta.first_seq
                 if first is None:
-                    first = new_seq
+                    first = last
                 if first > seq + 1:
                     self.stats.gaps += 1
-                    return self._fail(f"gap: expected {seq + 1}, got {first}..{new_seq}")
-                if delta.level_seqs and first <= seq:
+                    return self._fail(f"gap: expected {seq + 1}, got {first}..{last}")
+                if first <= seq and delta.level_seqs:
                     bids = [lv for lv in bids if lv[LEVEL_SEQ] > seq]
                     asks = [lv for lv in asks if lv[LEVEL_SEQ] > seq]
-        elif rule is _CHAIN and delta.prev_seq is not None and seq is not None:
+        elif rule is _CHAIN:
             prev = delta.prev_seq
-            if prev != seq:
+            if prev is not None and seq is not None and prev != seq:
                 if prev < seq:
                     self.stats.dropped += 1
-                    return Outcome.DROPPED
+                    return _DROPPED
                 self.stats.gaps += 1
                 return self._fail(f"gap: previous {prev} does not chain onto {seq}")
-        if new_seq is None:
-            new_seq = seq
         try:
-            book.apply(bids, asks)
+            crossed = book.apply(bids, asks)
         except _BAD_LEVEL as exc:
             self.stats.bad_levels += 1
             return self._fail(f"bad level: {exc}")
-        book.seq = new_seq
+        if last is not None:
+            book.seq = last
         book.ts_event_ns = delta.ts_event_ns
         book.ts_recv_ns = delta.ts_recv_ns
         self.stats.applied += 1
         if delta.checksum is not None and not self._checksum_ok(delta.checksum):
             return self._fail("checksum mismatch")
-        if self._check_crossed and book._bid_keys and book._ask_keys and -book._bid_keys[0] >= book._ask_keys[0]:
+        if crossed and self._check_crossed:
             self.stats.crossed += 1
             return self._fail("crossed after update")
-        return Outcome.APPLIED
+        return _APPLIED
 
     def require_resync(self, reason: str) -> Outcome:
         """Mark the book untrustworthy from outside (venue notice, connection gap, bad frame)."""

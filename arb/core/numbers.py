@@ -13,12 +13,13 @@ decimal strings (``to_plain``); floats appear only in analytics and plots.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 DECIMALS = 18
 ONE = 10**DECIMALS
 _POW10 = [10**i for i in range(DECIMALS + 1)]
-_DEC_ONE = Decimal(ONE)
+#: Decimal arithmetic here must never round: a context far wider than any value we hold.
+_EXACT = Context(prec=400, Emax=10**6, Emin=-(10**6))
 
 
 def parse_fixed(text: str) -> int:
@@ -28,6 +29,8 @@ def parse_fixed(text: str) -> int:
     Raises ``ValueError`` for anything else: signs, spaces, underscores, non-ASCII digits,
     more than 18 decimal places, empty text. (``TypeError`` if ``text`` is not a ``str``.)
     """
+    if type(text) is not str:
+        raise TypeError(f"decimal text expected, got {type(text).__name__}")
     dot = text.find(".")
     if dot < 0:
         if text.isdigit() and text.isascii():
@@ -55,9 +58,15 @@ def _parse_exponent(text: str) -> int:
         raise ValueError(f"not a decimal: {text[:40]!r}") from None
     if not value.is_finite() or value.is_signed():
         raise ValueError(f"not a finite non-negative decimal: {text[:40]!r}")
-    scaled = value * _DEC_ONE
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"more than {DECIMALS} decimal places: {text[:40]!r}")
+    if value.adjusted() > 60:
+        raise ValueError(f"too large: {text[:40]!r}")
+    return _scaled_int(value, text)
+
+
+def _scaled_int(value: Decimal, original: object) -> int:
+    scaled = value.scaleb(DECIMALS, _EXACT)
+    if scaled != scaled.to_integral_value(context=_EXACT):
+        raise ValueError(f"more than {DECIMALS} decimal places: {str(original)[:40]!r}")
     return int(scaled)
 
 
@@ -95,7 +104,7 @@ def to_plain(value: int) -> str:
 
 def to_decimal(value: int) -> Decimal:
     """Fixed int → exact :class:`Decimal`."""
-    return Decimal(value).scaleb(-DECIMALS)
+    return Decimal(value).scaleb(-DECIMALS, _EXACT)
 
 
 def from_decimal(value: Decimal | int | str) -> int:
@@ -103,13 +112,13 @@ def from_decimal(value: Decimal | int | str) -> int:
 
     Raises ``ValueError`` when the value has more than 18 decimal places or is not finite.
     """
-    dec = value if isinstance(value, Decimal) else Decimal(str(value))
+    try:
+        dec = value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"not a decimal: {str(value)[:40]!r}") from None
     if not dec.is_finite():
         raise ValueError(f"not a finite decimal: {value!r}")
-    scaled = dec.scaleb(DECIMALS)
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"more than {DECIMALS} decimal places: {value!r}")
-    return int(scaled)
+    return _scaled_int(dec, value)
 
 
 def to_float(value: int) -> float:

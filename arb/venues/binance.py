@@ -103,24 +103,27 @@ def format_symbol(symbol: str) -> str:
 class BinanceDecoder:
     """Decoder for one Binance market-data connection (combined or raw streams)."""
 
-    __slots__ = ("symbols", "parser")
+    __slots__ = ("symbols", "parser", "_to_unified")
 
     def __init__(self, symbols: SymbolMap, parser: FixedParser) -> None:
         self.symbols = symbols
         self.parser = parser
+        self._to_unified = symbols.to_unified  # the map's own dict: grows as symbols are learnt
 
     def decode(self, frame: str | bytes, ts_recv_ns: int) -> list[Event]:
         try:
             outer = _frame.decode(frame)
-            msg = outer.data if outer.data is not None else outer
+            msg = outer.data or outer
             if msg.e == "depthUpdate":
                 # The hot path.
-                bids, asks = msg.b, msg.a
-                if msg.U < 0 or msg.u < msg.U or type(bids) is not list or type(asks) is not list or not msg.s:
-                    raise DecodeError(NAME, "schema", "depthUpdate without s/U/u/b/a")
-                symbol = self.symbols.to_unified.get(msg.s) or self.symbols.unified(msg.s)
+                bids = msg.b
+                asks = msg.a
+                first = msg.U
+                if first < 0 or msg.u < first or type(bids) is not list or type(asks) is not list:
+                    raise DecodeError(NAME, "schema", "depthUpdate without U/u/b/a")
+                symbol = self._to_unified.get(msg.s) or self.symbols.unified(msg.s)
                 # Positional: (symbol, bids, asks, first_seq, last_seq, ts_event_ns, ts_recv_ns)
-                return [BookDelta(symbol, bids, asks, msg.U, msg.u, msg.E * 1_000_000, ts_recv_ns)]
+                return [BookDelta(symbol, bids, asks, first, msg.u, msg.E * 1_000_000, ts_recv_ns)]
             if msg.e:
                 if msg.e in _IGNORED_EVENTS:
                     return []

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 _APPLIED = Outcome.APPLIED
 _RESYNC = Outcome.RESYNC
+#: Shared empty result (callers only iterate it).
+_NOTHING: list[str] = []
 
 #: How many top-of-book oracles per symbol wait for the book to reach their sequence.
 _ORACLE_BACKLOG = 64
@@ -105,24 +107,25 @@ class VenueBooks:
         except DecodeError as exc:
             self.errors[exc.reason] += 1
             log.warning("%s conn %s: skipped frame: %s", self.spec.name, conn, exc)
-            return []
-        if not events:
-            return []
-        if len(events) == 1 and type(events[0]) is BookDelta:
-            # Hot path: one delta for a known book.
+            return _NOTHING
+        if len(events) == 1:
             delta = events[0]
-            sync = self.syncs.get(delta.symbol)
-            if sync is not None:
-                outcome = sync.on_delta(delta)
-                if outcome is _APPLIED:
-                    if self._oracles and delta.symbol in self._oracles:
-                        self._check_oracles(delta.symbol, sync.book)
-                    return []
-                self._symbol_conn[delta.symbol] = conn
-                if outcome is _RESYNC:
-                    log.info("%s %s: resync needed (%s)", self.spec.name, delta.symbol, sync.book.reason)
-                    return [delta.symbol]
-                return []
+            if type(delta) is BookDelta:
+                # Hot path: one delta for a known, live book.
+                sync = self.syncs.get(delta.symbol)
+                if sync is not None:
+                    outcome = sync.on_delta(delta)
+                    if outcome is _APPLIED:
+                        if self._oracles and delta.symbol in self._oracles:
+                            self._check_oracles(delta.symbol, sync.book)
+                        return _NOTHING
+                    self._symbol_conn[delta.symbol] = conn
+                    if outcome is _RESYNC:
+                        log.info("%s %s: resync needed (%s)", self.spec.name, delta.symbol, sync.book.reason)
+                        return [delta.symbol]
+                    return _NOTHING
+        elif not events:
+            return _NOTHING
         return self._route(events, conn)
 
     def on_rest(self, url: str, body: str | bytes, ts_recv_ns: int) -> list[str]:
