@@ -1,0 +1,59 @@
+"""Compact, immutable views of a book: what feeds publish and the scanner reads.
+
+A view is cheap to build (top ``k`` levels per side as exact fixed ints), cheap to send
+between processes, and carries everything the business rules need to reject it: health,
+the venue's event time and our receive time.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from arb.book.book import OrderBook
+
+
+class BookView(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """Top-of-book snapshot of one venue's book for one symbol.
+
+    ``bids``/``asks``: ``((price, qty), …)`` fixed ints, best first. ``live`` is True only for
+    a book in state LIVE; ``state`` says which state otherwise. ``seq`` is the venue sequence.
+    """
+
+    venue: str
+    symbol: str
+    bids: tuple[tuple[int, int], ...]
+    asks: tuple[tuple[int, int], ...]
+    ts_event_ns: int
+    ts_recv_ns: int
+    seq: int | None
+    state: str
+
+    @property
+    def live(self) -> bool:
+        return self.state == "live"
+
+    @property
+    def best_bid(self) -> int | None:
+        return self.bids[0][0] if self.bids else None
+
+    @property
+    def best_ask(self) -> int | None:
+        return self.asks[0][0] if self.asks else None
+
+    @property
+    def crossed(self) -> bool:
+        return bool(self.bids and self.asks and self.bids[0][0] >= self.asks[0][0])
+
+
+def view_of(book: OrderBook, k: int = 20) -> BookView:
+    """The top ``k`` levels per side of ``book`` as a :class:`BookView`."""
+    return BookView(
+        book.venue,
+        book.symbol,
+        tuple(book.bid_levels(k)),
+        tuple(book.ask_levels(k)),
+        book.ts_event_ns,
+        book.ts_recv_ns,
+        book.seq,
+        book.state.value,
+    )
