@@ -110,6 +110,17 @@ class BookSync:
     def on_snapshot(self, snap: BookSnapshot) -> Outcome:
         """Load a snapshot, then replay buffered deltas that chain onto it."""
         book = self.book
+        if (
+            snap.source == "rest"
+            and book.state is _LIVE
+            and snap.seq is not None
+            and book.seq is not None
+            and snap.seq <= book.seq
+        ):
+            # A REST answer that arrives after the stream already moved past it (e.g. an
+            # in-stream full push landed while the request was in flight) is old news.
+            self.stats.dropped += 1
+            return _DROPPED
         self.stats.snapshots += 1
         was_resyncing = book.state is BookState.RESYNCING
         try:

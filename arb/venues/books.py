@@ -49,8 +49,12 @@ class VenueBooks:
         stats: SyncStats | None = None,
         depth: int | None = None,
         parser: FixedParser | None = None,
+        track_changes: bool = False,
     ) -> None:
         self.spec = spec
+        #: Symbols whose books changed (applied, reloaded or cleared) since the caller last
+        #: emptied the set; None unless ``track_changes``. Engines scan exactly these.
+        self.changed: set[str] | None = set() if track_changes else None
         self.wanted: frozenset[str] | None = frozenset(symbols) if symbols is not None else None
         self.symbol_map: SymbolMap = spec.symbol_map(sorted(self.wanted or ()))
         self.stats = stats if stats is not None else SyncStats()
@@ -94,6 +98,8 @@ class VenueBooks:
                 if sync.book.state is not BookState.SYNCING:
                     sync.require_resync(reason)
                     cleared.append(symbol)
+        if self.changed is not None:
+            self.changed.update(cleared)
         return cleared
 
     def on_frame(self, conn: int, frame: str | bytes, ts_recv_ns: int) -> list[str]:
@@ -116,11 +122,15 @@ class VenueBooks:
                 if sync is not None:
                     outcome = sync.on_delta(delta)
                     if outcome is _APPLIED:
+                        if self.changed is not None:
+                            self.changed.add(delta.symbol)
                         if self._oracles and delta.symbol in self._oracles:
                             self._check_oracles(delta.symbol, sync.book)
                         return _NOTHING
                     self._symbol_conn[delta.symbol] = conn
                     if outcome is _RESYNC:
+                        if self.changed is not None:
+                            self.changed.add(delta.symbol)
                         log.info("%s %s: resync needed (%s)", self.spec.name, delta.symbol, sync.book.reason)
                         return [delta.symbol]
                     return _NOTHING
@@ -162,6 +172,8 @@ class VenueBooks:
                     outcome = sync.on_snapshot(event)  # type: ignore[arg-type]
                 if conn is not None:
                     self._symbol_conn[symbol] = conn
+                if self.changed is not None and outcome is not Outcome.BUFFERED and outcome is not Outcome.DROPPED:
+                    self.changed.add(symbol)
                 if outcome is Outcome.RESYNC:
                     log.info("%s %s: resync needed (%s)", self.spec.name, symbol, sync.book.reason)
                     resync.append(symbol)
@@ -192,6 +204,8 @@ class VenueBooks:
         if sync is None or sync.book.state is BookState.SYNCING:
             return []
         sync.require_resync(event.reason)
+        if self.changed is not None:
+            self.changed.add(event.symbol)
         return [event.symbol]
 
     # -- oracles --------------------------------------------------------------------------

@@ -58,6 +58,14 @@ def test_range_snapshot_older_than_the_buffered_stream_asks_for_another():
     assert sync.book.state is BookState.RESYNCING
 
 
+def test_a_rest_snapshot_older_than_the_live_book_is_ignored():
+    sync = make()
+    sync.on_snapshot(snapshot(10))
+    sync.on_delta(delta(11, 14, bids=[("9", "5")]))
+    assert sync.on_snapshot(snapshot(12, bids=[("1", "1")])) is Outcome.DROPPED
+    assert sync.book.seq == 14 and sync.book.bids()[1] == ("9", "5")
+
+
 def test_range_duplicates_and_old_deltas_are_dropped():
     sync = make()
     sync.on_snapshot(snapshot(10))
