@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from arb.core.errors import ConfigError
-from arb.venues import binance
+from arb.venues import binance, coinbase, gateio, kraken, kucoin, mexc, okx
 from arb.venues.base import VenueSpec
 
 VENUES: dict[str, VenueSpec] = {
-    binance.SPEC.name: binance.SPEC,
+    spec.name: spec
+    for spec in (binance.SPEC, gateio.SPEC, mexc.SPEC, kraken.SPEC, coinbase.SPEC, kucoin.SPEC, okx.SPEC)
 }
 
 

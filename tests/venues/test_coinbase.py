@@ -1,0 +1,384 @@
+"""Coinbase Advanced Trade adapter: doc and real example frames, connection-wide sequence
+gaps, a synthetic session (no real capture exists) through VenueBooks and ``arb verify``,
+JWT signing, fuzzing."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arb.book.book import OrderBook
+from arb.book.health import BookState
+from arb.core.errors import DecodeError, SymbolError
+from arb.core.events import BookDelta, BookSnapshot, Control, ResyncRequired
+from arb.core.numbers import FixedParser, parse_fixed, to_plain
+from arb.record.reader import RecordingReader
+from arb.sim.wire.coinbase import Encoder, rfc3339
+from arb.venues import coinbase
+from arb.venues.books import VenueBooks
+from tests import samples
+from tests.venues import coinbase_stream
+from tests.venues.fuzz import assert_total, frame_mutations, json_values
+
+EXAMPLES = {e["name"]: e["msg"] for e in samples.examples("coinbase", "advanced_trade_examples.jsonl")}
+REST_FIXTURE = (samples.VENUES / "coinbase" / "rest_product_book_response_nautilus_fixture.json").read_text()
+
+
+def decoder():
+    return coinbase.SPEC.decoder(coinbase.SPEC.symbol_map(), FixedParser())
+
+
+def l2(seq, events, timestamp="2023-02-09T20:32:50.714964855Z"):
+    return json.dumps({"channel": "l2_data", "client_id": "", "timestamp": timestamp, "sequence_num": seq, "events": events})
+
+
+def update(product="BTC-USD", *levels, kind="update"):
+    return {"type": kind, "product_id": product, "updates": [
+        {"side": side, "event_time": "2023-02-09T20:32:50.714964855Z", "price_level": p, "new_quantity": q} for side, p, q in levels
+    ]}
+
+
+# -- doc and real examples --------------------------------------------------------------
+def test_doc_snapshot_decodes_with_exact_levels_and_nanosecond_time():
+    # Arrange
+    frame = json.dumps(EXAMPLES["l2_data_snapshot_doc"])
+    # Act
+    [snap] = decoder().decode(frame, ts_recv_ns=7)
+    # Assert
+    assert isinstance(snap, BookSnapshot) and snap.source == "ws" and snap.seq is None
+    assert snap.symbol == "BTC/USD"
+    assert snap.bids == [("21921.73", "0.06317902"), ("21921.3", "0.02")] and snap.asks == []
+    assert snap.ts_event_ns == 1675974770_714964855 and snap.ts_recv_ns == 7
+
+
+def test_real_unsorted_snapshot_builds_a_sorted_book():
+    [snap] = decoder().decode(json.dumps(EXAMPLES["l2_data_snapshot_real_trimmed"]), 1)
+    assert snap.symbol == "BTC/USDC:USDC"  # an INTX perpetual
+    assert snap.asks == [("79944.1", "1.2"), ("79944", "0.048")]
+    assert snap.bids == [("79943.9", "3.0105"), ("79943.8", "0.5")]
+    book = OrderBook("coinbase", snap.symbol)
+    book.load(snap.bids, snap.asks)
+    assert book.best_ask() == ("79944", "0.048") and book.best_bid() == ("79943.9", "3.0105")
+
+
+def test_real_control_frames_numbered_0_to_3_share_one_sequence():
+    d = decoder()
+    names = ["l2_data_snapshot_real_trimmed", "subscriptions_ack_real", "subscriptions_ack2_real", "heartbeat_real"]
+    events = [e for name in names for e in d.decode(json.dumps(EXAMPLES[name]), 1)]
+    assert not any(isinstance(e, ResyncRequired) for e in events) and d.last_seq == 3
+    acks = [e for e in events if isinstance(e, Control)]
+    assert acks == [
+        Control("ack", "level2=BTC-PERP-INTX,ETH-PERP-INTX", 1),
+        Control("ack", "heartbeats=heartbeats;level2=BTC-PERP-INTX,ETH-PERP-INTX", 1),
+        Control("heartbeat", "139651", 1),
+    ]
+
+
+def test_real_error_frame_is_a_control_error():
+    assert decoder().decode(json.dumps(EXAMPLES["error_real"]), 1) == [Control("error", "authentication failure", 1)]
+
+
+def test_subscribe_frames_match_the_doc_examples():
+    level2, heartbeats = coinbase.subscribe_frames(["BTC-USD", "ETH-USD"], None)
+    assert json.loads(level2) == EXAMPLES["subscribe_level2"]
+    assert json.loads(heartbeats) == EXAMPLES["subscribe_heartbeats"]
+    assert coinbase.connect_url(coinbase.WS_URL, ["BTC-USD"], None) == "wss://advanced-trade-ws.coinbase.com"
+    assert coinbase.SPEC.ping_frame is None and coinbase.SPEC.snapshot_source == "ws"
+    assert coinbase.SPEC.seq_rule.name == "NONE" and coinbase.SPEC.decode_snapshot is None
+
+
+def test_rest_product_book_decodes_as_an_unsequenced_cross_check():
+    req = coinbase.snapshot_request(coinbase.REST_URL, "BTC-USD", None)
+    assert req.url == "https://api.coinbase.com/api/v3/brokerage/market/product_book?product_id=BTC-USD"
+    snap = coinbase.decode_snapshot(req.url, REST_FIXTURE, 5, coinbase.SPEC.symbol_map(), FixedParser())
+    assert (snap.symbol, snap.seq, snap.source) == ("BTC/USD", None, "rest")
+    assert snap.bids[0] == ("68923.66", "0.17189468") and snap.asks[1] == ("68926", "0.058")
+    assert len(snap.bids) == len(snap.asks) == 5
+    assert snap.ts_event_ns == 1775521739_662782000
+    with pytest.raises(DecodeError):  # the body must be the product asked for
+        coinbase.decode_snapshot(req.url.replace("BTC-USD", "ETH-USD"), REST_FIXTURE, 5, coinbase.SPEC.symbol_map(), FixedParser())
+
+
+def test_symbols():
+    assert coinbase.parse_symbol("BTC-USD") == "BTC/USD" and coinbase.format_symbol("ETH/USDC") == "ETH-USDC"
+    assert coinbase.parse_symbol("BTC-PERP-INTX") == "BTC/USDC:USDC" and coinbase.format_symbol("BTC/USDC:USDC") == "BTC-PERP-INTX"
+    for bad in ("BTCUSD", "BTC-", "-USD", "A-B-C", "-PERP-INTX"):
+        with pytest.raises(SymbolError):
+            coinbase.parse_symbol(bad)
+    with pytest.raises(SymbolError):
+        coinbase.format_symbol("BTC/USD:BTC")
+
+
+# -- the connection's sequence_num ------------------------------------------------------
+def test_several_events_in_one_message():
+    events = decoder().decode(l2(0, [update("BTC-USD", ("bid", "1", "2")), update("ETH-USD", ("offer", "3", "0"))]), 1)
+    assert [(type(e), e.symbol) for e in events] == [(BookDelta, "BTC/USD"), (BookDelta, "ETH/USD")]
+    assert events[0].bids == [("1", "2")] and events[1].asks == [("3", "0")]
+    assert (events[0].first_seq, events[0].last_seq, events[0].prev_seq) == (None, None, None)
+
+
+def test_a_jump_in_sequence_num_requires_every_book_to_resync():
+    d = decoder()
+    d.decode(l2(0, [update("BTC-USD", ("bid", "1", "2"))]), 1)
+    events = d.decode(l2(2, [update("BTC-USD", ("bid", "1", "3"))]), 2)
+    assert events[0] == ResyncRequired(None, "gap: sequence_num 1 expected, got 2", 2)
+    assert isinstance(events[1], BookDelta)
+    assert d.decode(l2(3, [update("BTC-USD", ("bid", "1", "4"))]), 3)[0].bids == [("1", "4")]
+
+
+def test_lower_or_repeated_sequence_num_is_ignored():
+    d = decoder()
+    d.decode(l2(5, []), 1)
+    assert d.decode(l2(5, [update("BTC-USD", ("bid", "1", "2"))]), 1) == []
+    assert d.decode(l2(3, [update("BTC-USD", ("bid", "1", "2"))]), 1) == []
+    assert len(d.decode(l2(6, [update("BTC-USD", ("bid", "1", "2"))]), 1)) == 1
+
+
+def test_an_undecodable_message_shows_as_a_gap_on_the_next_one():
+    d = decoder()
+    d.decode(l2(0, []), 1)
+    with pytest.raises(DecodeError):
+        d.decode(l2(1, [update("BTC-USD", ("buy", "1", "2"))]), 1)
+    [gap, _] = d.decode(l2(2, [update("BTC-USD", ("bid", "1", "2"))]), 1)
+    assert isinstance(gap, ResyncRequired) and gap.reason.startswith("gap")
+
+
+# -- a synthetic session through VenueBooks and arb verify ------------------------------
+@pytest.fixture(scope="module")
+def stream():
+    return coinbase_stream.build()
+
+
+@pytest.fixture(scope="module")
+def recording(stream, tmp_path_factory):
+    path = tmp_path_factory.mktemp("coinbase") / "coinbase-synthetic.jsonl.gz"
+    stream.write(path)
+    return path
+
+
+def read(path) -> list:
+    with RecordingReader(path) as reader:
+        return list(reader)
+
+
+def replay(records, vb=None):
+    vb = vb or VenueBooks(coinbase.SPEC)
+    for rec in records:
+        if rec.kind == "ws":
+            vb.on_frame(rec.conn, rec.payload, rec.ts)
+        elif rec.kind == "connect":
+            vb.on_connect(rec.conn)
+    return vb
+
+
+def test_session_replays_with_exact_counts_and_the_true_books(stream, recording):
+    # Act
+    vb = replay(read(recording))
+    # Assert
+    assert vb.errors == {}
+    s = vb.stats
+    assert stream.buffered > 0 and stream.applied > 100
+    assert (s.applied, s.buffered, s.dropped) == (stream.applied, stream.buffered, stream.buffered)
+    assert (s.snapshots, s.gaps, s.resyncs, s.crossed, s.bad_levels) == (4, 1, 2, 0, 0)
+    assert vb.controls["ack"] == 4 and vb.controls["heartbeat"] == 8
+    for symbol in coinbase_stream.SYMBOLS:
+        book = vb.book(symbol)
+        bids, asks = stream.truth(symbol)
+        assert book.state is BookState.LIVE and book.bids() == bids and book.asks() == asks
+
+
+def test_arb_verify_rebuilds_the_session(stream, recording, capsys):
+    from workflows.cli import main
+
+    status = main(["verify", str(recording)])
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert status == 0
+    assert (summary["gaps"], summary["resyncs"], summary["errors"]) == (1, 2, 0)
+    assert summary["checksums"] == {"ok": 0, "failed": 0}
+    plain = lambda level: [to_plain(parse_fixed(text)) for text in level]  # noqa: E731
+    expected = {}
+    for symbol in coinbase_stream.SYMBOLS:
+        bids, asks = stream.truth(symbol)
+        expected[f"coinbase:{symbol}"] = {"bid": plain(bids[0]), "ask": plain(asks[0]), "bids": len(bids), "asks": len(asks)}
+    assert summary["books"] == expected
+    assert summary["messages"] == sum(1 for r in read(recording) if r.kind == "ws")
+
+
+def test_the_lost_message_clears_every_book_until_the_new_snapshots(recording):
+    records = read(recording)
+    vb = VenueBooks(coinbase.SPEC)
+    asked = []
+    for n, rec in enumerate(records):
+        if rec.kind == "connect":
+            vb.on_connect(rec.conn)
+        elif rec.kind == "ws":
+            needed = vb.on_frame(rec.conn, rec.payload, rec.ts)
+            if needed:
+                asked += needed
+                states = {s: vb.book(s).state for s in coinbase_stream.SYMBOLS}
+                assert states == {s: BookState.RESYNCING for s in coinbase_stream.SYMBOLS}
+                assert all("gap" in vb.book(s).reason and vb.book(s).depth() == (0, 0) for s in coinbase_stream.SYMBOLS)
+    assert sorted(asked) == ["BTC/USD", "ETH/USD"]  # once each: resubscribe (snapshot_source "ws")
+    assert all(vb.book(s).is_live for s in coinbase_stream.SYMBOLS) and vb.stats.resyncs == 2
+
+
+def test_replayed_frames_are_ignored_as_out_of_order(recording):
+    records = read(recording)
+    vb = replay(records)
+    before = {s: (vb.book(s).bids(), vb.book(s).asks()) for s in coinbase_stream.SYMBOLS}
+    applied = vb.stats.applied
+    for rec in reversed([r for r in records if r.kind == "ws"]):
+        vb.on_frame(1, rec.payload, rec.ts)
+    assert vb.stats.applied == applied and vb.stats.gaps == 1
+    assert {s: (vb.book(s).bids(), vb.book(s).asks()) for s in coinbase_stream.SYMBOLS} == before
+
+
+def test_reconnect_starts_a_fresh_sequence(recording):
+    records = read(recording)
+    vb = replay(records)
+    vb.on_connect(1)  # a new connection: books resync, its decoder starts over
+    enc = Encoder(vb.symbol_map)  # the venue numbers the new connection from 0
+    assert all(vb.book(s).state is BookState.RESYNCING for s in coinbase_stream.SYMBOLS)
+    vb.on_frame(1, enc.subscriptions({"level2": ["BTC-USD"]}, 0), 1)
+    vb.on_frame(1, enc.snapshot("BTC/USD", [("1", "1")], [("2", "1")], 0, 0, None)[0], 2)
+    assert vb.book("BTC/USD").is_live and vb.stats.gaps == 1
+
+
+# -- bad input --------------------------------------------------------------------------
+MALFORMED = [
+    "", "{", "null", "[]", "ÿ", b"\xff\xfe",
+    '{"channel":"l2_data"}',  # no sequence_num
+    '{"channel":"l2_data","sequence_num":1}',  # no events
+    '{"channel":"l2_data","sequence_num":"1","events":[]}',
+    '{"channel":"l2_data","sequence_num":-5,"events":[]}',
+    l2(1, [update("BTC-USD", ("buy", "1", "2"))]),  # side
+    l2(1, [{"type": "update", "product_id": "BTC-USD", "updates": [{"side": "bid", "price_level": "1"}]}]),
+    l2(1, [{"type": "update", "product_id": "BTC-USD", "updates": [{"side": "bid", "price_level": 1, "new_quantity": "1"}]}]),
+    l2(1, [{"type": "update", "product_id": "BTC-USD"}]),  # no updates
+    l2(1, [{"type": "update", "updates": []}]),  # no product
+    l2(1, [update("???", ("bid", "1", "2"))]),
+    l2(1, [update("BTC-USD", ("bid", "1", "2"), kind="delta")]),  # unknown event type
+    l2(1, [update("BTC-USD")], timestamp="2023-13-09T20:32:50Z"),
+    l2(1, [update("BTC-USD")], timestamp="yesterday"),
+    l2(1, [update("BTC-USD")], timestamp="2023-02-09T20:32:50.1234567890Z"),
+    l2(1, [update("BTC-USD")], timestamp="2023-02-09T20:32:5x.1Z"),
+    l2(1, [update("BTC-USD")], timestamp="2023-02-09T20:32:50+00:00"),
+    l2(1, [update("BTC-USD")], timestamp="２０２3-02-09T20:32:50Z"),
+    '{"channel":"something_new","sequence_num":1,"events":[]}',
+    '{"channel":"subscriptions","sequence_num":1,"events":[{}]}',
+    '{"type":"subscribe","channel":"level2"}',
+]
+
+
+@pytest.mark.parametrize("frame", MALFORMED)
+def test_malformed_frames_raise_only_decode_error(frame):
+    with pytest.raises(DecodeError):
+        decoder().decode(frame, 1)
+
+
+def test_malformed_number_marks_the_book_for_resync_and_is_counted(recording):
+    records = read(recording)
+    vb = replay(records)
+    last = json.loads([r for r in records if r.kind == "ws"][-1].data)["sequence_num"]
+    assert vb.on_frame(1, l2(last + 1, [update("BTC-USD", ("bid", "-0.1", "2"))]), 1) == ["BTC/USD"]
+    book = vb.book("BTC/USD")
+    assert book.state is BookState.RESYNCING and "bad level" in book.reason
+    assert vb.stats.bad_levels == 1 and vb.book("ETH/USD").is_live
+
+
+def test_bad_frames_are_counted_and_the_feed_goes_on(stream, recording):
+    vb = VenueBooks(coinbase.SPEC)
+    rng = random.Random(5)
+    for rec in read(recording):
+        if rec.kind == "ws":
+            # A malformed frame never advances the sequence (one at seq 1 is ignored as old).
+            vb.on_frame(1, rng.choice(MALFORMED), rec.ts)
+            vb.on_frame(1, rec.payload, rec.ts)
+    assert sum(vb.errors.values()) > 50
+    assert vb.stats.gaps == 1  # only the real lost message
+    for symbol in coinbase_stream.SYMBOLS:
+        assert vb.book(symbol).is_live and (vb.book(symbol).bids(), vb.book(symbol).asks()) == stream.truth(symbol)
+
+
+def test_fuzz_mutations_of_real_and_synthetic_frames(recording):
+    frames = [json.dumps(m) for m in EXAMPLES.values()] + [r.data for r in read(recording) if r.kind == "ws"][:30]
+    d = decoder()
+    for frame in frame_mutations(frames, seed=1):
+        assert_total(lambda f: d.decode(f, 1), frame)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.binary(max_size=200), st.text(max_size=200), json_values.map(json.dumps)))
+def test_fuzz_arbitrary_input(frame):
+    assert_total(lambda f: decoder().decode(f, 1), frame)
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values.map(json.dumps))
+def test_fuzz_rest_snapshot(body):
+    url = "https://api.coinbase.com/api/v3/brokerage/market/product_book?product_id=BTC-USD"
+    assert_total(lambda b: [coinbase.decode_snapshot(url, b, 1, coinbase.SPEC.symbol_map(), FixedParser())], body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**62))
+def test_rfc3339_round_trips_exactly(ts_ns):
+    assert coinbase.RfcTime().ns(rfc3339(ts_ns)) == ts_ns
+
+
+# -- JWT --------------------------------------------------------------------------------
+def _b64(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def test_jwt_claims_and_header_are_pure_values():
+    assert coinbase.format_jwt_uri("get", "/api/v3/brokerage/accounts") == "GET api.coinbase.com/api/v3/brokerage/accounts"
+    assert coinbase.jwt_header("organizations/o/apiKeys/k", "ab12") == {"alg": "ES256", "kid": "organizations/o/apiKeys/k", "nonce": "ab12", "typ": "JWT"}
+    assert coinbase.jwt_claims("k", 1_700_000_000, "GET api.coinbase.com/x") == {
+        "iss": "cdp", "sub": "k", "nbf": 1_700_000_000, "exp": 1_700_000_120, "uri": "GET api.coinbase.com/x",
+    }
+    assert "uri" not in coinbase.jwt_claims("k", 1, None)  # websocket JWTs
+
+
+def test_build_jwt_signs_es256_verifiably():
+    ec = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.ec")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()).decode()
+    token = coinbase.sign("organizations/o/apiKeys/k", pem, "POST", "/api/v3/brokerage/orders", 1_700_000_000, "deadbeef")
+    header, claims, signature = token.split(".")
+    assert msgspec.json.decode(_b64(header)) == coinbase.jwt_header("organizations/o/apiKeys/k", "deadbeef")
+    assert msgspec.json.decode(_b64(claims))["uri"] == "POST api.coinbase.com/api/v3/brokerage/orders"
+    raw = _b64(signature)
+    assert len(raw) == 64
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    key.public_key().verify(der, f"{header}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))  # raises if wrong
+    other = ec.generate_private_key(ec.SECP384R1())
+    with pytest.raises(ValueError):
+        coinbase.build_jwt("k", other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode(), None, 1, "n")
+
+
+# -- the encoder ------------------------------------------------------------------------
+def test_encoder_round_trips_through_the_decoder():
+    symbols = coinbase.SPEC.symbol_map(["BTC/USD"])
+    enc = Encoder(symbols)
+    d = coinbase.SPEC.decoder(symbols, FixedParser())
+    [ack] = d.decode(enc.subscriptions({"level2": ["BTC-USD"]}, 0), 0)
+    [snap] = d.decode(enc.snapshot("BTC/USD", [("100", "1"), ("99.5", "2")], [("101", "3")], 0, 1_700_000_000_123456789, None)[0], 0)
+    assert (snap.symbol, snap.bids, snap.asks, snap.ts_event_ns) == ("BTC/USD", [("100", "1"), ("99.5", "2")], [("101", "3")], 1_700_000_000_123456789)
+    [delta] = d.decode(enc.delta("BTC/USD", [("100.50", "1")], [("101", "0")], 0, 0, 5, None)[0], 0)
+    assert (delta.bids, delta.asks) == ([("100.50", "1")], [("101", "0")])
+    [beat] = d.decode(enc.heartbeat(0)[0], 0)
+    assert beat == Control("heartbeat", "1", 0) and ack.kind == "ack" and d.last_seq == 3
+    url, body = enc.rest_snapshot(coinbase.REST_URL, "BTC/USD", [("100", "1")], [("101", "2")], 0, 1_700_000_000_123456789)
+    rest = coinbase.decode_snapshot(url, body, 0, symbols, FixedParser())
+    assert (rest.bids, rest.asks, rest.ts_event_ns) == ([("100", "1")], [("101", "2")], 1_700_000_000_123456000)
+    assert d.decode(enc.error("authentication failure"), 0) == [Control("error", "authentication failure", 0)]
