@@ -120,11 +120,8 @@ class OrderBook:
                     del keys[bisect_left(keys, key)]
         if self.max_depth is not None:
             self.truncate(self.max_depth)
-        bid_keys = self._bid_keys
-        ask_keys = self._ask_keys
-        if bid_keys and ask_keys:
-            return bid_keys[0] + ask_keys[0] <= 0  # -best_bid >= best_ask … with bids negated
-        return False
+        bid_keys, ask_keys = self._bid_keys, self._ask_keys
+        return bool(bid_keys and ask_keys and -bid_keys[0] >= ask_keys[0])
 
     def truncate(self, depth: int) -> None:
         """Keep the best ``depth`` levels per side (venues do not send deletes beyond it)."""
