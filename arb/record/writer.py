@@ -1,5 +1,6 @@
 """Writer for "arb recording v1", with secrets redacted and crash-safe flushing.
 
+Gzip headers carry no timestamp (``mtime=0``), so the same records give the same bytes.
 Gzip output is flushed with ``Z_SYNC_FLUSH`` every ``flush_every`` records and on
 :meth:`RecordingWriter.flush`, so a crash loses at most the unflushed tail and the file
 reads up to its last complete line (see :class:`~arb.record.reader.RecordingReader`).
@@ -54,7 +55,7 @@ class RecordingWriter:
         self.records = 0
         self._unflushed = 0
         self._raw = open(self.path, "xb")
-        self._file = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=6) if self.path.endswith(".gz") else self._raw
+        self._file = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=6, mtime=0) if self.path.endswith(".gz") else self._raw
         header = Header(format=FORMAT, version=VERSION, venue=venue, symbols=list(symbols), source=source)
         self._file.write(_encoder.encode(header) + b"\n")
         self.flush()
