@@ -1,0 +1,61 @@
+"""The journal: an append-only log of every intent, order, fill and trade outcome.
+
+Records are the tagged structs of :mod:`arb.exec.orders`; :func:`encode`/:func:`decode`
+turn them into JSON bytes and back (what a persistent journal, e.g. SQLite, stores).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+import msgspec
+
+from arb.exec.orders import JournalRecord
+
+_ENCODER = msgspec.json.Encoder()
+_DECODER = msgspec.json.Decoder(JournalRecord)
+
+
+class Journal(Protocol):
+    """Append-only storage of journal records, in order."""
+
+    def append(self, record: JournalRecord) -> None:
+        """Store one record after the ones before it."""
+        ...
+
+    def __iter__(self) -> Iterator[JournalRecord]:
+        """Every record, oldest first."""
+        ...
+
+
+class MemoryJournal:
+    """A journal in a list (backtests, tests)."""
+
+    __slots__ = ("records",)
+
+    def __init__(self) -> None:
+        self.records: list[JournalRecord] = []
+
+    def append(self, record: JournalRecord) -> None:
+        self.records.append(record)
+
+    def __iter__(self) -> Iterator[JournalRecord]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def of_kind(self, kind: type) -> list:
+        """Records of one type (``Intent``, ``Order``, ``Fill``, ``TradeResult``)."""
+        return [r for r in self.records if type(r) is kind]
+
+
+def encode(record: JournalRecord) -> bytes:
+    """One record as JSON bytes, tagged with its kind (``{"type": "fill", …}``)."""
+    return _ENCODER.encode(record)
+
+
+def decode(data: bytes | str) -> JournalRecord:
+    """The inverse of :func:`encode`; raises ``msgspec.DecodeError`` on bad input."""
+    return _DECODER.decode(data)

@@ -1,0 +1,183 @@
+"""What execution produces: orders, fills and trade outcomes — journal records all.
+
+Every record is a frozen, tagged ``msgspec.Struct`` with a deterministic id, so a journal
+can store any of them as JSON or msgpack and decode them back as :data:`JournalRecord`
+(``msgspec.json.decode(data, type=JournalRecord)``). Money values are fixed ints
+(:mod:`arb.core.numbers`), times int ns.
+
+Ids: an intent and its trade carry the opportunity's id; an order (and its fill) is
+``"<trade id>/<role>"`` with role ``buy``, ``sell``, ``unwind`` or ``hedge``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Protocol, TypeAlias
+
+import msgspec
+
+from arb.scan.opportunity import Opportunity
+
+
+class Side(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+
+class Role(StrEnum):
+    """Why an order exists: the arbitrage's two legs, or a one-legged follow-up."""
+
+    BUY = "buy"
+    SELL = "sell"
+    UNWIND = "unwind"
+    HEDGE = "hedge"
+
+
+class OneLegged(StrEnum):
+    """What to do when one leg filled more than the other.
+
+    - ``UNWIND``: trade the difference back at market on the venue whose leg filled more.
+    - ``HEDGE``: offset the difference at market on the best other venue.
+    - ``HOLD``: keep the exposure (recorded in the trade outcome).
+    """
+
+    UNWIND = "unwind"
+    HEDGE = "hedge"
+    HOLD = "hold"
+
+
+class FillStatus(StrEnum):
+    FILLED = "filled"  # the whole quantity
+    PARTIAL = "partial"  # some; the rest was cancelled (orders are immediate-or-cancel)
+    EXPIRED = "expired"  # nothing within the limit price, or no live book
+    REJECTED = "rejected"  # an error: balance, unknown fee, a fill that would overdraw
+
+
+class Intent(msgspec.Struct, frozen=True, tag="intent"):
+    """The decision to trade an opportunity, as submitted."""
+
+    id: str
+    ts_ns: int
+    opportunity: Opportunity
+
+
+class Order(msgspec.Struct, frozen=True, tag="order"):
+    """An immediate-or-cancel limit order as placed.
+
+    ``status`` is ``"open"`` or ``"rejected"`` (then ``reason`` says why). ``due_ns`` is when
+    it reaches the venue (submit time + the venue's latency). ``lock`` is what it reserves
+    on its venue: quote for a buy (limit × qty + fee), base for a sell.
+    """
+
+    id: str
+    trade_id: str
+    role: str
+    venue: str
+    symbol: str
+    side: str
+    qty: int
+    limit_price: int
+    lock: int
+    ts_submit_ns: int
+    due_ns: int
+    status: str = "open"
+    reason: str = ""
+
+
+class Fill(msgspec.Struct, frozen=True, tag="fill"):
+    """An order's outcome (one per order): what filled, at what cost, with which fee.
+
+    ``quote`` is paid (buy, rounded up) or received (sell, rounded down); ``fee`` is in
+    quote; ``avg_price`` rounded down; ``worst_price`` the last price touched; ``levels`` how
+    many price levels it touched.
+    """
+
+    id: str
+    trade_id: str
+    role: str
+    venue: str
+    symbol: str
+    side: str
+    qty_ordered: int
+    qty: int
+    quote: int
+    fee: int
+    avg_price: int
+    worst_price: int
+    levels: int
+    ts_ns: int
+    status: str
+    reason: str = ""
+
+
+class TradeResult(msgspec.Struct, frozen=True, tag="trade"):
+    """One arbitrage from intent to its final state — a row of the trade log.
+
+    ``action``: ``"none"`` (legs matched), ``"unwind"``, ``"hedge"`` or ``"hold"`` — what was
+    done about a one-legged fill; ``reason`` explains a hold or a follow-up that fell short.
+    ``residual_base``: net base position the trade left (+ long, − short).
+    ``realized_pnl_quote``: on the matched quantity ``m = min(bought, sold)`` over all legs:
+    ``sold_quote·m/sold − bought_quote·m/bought − all fees`` (proceeds rounded down, cost
+    up); the residual stays in inventory at cost. ``realized_pnl_reporting``: the same in
+    the reporting currency (``None`` when no price was available).
+    """
+
+    id: str
+    symbol: str
+    buy_venue: str
+    sell_venue: str
+    intended_qty: int
+    buy_filled: int
+    sell_filled: int
+    buy_avg_price: int
+    sell_avg_price: int
+    buy_quote: int
+    sell_quote: int
+    buy_fee: int
+    sell_fee: int
+    one_legged: bool
+    action: str
+    action_venue: str
+    action_side: str
+    action_filled: int
+    action_quote: int
+    action_fee: int
+    residual_base: int
+    fees_quote: int
+    realized_pnl_quote: int
+    realized_pnl_reporting: int | None
+    expected_net_profit: int
+    ts_decision_ns: int
+    ts_submit_ns: int
+    ts_done_ns: int
+    reason: str = ""
+
+
+JournalRecord: TypeAlias = Intent | Order | Fill | TradeResult
+
+
+class Executor(Protocol):
+    """Executes opportunities: paper now (:class:`~arb.exec.paper.PaperExecutor`), live later.
+
+    Time is passed in; nothing here reads a clock.
+    """
+
+    def submit(self, opportunity: Opportunity, now_ns: int) -> list[Order]:
+        """Place both legs concurrently; returns the orders (open or rejected)."""
+        ...
+
+    def advance(self, now_ns: int) -> list[TradeResult]:
+        """Process every order due by ``now_ns``; returns the trades that completed."""
+        ...
+
+    def next_due_ns(self) -> int | None:
+        """When the next open order is due (None: nothing open)."""
+        ...
+
+    def open_legs(self) -> int:
+        """Orders placed and not yet done."""
+        ...
+
+    def results(self) -> list[TradeResult]:
+        """Every completed trade so far, in completion order."""
+        ...

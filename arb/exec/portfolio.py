@@ -1,0 +1,209 @@
+"""Balances per venue and asset, what open orders lock, fees, P&L and exposure.
+
+All amounts are fixed ints (:mod:`arb.core.numbers`). The portfolio never lets a balance go
+negative: a fill that would is refused (the reason is returned) and nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from arb.core.numbers import mul
+from arb.core.symbols import split
+from arb.exec.orders import Side
+
+#: ``price(asset) → fixed price of one unit in the reporting currency`` (None: unknown).
+PriceFn = Callable[[str], "int | None"]
+
+
+class _Open:
+    __slots__ = ("venue", "base", "quote", "side", "qty", "lock_asset", "lock")
+
+    def __init__(self, venue: str, base: str, quote: str, side: str, qty: int, lock_asset: str, lock: int) -> None:
+        self.venue = venue
+        self.base = base
+        self.quote = quote
+        self.side = side
+        self.qty = qty
+        self.lock_asset = lock_asset
+        self.lock = lock
+
+
+class Portfolio:
+    """Per-(venue, asset) balances with locks for open orders.
+
+    ``balances``: starting balances ``{(venue, asset): amount}`` (fixed, ≥ 0). Exposure of an
+    asset is its total across venues minus the starting total; drift is the same per venue.
+    Implements the ``available(venue, asset)`` protocol the scanner and risk engine read.
+    """
+
+    def __init__(self, balances: Mapping[tuple[str, str], int]) -> None:
+        for key, amount in balances.items():
+            if amount < 0:
+                raise ValueError(f"starting balance {key} is negative")
+        self._balances: dict[tuple[str, str], int] = dict(sorted(balances.items()))
+        self._start: dict[tuple[str, str], int] = dict(self._balances)
+        self._locked: dict[tuple[str, str], int] = {}
+        self._open: dict[str, _Open] = {}
+        self._open_buys: dict[str, int] = {}
+        self._open_sells: dict[str, int] = {}
+        #: Fees paid, by (venue, asset).
+        self.fees_paid: dict[tuple[str, str], int] = {}
+        #: Realized P&L by quote asset (sum of trade outcomes).
+        self.realized: dict[str, int] = {}
+        #: Realized P&L in the reporting currency (trades whose price was known).
+        self.realized_reporting = 0
+        #: Fills refused because they would have overdrawn a balance.
+        self.refused_fills = 0
+
+    # -- reading ------------------------------------------------------------------------
+    def balance(self, venue: str, asset: str) -> int:
+        """Total balance (free + locked)."""
+        return self._balances.get((venue, asset), 0)
+
+    def locked(self, venue: str, asset: str) -> int:
+        return self._locked.get((venue, asset), 0)
+
+    def available(self, venue: str, asset: str) -> int:
+        """Balance not locked by open orders."""
+        key = (venue, asset)
+        return self._balances.get(key, 0) - self._locked.get(key, 0)
+
+    def assets(self) -> list[str]:
+        return sorted({asset for _, asset in self._balances})
+
+    def venues(self) -> list[str]:
+        return sorted({venue for venue, _ in self._balances})
+
+    def balances(self) -> dict[tuple[str, str], int]:
+        """A copy of every balance."""
+        return dict(self._balances)
+
+    def total(self, asset: str) -> int:
+        """Across all venues."""
+        return sum(amount for (_, a), amount in self._balances.items() if a == asset)
+
+    def starting_total(self, asset: str) -> int:
+        return sum(amount for (_, a), amount in self._start.items() if a == asset)
+
+    def exposure(self, asset: str) -> int:
+        """Net change of ``asset`` across all venues since the start (+ long, − short)."""
+        return self.total(asset) - self.starting_total(asset)
+
+    def pending(self, asset: str) -> tuple[int, int]:
+        """``(open sells, open buys)``: base quantity open orders could still remove / add."""
+        return self._open_sells.get(asset, 0), self._open_buys.get(asset, 0)
+
+    def drift(self, asset: str) -> dict[str, int]:
+        """Per venue, how far ``asset`` moved from its starting balance there."""
+        keys = sorted({k for k in self._balances if k[1] == asset} | {k for k in self._start if k[1] == asset})
+        return {venue: self._balances.get((venue, a), 0) - self._start.get((venue, a), 0) for venue, a in keys}
+
+    def fees(self, asset: str | None = None) -> int:
+        """Total fees paid (in ``asset`` only, when given)."""
+        return sum(fee for (_, a), fee in self.fees_paid.items() if asset is None or a == asset)
+
+    def equity(self, price: PriceFn) -> int | None:
+        """Mark-to-market value of every balance in the reporting currency (None: a price missing)."""
+        return _value(self._balances, price)
+
+    def mtm_pnl(self, price: PriceFn) -> int | None:
+        """Mark-to-market P&L: value of the current minus the starting balances, at ``price``."""
+        now = _value(self._balances, price)
+        start = _value(self._start, price)
+        return None if now is None or start is None else now - start
+
+    # -- orders -------------------------------------------------------------------------
+    def open_order(self, order_id: str, venue: str, symbol: str, side: str, qty: int, lock: int) -> str | None:
+        """Lock ``lock`` (quote for a buy, base for a sell) for an order; reason if refused."""
+        if order_id in self._open:
+            return f"order {order_id} already open"
+        if qty <= 0 or lock < 0:
+            return "nothing to order"
+        base, quote = split(symbol)
+        lock_asset = quote if side == Side.BUY else base
+        free = self.available(venue, lock_asset)
+        if lock > free:
+            return f"insufficient {lock_asset} on {venue}: need {lock}, free {free}"
+        key = (venue, lock_asset)
+        self._locked[key] = self._locked.get(key, 0) + lock
+        self._open[order_id] = _Open(venue, base, quote, side, qty, lock_asset, lock)
+        book = self._open_buys if side == Side.BUY else self._open_sells
+        book[base] = book.get(base, 0) + qty
+        return None
+
+    def fill(self, order_id: str, qty: int, quote: int, fee: int) -> str | None:
+        """Apply a fill of an open order (buy: +base, −quote−fee; sell: −base, +quote−fee).
+
+        Returns the reason and changes nothing when it would overdraw a balance.
+        """
+        order = self._open.get(order_id)
+        if order is None:
+            return f"order {order_id} is not open"
+        if qty < 0 or quote < 0 or fee < 0 or qty > order.qty:
+            return "malformed fill"
+        base_key = (order.venue, order.base)
+        quote_key = (order.venue, order.quote)
+        if order.side == Side.BUY:
+            base_delta, quote_delta = qty, -quote - fee
+        else:
+            base_delta, quote_delta = -qty, quote - fee
+        spent_asset, spent = (order.quote, quote + fee) if order.side == Side.BUY else (order.base, qty)
+        # Never negative, and never into what other open orders have locked.
+        covered = self.available(order.venue, spent_asset) + order.lock >= spent
+        if not covered or self.balance(*base_key) + base_delta < 0 or self.balance(*quote_key) + quote_delta < 0:
+            self.refused_fills += 1
+            return f"fill would overdraw {order.venue}: {order.side} {qty} for {quote} + fee {fee}"
+        self._balances[base_key] = self.balance(*base_key) + base_delta
+        self._balances[quote_key] = self.balance(*quote_key) + quote_delta
+        if fee:
+            self.fees_paid[quote_key] = self.fees_paid.get(quote_key, 0) + fee
+        # What the fill spent is no longer locked (an overrun beyond the lock was covered
+        # by the free balance, checked above).
+        release = min(spent, order.lock)
+        order.lock -= release
+        self._unlock((order.venue, order.lock_asset), release)
+        order.qty -= qty
+        book = self._open_buys if order.side == Side.BUY else self._open_sells
+        book[order.base] -= qty
+        return None
+
+    def close_order(self, order_id: str) -> None:
+        """The order is done (filled, cancelled or expired): release its lock and pending size."""
+        order = self._open.pop(order_id, None)
+        if order is None:
+            return
+        self._unlock((order.venue, order.lock_asset), order.lock)
+        book = self._open_buys if order.side == Side.BUY else self._open_sells
+        book[order.base] -= order.qty
+        if not book[order.base]:
+            del book[order.base]
+
+    def _unlock(self, key: tuple[str, str], amount: int) -> None:
+        left = self._locked.get(key, 0) - amount
+        if left:
+            self._locked[key] = left
+        else:
+            self._locked.pop(key, None)
+
+    def realize(self, quote_asset: str, pnl_quote: int, pnl_reporting: int | None = None) -> None:
+        """Add a trade's realized P&L to the running totals."""
+        self.realized[quote_asset] = self.realized.get(quote_asset, 0) + pnl_quote
+        if pnl_reporting is not None:
+            self.realized_reporting += pnl_reporting
+
+
+def _value(balances: Mapping[tuple[str, str], int], price: PriceFn) -> int | None:
+    totals: dict[str, int] = {}
+    for (_, asset), amount in balances.items():
+        totals[asset] = totals.get(asset, 0) + amount
+    value = 0
+    for asset in sorted(totals):
+        amount = totals[asset]
+        if not amount:
+            continue
+        p = price(asset)
+        if p is None:
+            return None
+        value += mul(amount, p)
+    return value
