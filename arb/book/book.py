@@ -1,11 +1,13 @@
 """One venue's L2 order book for one symbol, with exact integer prices and sizes.
 
-Each side is a dict ``key → level`` plus a sorted list of keys. Keys are the fixed-point
-price (:mod:`arb.core.numbers`) for asks and its negation for bids, so on both sides
-``keys[0]`` is the best level and ``keys[:k]`` the top ``k``. Levels are the venue's text
-tuples as the decoder produced them (``(price_text, qty_text, …)``); they are stored as
-they are — applying a level allocates nothing — and parsed exactly through a shared
-:class:`~arb.core.numbers.FixedParser` memo.
+Each side is a dict ``key → level``, a dict ``key → quantity`` (fixed int, so views need no
+parsing) and a sorted list of keys. Keys are the fixed-point price
+(:mod:`arb.core.numbers`) for asks and its negation for bids, so on both sides ``keys[0]``
+is the best level and ``keys[:k]`` the top ``k``. Levels are the venue's text tuples as the
+decoder produced them (``(price_text, qty_text, …)``), stored as they are: applying a level
+allocates nothing. Prices are parsed through a shared
+:class:`~arb.core.numbers.FixedParser` memo (the same price levels recur all day);
+quantities, mostly unique, are parsed directly (measured: a memo is slower for them).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import msgspec
 
 from arb.book.health import BookState
 from arb.core.events import Level
-from arb.core.numbers import ONE, FixedParser
+from arb.core.numbers import ONE, FixedParser, parse_fixed
 
 
 class Walk(msgspec.Struct, frozen=True, gc=False):
@@ -53,7 +55,7 @@ class OrderBook:
 
     __slots__ = (
         "venue", "symbol", "seq", "state", "reason", "max_depth", "parser",
-        "ts_event_ns", "ts_recv_ns", "_bids", "_bid_keys", "_asks", "_ask_keys",
+        "ts_event_ns", "ts_recv_ns", "_bids", "_bid_keys", "_bid_qty", "_asks", "_ask_keys", "_ask_qty",
     )
 
     def __init__(self, venue: str, symbol: str, max_depth: int | None = None, parser: FixedParser | None = None) -> None:
@@ -68,24 +70,37 @@ class OrderBook:
         self.ts_recv_ns = 0
         self._bids: dict[int, Level] = {}
         self._bid_keys: list[int] = []
+        self._bid_qty: dict[int, int] = {}
         self._asks: dict[int, Level] = {}
         self._ask_keys: list[int] = []
+        self._ask_qty: dict[int, int] = {}
 
     # -- mutation -------------------------------------------------------------------------
     def clear(self) -> None:
         self._bids.clear()
         self._bid_keys.clear()
+        self._bid_qty.clear()
         self._asks.clear()
         self._ask_keys.clear()
+        self._ask_qty.clear()
         self.seq = None
 
     def load(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
         """Replace both sides (a snapshot). Zero-size levels are ignored."""
         parser = self.parser
+        parse_qty = parse_fixed
         self.clear()
-        self._bids = {-parser[lv[0]]: lv for lv in bids if parser[lv[1]]}
+        for sign, changes, levels, qtys in ((-1, bids, self._bids, self._bid_qty), (1, asks, self._asks, self._ask_qty)):
+            for level in changes:
+                key = sign * parser[level[0]]
+                qty = parse_qty(level[1])
+                if qty:
+                    levels[key] = level
+                    qtys[key] = qty
+                elif key in levels:
+                    del levels[key]
+                    del qtys[key]
         self._bid_keys = sorted(self._bids)
-        self._asks = {parser[lv[0]]: lv for lv in asks if parser[lv[1]]}
         self._ask_keys = sorted(self._asks)
         if self.max_depth is not None:
             self.truncate(self.max_depth)
@@ -96,27 +111,34 @@ class OrderBook:
         Returns whether the book is now crossed (best bid ≥ best ask).
         """
         parser = self.parser
+        parse_qty = parse_fixed
         if bids:
-            levels, keys = self._bids, self._bid_keys
+            levels, keys, qtys = self._bids, self._bid_keys, self._bid_qty
             for level in bids:
                 key = -parser[level[0]]
-                if parser[level[1]]:
+                qty = parse_qty(level[1])
+                if qty:
                     if key not in levels:
                         insort(keys, key)
                     levels[key] = level
+                    qtys[key] = qty
                 elif key in levels:
                     del levels[key]
+                    del qtys[key]
                     del keys[bisect_left(keys, key)]
         if asks:
-            levels, keys = self._asks, self._ask_keys
+            levels, keys, qtys = self._asks, self._ask_keys, self._ask_qty
             for level in asks:
                 key = parser[level[0]]
-                if parser[level[1]]:
+                qty = parse_qty(level[1])
+                if qty:
                     if key not in levels:
                         insort(keys, key)
                     levels[key] = level
+                    qtys[key] = qty
                 elif key in levels:
                     del levels[key]
+                    del qtys[key]
                     del keys[bisect_left(keys, key)]
         if self.max_depth is not None:
             self.truncate(self.max_depth)
@@ -125,10 +147,11 @@ class OrderBook:
 
     def truncate(self, depth: int) -> None:
         """Keep the best ``depth`` levels per side (venues do not send deletes beyond it)."""
-        for levels, keys in ((self._bids, self._bid_keys), (self._asks, self._ask_keys)):
+        for levels, keys, qtys in ((self._bids, self._bid_keys, self._bid_qty), (self._asks, self._ask_keys, self._ask_qty)):
             if len(keys) > depth:
                 for key in keys[depth:]:
                     del levels[key]
+                    del qtys[key]
                 del keys[depth:]
 
     # -- reading --------------------------------------------------------------------------
@@ -170,15 +193,13 @@ class OrderBook:
 
     def bid_levels(self, k: int | None = None) -> list[tuple[int, int]]:
         """Top ``k`` bids as exact ``(price, qty)`` fixed ints, best first."""
-        parser = self.parser
-        levels = self._bids
-        return [(-key, parser[levels[key][1]]) for key in (self._bid_keys if k is None else self._bid_keys[:k])]
+        qtys = self._bid_qty
+        return [(-key, qtys[key]) for key in (self._bid_keys if k is None else self._bid_keys[:k])]
 
     def ask_levels(self, k: int | None = None) -> list[tuple[int, int]]:
         """Top ``k`` asks as exact ``(price, qty)`` fixed ints, best first."""
-        parser = self.parser
-        levels = self._asks
-        return [(key, parser[levels[key][1]]) for key in (self._ask_keys if k is None else self._ask_keys[:k])]
+        qtys = self._ask_qty
+        return [(key, qtys[key]) for key in (self._ask_keys if k is None else self._ask_keys[:k])]
 
     def walk_asks(self, base: int | None = None, quote: int | None = None) -> Walk:
         """Buy into the asks up to ``base`` quantity and/or a ``quote`` budget."""

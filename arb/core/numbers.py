@@ -31,20 +31,16 @@ def parse_fixed(text: str) -> int:
     """
     if type(text) is not str:
         raise TypeError(f"decimal text expected, got {type(text).__name__}")
-    dot = text.find(".")
-    if dot < 0:
-        if text.isdigit() and text.isascii():
-            return int(text) * ONE
-        return _parse_exponent(text)
-    digits = text[:dot] + text[dot + 1 :]
-    frac = len(text) - dot - 1
-    if frac <= DECIMALS and digits.isdigit() and digits.isascii():
-        return int(digits) * _POW10[DECIMALS - frac]
-    if frac > DECIMALS and digits.isdigit() and digits.isascii():
+    whole, _, frac = text.partition(".")
+    digits = whole + frac
+    places = len(frac)
+    if digits.isdigit() and digits.isascii():
+        if places <= DECIMALS:
+            return int(digits) * _POW10[DECIMALS - places]
         # Trailing zeros beyond 18 dp are harmless; real extra precision is not.
-        stripped = text.rstrip("0")
-        if len(stripped) - dot - 1 <= DECIMALS:
-            return parse_fixed(stripped)
+        stripped = frac.rstrip("0")
+        if len(stripped) <= DECIMALS:
+            return int(whole + stripped) * _POW10[DECIMALS - len(stripped)]
         raise ValueError(f"more than {DECIMALS} decimal places: {text[:40]!r}")
     return _parse_exponent(text)
 

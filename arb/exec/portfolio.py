@@ -113,6 +113,14 @@ class Portfolio:
         start = _value(self._start, price)
         return None if now is None or start is None else now - start
 
+    def deposit(self, venue: str, asset: str, amount: int) -> None:
+        """Fund ``venue`` with ``amount`` of ``asset`` (counts as starting capital, not P&L)."""
+        if amount < 0:
+            raise ValueError(f"deposit of {asset} on {venue} is negative")
+        key = (venue, asset)
+        self._balances[key] = self._balances.get(key, 0) + amount
+        self._start[key] = self._start.get(key, 0) + amount
+
     # -- orders -------------------------------------------------------------------------
     def open_order(self, order_id: str, venue: str, symbol: str, side: str, qty: int, lock: int) -> str | None:
         """Lock ``lock`` (quote for a buy, base for a sell) for an order; reason if refused."""

@@ -26,12 +26,12 @@ _header = msgspec.json.Decoder(Header)
 _record = msgspec.json.Decoder(Record)
 
 
-def _open(path: str | os.PathLike[str]) -> io.BufferedIOBase:
+def _open(path: str | os.PathLike[str]) -> tuple[io.BufferedReader, io.BufferedIOBase]:
+    """``(raw file, line source)``: the source decompresses gzip transparently."""
     raw = open(path, "rb")
-    magic = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
-    if magic == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    return raw
+    if raw.peek(2)[:2] == b"\x1f\x8b":
+        return raw, gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    return raw, raw
 
 
 class RecordingReader:
@@ -51,21 +51,21 @@ class RecordingReader:
         self.truncated = False
         self.lines = 0
         try:
-            self._file = _open(self.path)
+            self._raw, self._file = _open(self.path)
         except OSError as exc:
             raise RecordingError(f"{self.path}: cannot open: {exc.strerror or exc}") from None
         try:
             first = self._file.readline()
         except (OSError, EOFError, zlib.error) as exc:
-            self._file.close()
+            self.close()
             raise RecordingError(f"{self.path}: cannot read: {exc}") from None
         try:
             self.header = _header.decode(first)
         except msgspec.DecodeError as exc:
-            self._file.close()
+            self.close()
             raise RecordingError(f"{self.path}: first line is not an arb recording header ({exc})") from None
         if self.header.format != FORMAT or self.header.version != VERSION:
-            self._file.close()
+            self.close()
             raise RecordingError(
                 f"{self.path}: not {FORMAT} v{VERSION} (format={self.header.format!r}, version={self.header.version!r})"
             )
@@ -78,6 +78,11 @@ class RecordingReader:
 
     def close(self) -> None:
         self._file.close()
+        self._raw.close()
+
+    def position(self) -> int:
+        """Bytes of the file consumed so far (compressed bytes for gzip): for progress bars."""
+        return self._raw.tell() if not self._raw.closed else os.path.getsize(self.path)
 
     def __iter__(self) -> Iterator[Record]:
         file = self._file

@@ -71,3 +71,13 @@ def test_mark_to_market():
 def test_negative_starting_balance_is_an_error():
     with pytest.raises(ValueError):
         Portfolio({("a", "BTC"): -1})
+
+
+def test_a_deposit_is_starting_capital_not_pnl():
+    from arb.core.numbers import ONE
+    from arb.exec.portfolio import Portfolio
+
+    p = Portfolio({("a", "USDT"): 100 * ONE})
+    p.deposit("a", "BTC", ONE)
+    assert p.balance("a", "BTC") == ONE and p.exposure("BTC") == 0
+    assert p.mtm_pnl(lambda asset: {"USDT": ONE, "BTC": 50_000 * ONE}[asset]) == 0

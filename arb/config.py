@@ -1,0 +1,231 @@
+"""The configuration schema: plain dataclasses that validate themselves.
+
+Hydra composes ``conf/`` against these classes (registered by ``workflows/config.py``, the
+only place that imports Hydra), so a wrong type or an unknown key fails while composing, with
+the key in the message. Range checks (negative limits, unknown venues, bad policies) run in
+``__post_init__`` when the composed config is turned into these objects, and raise
+:class:`~arb.core.errors.ConfigError` naming the key.
+
+Credentials never live in files: ``api_key``/``api_secret``/``api_passphrase`` may only be
+filled by environment interpolation (``${oc.env:ARB_BINANCE_API_KEY,null}``), are masked in
+every dump (:func:`redacted`) and are never logged or sent to MLflow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, is_dataclass
+from decimal import Decimal
+from typing import Any
+
+from arb.core.errors import ConfigError, SymbolError
+from arb.core.symbols import split
+
+#: Config keys that hold secrets (masked wherever a config is shown or logged).
+SECRET_KEYS = frozenset({"api_key", "api_secret", "api_passphrase"})
+VENUE_NAMES = ("binance", "gateio", "mexc", "kraken", "coinbase", "kucoin", "okx")
+POLICIES = ("unwind", "hedge", "hold")
+
+
+def exact(value: float | int | str) -> Decimal:
+    """The decimal the user wrote (``0.1`` → ``Decimal("0.1")``, not the binary float)."""
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
+
+
+def _non_negative(key: str, value: float | int | None) -> None:
+    if value is not None and value < 0:
+        raise ConfigError(f"{key} must not be negative (got {value})")
+
+
+def _positive(key: str, value: float | int | None) -> None:
+    if value is not None and value <= 0:
+        raise ConfigError(f"{key} must be positive (got {value})")
+
+
+@dataclass
+class VenueConf:
+    """One venue. ``None`` means the venue module's default (URLs, fees, depth)."""
+
+    enabled: bool = True
+    ws_url: str | None = None
+    rest_url: str | None = None
+    taker_fee: float | None = None
+    maker_fee: float | None = None
+    depth: int | None = None
+    latency_ms: float | None = None
+    api_key: str | None = None
+    api_secret: str | None = None
+    api_passphrase: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("taker_fee", "maker_fee", "latency_ms"):
+            _non_negative(f"venues.*.{name}", getattr(self, name))
+        for name in ("taker_fee", "maker_fee"):
+            value = getattr(self, name)
+            if value is not None and value >= 1:
+                raise ConfigError(f"venues.*.{name} is a rate (0.001 = 0.1 %), got {value}")
+        _positive("venues.*.depth", self.depth)
+
+
+@dataclass
+class UniverseConf:
+    venues: list[str] = field(default_factory=lambda: ["binance", "kraken", "okx"])
+    symbols: list[str] = field(default_factory=lambda: ["BTC/USDT", "ETH/USDT"])
+
+    def __post_init__(self) -> None:
+        for venue in self.venues:
+            if venue not in VENUE_NAMES:
+                raise ConfigError(f"universe.venues: unknown venue {venue!r} (known: {', '.join(VENUE_NAMES)})")
+        if len(set(self.venues)) < 2:
+            raise ConfigError("universe.venues: arbitrage needs at least two distinct venues")
+        for symbol in self.symbols:
+            try:
+                split(symbol)
+            except SymbolError as exc:
+                raise ConfigError(f"universe.symbols: {exc}") from None
+        if not self.symbols:
+            raise ConfigError("universe.symbols is empty")
+
+
+@dataclass
+class StrategyConf:
+    #: An opportunity must net at least this much quote after both taker fees.
+    min_profit_quote: float = 0.5
+    #: Largest quote amount spent on the buy leg of one trade.
+    max_notional_quote: float = 1000.0
+    #: Views older than this are not scanned (business rule: 5 s).
+    max_age_s: float = 5.0
+    #: Levels per side a book view carries to the scanner.
+    depth_levels: int = 20
+
+    def __post_init__(self) -> None:
+        _non_negative("strategy.min_profit_quote", self.min_profit_quote)
+        _positive("strategy.max_notional_quote", self.max_notional_quote)
+        _positive("strategy.max_age_s", self.max_age_s)
+        _positive("strategy.depth_levels", self.depth_levels)
+
+
+@dataclass
+class RiskConf:
+    max_notional_quote: float = 1000.0
+    #: Largest absolute net exposure per asset (its own units), e.g. after one-legged
+    #: fills; assets not listed are uncapped.
+    max_position: dict[str, float] = field(default_factory=dict)
+    max_open_legs: int = 4
+    #: Fraction of failed orders over the window that halts trading.
+    error_rate_limit: float = 0.01
+    error_window: int = 200
+    kill_switch: bool = False
+
+    def __post_init__(self) -> None:
+        _positive("risk.max_notional_quote", self.max_notional_quote)
+        for asset, value in self.max_position.items():
+            _non_negative(f"risk.max_position.{asset}", value)
+        _positive("risk.max_open_legs", self.max_open_legs)
+        _positive("risk.error_window", self.error_window)
+        if not 0 <= self.error_rate_limit <= 1:
+            raise ConfigError(f"risk.error_rate_limit must be within [0, 1] (got {self.error_rate_limit})")
+
+
+@dataclass
+class ExecutorConf:
+    mode: str = "paper"
+    #: Latency from decision to the order reaching a venue, unless the venue sets its own.
+    latency_ms: float = 20.0
+    one_legged_policy: str = "unwind"
+    #: Starting balances on every venue, by asset (quote assets and bases alike).
+    balances: dict[str, float] = field(default_factory=lambda: {"USDT": 20000.0})
+    #: Starting base holdings per venue and symbol, worth this much quote at the first price seen.
+    base_value_quote: float = 10000.0
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("paper", "live"):
+            raise ConfigError(f"executor.mode must be 'paper' or 'live' (got {self.mode!r})")
+        _non_negative("executor.latency_ms", self.latency_ms)
+        if self.one_legged_policy not in POLICIES:
+            raise ConfigError(f"executor.one_legged_policy must be one of {', '.join(POLICIES)} (got {self.one_legged_policy!r})")
+        for asset, value in self.balances.items():
+            _non_negative(f"executor.balances.{asset}", value)
+        _non_negative("executor.base_value_quote", self.base_value_quote)
+
+
+@dataclass
+class SimConf:
+    """A freshly simulated market of ``universe.venues`` × ``universe.symbols`` (the
+    simulator's venue profiles), used when no recordings are given."""
+
+    duration_s: float = 60.0
+    seed: int = 7
+    #: Dislocations (one venue's price jumps) across the whole market, per minute.
+    dislocations_per_min: float = 2.0
+    dislocation_bps: float = 80.0
+    dislocation_s: float = 3.0
+
+    def __post_init__(self) -> None:
+        _positive("backtest.sim.duration_s", self.duration_s)
+        _non_negative("backtest.sim.dislocations_per_min", self.dislocations_per_min)
+        _non_negative("backtest.sim.dislocation_bps", self.dislocation_bps)
+        _positive("backtest.sim.dislocation_s", self.dislocation_s)
+
+
+@dataclass
+class BacktestConf:
+    #: Recordings to replay, in order (empty: simulate one with ``sim``).
+    recordings: list[str] = field(default_factory=list)
+    sim: SimConf = field(default_factory=SimConf)
+    seed: int = 7
+    progress: bool = True
+    #: Reporting currency for P&L (quote assets are converted at 1:1 for USD stablecoins).
+    reporting_currency: str = "USD"
+
+
+@dataclass
+class TrackingConf:
+    enabled: bool = True
+    #: MLflow tracking URI; None → $MLFLOW_TRACKING_URI, else a local store in ``dir``.
+    uri: str | None = None
+    dir: str = "mlruns"
+    experiment: str = "arb"
+
+
+@dataclass
+class ArbConf:
+    venues: dict[str, VenueConf] = field(default_factory=dict)
+    universe: UniverseConf = field(default_factory=UniverseConf)
+    strategy: StrategyConf = field(default_factory=StrategyConf)
+    risk: RiskConf = field(default_factory=RiskConf)
+    executor: ExecutorConf = field(default_factory=ExecutorConf)
+    backtest: BacktestConf = field(default_factory=BacktestConf)
+    tracking: TrackingConf = field(default_factory=TrackingConf)
+
+    def __post_init__(self) -> None:
+        for name in self.venues:
+            if name not in VENUE_NAMES:
+                raise ConfigError(f"venues.{name}: unknown venue (known: {', '.join(VENUE_NAMES)})")
+
+    def venue(self, name: str) -> VenueConf:
+        return self.venues.get(name) or VenueConf()
+
+
+def redacted(value: Any) -> Any:
+    """A plain copy of a config (dataclasses/dicts/lists) with secrets masked."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: ("***" if f.name in SECRET_KEYS and getattr(value, f.name) else redacted(getattr(value, f.name))) for f in fields(value)}
+    if isinstance(value, dict):
+        return {k: ("***" if k in SECRET_KEYS and v else redacted(v)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redacted(v) for v in value]
+    return value
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, str]:
+    """``{"a.b": "1", …}`` of a redacted config, for MLflow params."""
+    out: dict[str, str] = {}
+    plain = redacted(value) if prefix == "" else value
+    if isinstance(plain, dict):
+        for key, item in plain.items():
+            out.update(flatten(item, f"{prefix}{key}."))
+    elif isinstance(plain, list):
+        out[prefix[:-1]] = ",".join(map(str, plain))
+    else:
+        out[prefix[:-1]] = "" if plain is None else str(plain)
+    return out

@@ -1,0 +1,1 @@
+"""Composition: the in-process engine, backtests, live wiring and (only here) Ray actors."""

@@ -1,0 +1,164 @@
+"""The decision path in one process: books → views → scanner → risk → executor.
+
+:class:`Engine` is what backtests, ``arb live`` and the Ray actors run. It holds no I/O and
+reads no clock: whoever drives it (a replay clock, a live feed) passes the time in. Each
+time books change it rebuilds their :class:`~arb.book.view.BookView`, scans the symbol
+across venues, re-checks every opportunity against fresh risk state and hands the approved
+ones to the executor. Executors see the market through :meth:`Engine.market`, i.e. the
+latest view of each book — in a replay, the book as it is at the moment an order arrives.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from arb.book.book import OrderBook
+from arb.book.view import BookView, view_of
+from arb.core.numbers import ONE
+from arb.core.symbols import split
+from arb.exec.orders import Executor, TradeResult
+from arb.exec.portfolio import Portfolio
+from arb.risk.engine import RiskEngine
+from arb.scan.histogram import SpreadHistogram
+from arb.scan.opportunity import Opportunity
+from arb.scan.scanner import Scanner
+
+#: Assets valued at 1 in the reporting currency (USD).
+USD_LIKE = frozenset({"USD", "USDT", "USDC", "BUSD", "FDUSD", "TUSD", "USDP", "DAI", "PYUSD"})
+
+
+class Engine:
+    """Scanner, risk and executor wired over a set of books.
+
+    ``depth`` is the number of levels per side a view carries. ``funding`` (optional)
+    funds a venue with a symbol's base asset the first time that book is live (see
+    :meth:`fund`), so research runs can start from "some inventory everywhere".
+    """
+
+    def __init__(
+        self,
+        scanner: Scanner,
+        risk: RiskEngine,
+        executor: Executor,
+        portfolio: Portfolio,
+        depth: int = 20,
+        base_value_quote: int = 0,
+    ) -> None:
+        self.scanner = scanner
+        self.risk = risk
+        self.executor = executor
+        self.portfolio = portfolio
+        self.depth = depth
+        self.base_value_quote = base_value_quote
+        self.views: dict[str, dict[str, BookView]] = {}
+        self.histogram = SpreadHistogram()
+        self.opportunities_seen = 0
+        self.opportunities_taken = 0
+        self.rejections: Counter[str] = Counter()
+        self.scans = 0
+        self.trades: list[TradeResult] = []
+        self.last_opportunities: list[Opportunity] = []
+        self._funded: set[tuple[str, str]] = set()
+
+    # -- market data ----------------------------------------------------------------------
+    def on_books(self, books: Iterable[OrderBook], now_ns: int) -> list[Opportunity]:
+        """Books changed: refresh their views and scan each symbol for the changed venue.
+
+        Returns the opportunities submitted to the executor.
+        """
+        submitted: list[Opportunity] = []
+        for book in books:
+            view = view_of(book, self.depth)
+            venues = self.views.get(book.symbol)
+            if venues is None:
+                venues = self.views[book.symbol] = {}
+            venues[book.venue] = view
+            if view.live and self.base_value_quote and (book.venue, book.symbol) not in self._funded:
+                self.fund(view)
+            submitted += self._scan(book.symbol, venues, book.venue, now_ns)
+        return submitted
+
+    def on_views(self, views: Iterable[BookView], now_ns: int) -> list[Opportunity]:
+        """Like :meth:`on_books` for views built elsewhere (a feed actor publishes views)."""
+        submitted: list[Opportunity] = []
+        for view in views:
+            venues = self.views.setdefault(view.symbol, {})
+            venues[view.venue] = view
+            if view.live and self.base_value_quote and (view.venue, view.symbol) not in self._funded:
+                self.fund(view)
+            submitted += self._scan(view.symbol, venues, view.venue, now_ns)
+        return submitted
+
+    def _scan(self, symbol: str, venues: dict[str, BookView], changed: str, now_ns: int) -> list[Opportunity]:
+        if len(venues) < 2:
+            return []
+        self.scans += 1
+        result = self.scanner.scan(symbol, venues, now_ns, self.portfolio, changed_venue=changed)
+        self.histogram.add_result(result)
+        found = result.opportunities
+        if not found:
+            return []
+        self.opportunities_seen += len(found)
+        self.last_opportunities = found
+        submitted = []
+        for opp in found:
+            decision = self.risk.check(opp, self.portfolio, now_ns, self.executor.open_legs())
+            if not decision.approved:
+                self.rejections[decision.code] += 1
+                continue
+            if self.executor.submit(opp, now_ns):
+                self.opportunities_taken += 1
+                submitted.append(opp)
+        return submitted
+
+    # -- execution ------------------------------------------------------------------------
+    def advance(self, now_ns: int) -> list[TradeResult]:
+        """Let the executor process every order due by ``now_ns`` (in due-time order)."""
+        done: list[TradeResult] = []
+        due = self.executor.next_due_ns()
+        while due is not None and due <= now_ns:
+            done += self.executor.advance(due)
+            due = self.executor.next_due_ns()
+        self.trades += done
+        return done
+
+    def drain(self, now_ns: int) -> list[TradeResult]:
+        """Finish every open order (end of a run), however late it is due."""
+        done: list[TradeResult] = []
+        due = self.executor.next_due_ns()
+        while due is not None:
+            done += self.executor.advance(max(due, now_ns))
+            due = self.executor.next_due_ns()
+        self.trades += done
+        return done
+
+    def market(self, venue: str, symbol: str) -> BookView | None:
+        """The latest view of a venue's book (what an arriving order meets)."""
+        venues = self.views.get(symbol)
+        return venues.get(venue) if venues else None
+
+    # -- valuation ------------------------------------------------------------------------
+    def price(self, asset: str) -> int | None:
+        """Value of one unit of ``asset`` in USD: 1 for USD stablecoins, else the mean mid
+        of ``ASSET/<USD stablecoin>`` over live views (None when no venue quotes it)."""
+        if asset in USD_LIKE:
+            return ONE
+        mids = []
+        for quote in ("USDT", "USDC", "USD"):
+            for view in self.views.get(f"{asset}/{quote}", {}).values():
+                if view.live and view.bids and view.asks:
+                    mids.append((view.bids[0][0] + view.asks[0][0]) // 2)
+            if mids:
+                return sum(mids) // len(mids)
+        return None
+
+    def fund(self, view: BookView) -> None:
+        """Deposit ``base_value_quote`` worth of the view's base asset on its venue (once)."""
+        self._funded.add((view.venue, view.symbol))
+        if not (view.bids and view.asks):
+            return
+        base, _ = split(view.symbol)
+        mid = (view.bids[0][0] + view.asks[0][0]) // 2
+        if mid > 0:
+            self.portfolio.deposit(view.venue, base, self.base_value_quote * ONE // mid)
