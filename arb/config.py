@@ -56,14 +56,15 @@ class VenueConf:
     api_secret: str | None = None
     api_passphrase: str | None = None
 
-    def __post_init__(self) -> None:
+    def validate(self, venue: str) -> None:
+        """Range checks, naming ``venues.<venue>.<key>`` (called by :class:`ArbConf`)."""
         for name in ("taker_fee", "maker_fee", "latency_ms"):
-            _non_negative(f"venues.*.{name}", getattr(self, name))
+            _non_negative(f"venues.{venue}.{name}", getattr(self, name))
         for name in ("taker_fee", "maker_fee"):
             value = getattr(self, name)
             if value is not None and value >= 1:
-                raise ConfigError(f"venues.*.{name} is a rate (0.001 = 0.1 %), got {value}")
-        _positive("venues.*.depth", self.depth)
+                raise ConfigError(f"venues.{venue}.{name} is a rate (0.001 = 0.1 %), got {value}")
+        _positive(f"venues.{venue}.depth", self.depth)
 
 
 @dataclass
@@ -172,10 +173,16 @@ class BacktestConf:
     #: Recordings to replay, in order (empty: simulate one with ``sim``).
     recordings: list[str] = field(default_factory=list)
     sim: SimConf = field(default_factory=SimConf)
-    seed: int = 7
+    #: Where simulated markets are kept for reuse (relative to the project folder).
+    cache_dir: str = "data/sim"
     progress: bool = True
-    #: Reporting currency for P&L (quote assets are converted at 1:1 for USD stablecoins).
+    #: Reporting currency for P&L: USD (USD stablecoins count 1:1, other assets at their
+    #: mid against a USD stablecoin on the venues being replayed).
     reporting_currency: str = "USD"
+
+    def __post_init__(self) -> None:
+        if self.reporting_currency != "USD":
+            raise ConfigError(f"backtest.reporting_currency: only USD is supported (got {self.reporting_currency!r})")
 
 
 @dataclass
@@ -198,9 +205,10 @@ class ArbConf:
     tracking: TrackingConf = field(default_factory=TrackingConf)
 
     def __post_init__(self) -> None:
-        for name in self.venues:
+        for name, venue in self.venues.items():
             if name not in VENUE_NAMES:
                 raise ConfigError(f"venues.{name}: unknown venue (known: {', '.join(VENUE_NAMES)})")
+            venue.validate(name)
 
     def venue(self, name: str) -> VenueConf:
         return self.venues.get(name) or VenueConf()

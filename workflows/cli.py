@@ -7,7 +7,9 @@ import sys
 USAGE = """usage: arb <command> [args…]
 
 commands:
-  verify FILE…      rebuild every book in recordings; JSON summary on the last line
+  verify FILE…         rebuild every book in recordings; JSON summary on the last line
+  backtest [k=v …]     replay recordings (default: a simulated market) through the decision
+                       path; Hydra overrides, --multirun for sweeps, --cfg job to show config
 """
 
 
@@ -21,6 +23,10 @@ def main(argv: list[str] | None = None) -> int:
         from workflows import verify
 
         return verify.main(rest)
+    if command == "backtest":
+        from workflows import backtest
+
+        return backtest.main(rest)
     print(f"arb: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return 2
 

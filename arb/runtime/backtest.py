@@ -154,7 +154,7 @@ def run_backtest(
 
 def _usd(amounts: dict[str, int]) -> float:
     """Sum of quote-asset amounts that are USD-like (others are reported separately)."""
-    return sum(to_float(v) for asset, v in amounts.items() if asset in USD_LIKE)
+    return float(sum(to_float(v) for asset, v in amounts.items() if asset in USD_LIKE))
 
 
 def _max_drawdown(equity: list[tuple[int, float]]) -> float:
