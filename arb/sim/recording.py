@@ -273,7 +273,7 @@ class _Recorder:
             if action == "connect":
                 conn: Connection = arg  # type: ignore[assignment]
                 self.emit(ts, venue, "connect", conn=conn.conn, url=conn.url())
-                for frame in conn.subscribe_frames():
+                for frame in conn.subscribe_frames(ts + _MS):
                     self.emit(ts + _MS, venue, "ws_out", frame, conn.conn)
             elif action == "live":
                 conn = arg  # type: ignore[assignment]

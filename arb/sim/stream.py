@@ -74,9 +74,9 @@ class Connection:
         """The websocket URL a client opens for these symbols."""
         return self.spec.connect_url(self.spec.ws_url, self.natives, self.spec.depth)
 
-    def subscribe_frames(self) -> list[str]:
-        """The frames a client sends after connecting (``ws_out``)."""
-        return self.spec.subscribe_frames(self.natives, self.spec.depth)
+    def subscribe_frames(self, now_ns: int) -> list[str]:
+        """The frames a client sends after connecting (``ws_out``) at ``now_ns``."""
+        return self.spec.subscribe_frames(self.natives, self.spec.depth, now_ns // 1_000_000)
 
     def start(self, symbol: str, book: OrderBook, seq: int, ts_ns: int) -> list[Frame]:
         """The subscription of ``symbol`` takes effect at ``ts_ns``: its ack (if the venue

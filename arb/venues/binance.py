@@ -33,7 +33,7 @@ from arb.core.events import BookDelta, BookSnapshot, Control, Event, TopOfBook
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, split_concatenated, unified
 from arb.venues.base import (
-    DECODE_FAILURES, Fees, RestRequest, VenueSpec, decode_guard,
+    DECODE_FAILURES, Fees, RestBudget, RestRequest, VenueSpec, decode_guard,
     query_param,
 )
 
@@ -69,7 +69,7 @@ class _Frame(_Payload):
     stream: str = ""
     data: _Payload | None = None
     id: int | str | None = None
-    result: msgspec.Raw | None = None
+    result: msgspec.Raw = msgspec.Raw(b"null")  # any JSON: null, true, a list of streams …
     code: int | None = None
     msg: str | None = None
 
@@ -158,9 +158,22 @@ def connect_url(ws_url: str, venue_symbols: Sequence[str], depth: int | None) ->
     return f"{ws_url}/stream?streams=" + "/".join(streams)
 
 
-def subscribe_frames(venue_symbols: Sequence[str], depth: int | None) -> list[str]:
+def subscribe_frames(venue_symbols: Sequence[str], depth: int | None, now_ms: int) -> list[str]:
     """Streams are named in the connect URL; nothing to send."""
     return []
+
+
+def ping_frame(n: int, now_ms: int) -> str:
+    """An application-level liveness probe: ``SET_PROPERTY combined true`` → ``{"result":null,"id":n}``.
+
+    Binance itself only needs the protocol-level pong (the websocket library sends it), but
+    a quiet stream can stay silent for minutes; this request's answer is inbound data, so
+    idle detection can tell a quiet stream from a dead one. It changes nothing: connections
+    opened on ``/stream`` are combined already. (``GET_PROPERTY``/``LIST_SUBSCRIPTIONS``
+    would do too, but their non-null ``result`` is not decoded.) It counts against the 5
+    incoming messages per second a connection may send.
+    """
+    return f'{{"method":"SET_PROPERTY","params":["combined",true],"id":{int(n)}}}'
 
 
 def snapshot_request(rest_url: str, venue_symbol: str, depth: int | None) -> RestRequest:
@@ -203,7 +216,15 @@ SPEC = VenueSpec(
     subscribe_frames=subscribe_frames,
     snapshot_request=snapshot_request,
     decode_snapshot=decode_snapshot,
+    ping_frame=ping_frame,
+    ping_interval_s=20.0,
     max_connection_age_s=24 * 3600,
+    # 1024 streams per connection, two per symbol (depth + bookTicker); fewer, so that the
+    # combined-stream URL naming them all stays under ~8 KB.
+    max_symbols_per_connection=200,
+    # REQUEST_WEIGHT 6000 / min per IP (exchangeInfo is authoritative); keep a fifth for
+    # the executor's calls from the same IP.
+    rest_budget=RestBudget(weight=4800, window_s=60.0),
 )
 
 

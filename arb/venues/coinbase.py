@@ -45,7 +45,7 @@ from arb.core.errors import DecodeError, SymbolError
 from arb.core.events import BookDelta, BookSnapshot, Control, Event, ResyncRequired
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, unified
-from arb.venues.base import DECODE_FAILURES, Fees, RestRequest, VenueSpec, decode_guard, query_param
+from arb.venues.base import DECODE_FAILURES, Fees, RestBudget, RestRequest, VenueSpec, decode_guard, query_param
 
 NAME = "coinbase"
 WS_URL = "wss://advanced-trade-ws.coinbase.com"
@@ -283,8 +283,12 @@ def connect_url(ws_url: str, venue_symbols: Sequence[str], depth: int | None) ->
     return ws_url
 
 
-def subscribe_frames(venue_symbols: Sequence[str], depth: int | None) -> list[str]:
-    """``level2`` for the products, then ``heartbeats`` (one channel per message)."""
+def subscribe_frames(venue_symbols: Sequence[str], depth: int | None, now_ms: int) -> list[str]:
+    """``level2`` for the products, then ``heartbeats`` (one channel per message).
+
+    Repeating the ``heartbeats`` subscription (as a one-product resubscribe does) is harmless:
+    the venue acks the same subscription set.
+    """
     if not venue_symbols:
         return []
     return [
@@ -293,9 +297,11 @@ def subscribe_frames(venue_symbols: Sequence[str], depth: int | None) -> list[st
     ]
 
 
-def unsubscribe_frame(venue_symbols: Sequence[str]) -> str:
-    """Drop ``level2`` for the products (resubscribing then brings fresh snapshots)."""
-    return _json.encode({"type": "unsubscribe", "product_ids": list(venue_symbols), "channel": "level2"}).decode()
+def unsubscribe_frames(venue_symbols: Sequence[str], depth: int | None, now_ms: int) -> list[str]:
+    """Drop ``level2`` for the products; subscribing again brings a fresh snapshot of each."""
+    if not venue_symbols:
+        return []
+    return [_json.encode({"type": "unsubscribe", "product_ids": list(venue_symbols), "channel": "level2"}).decode()]
 
 
 def snapshot_request(rest_url: str, venue_symbol: str, depth: int | None) -> RestRequest:
@@ -346,7 +352,10 @@ SPEC = VenueSpec(
     decoder=CoinbaseDecoder,
     connect_url=connect_url,
     subscribe_frames=subscribe_frames,
+    unsubscribe_frames=unsubscribe_frames,
     snapshot_symbol_param="product_id",
+    # Public REST about 10 requests / s per IP (the product book is a cross-check only).
+    rest_budget=RestBudget(weight=10, window_s=1.0),
 )
 
 

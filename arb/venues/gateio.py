@@ -27,14 +27,13 @@ Wire facts (Gate Spot WebSocket v4 docs; samples/venues/gateio/NOTES.md):
 
 Which channel SPEC subscribes to: ``spot.order_book_update`` (100 levels, 100 ms).
 Both channels decode here, and ``spot.obu``'s protocol is the simpler one on paper (atomic
-in-stream snapshot, no REST race), but its resync is "unsubscribe, then subscribe again on
-the same connection": :class:`VenueSpec` has no hook for unsubscribe frames, and a plain
-re-subscribe is refused as a duplicate, leaving the book stuck. ``order_book_update``
-resyncs per symbol with one REST call through the path :class:`VenueBooks` and
-:class:`BookSync` already implement end to end (buffer, straddle, stale snapshot → gap →
-refetch), its ``full:true`` pushes re-snapshot in-stream for free, and it is the channel the
-real recording verifies. :func:`obu_subscribe_frames` / :func:`obu_resubscribe_frames`
-are here for when the transport learns to resubscribe.
+in-stream snapshot, no REST race); its resync is "unsubscribe, then subscribe again on the
+same connection" (a plain re-subscribe is refused as a duplicate), which
+:func:`obu_unsubscribe_frames` + :func:`obu_subscribe_frames` express in the
+:class:`VenueSpec` shape (``snapshot_source="ws"``). ``order_book_update`` resyncs per symbol
+with one REST call through the path :class:`VenueBooks` and :class:`BookSync` implement end
+to end (buffer, straddle, stale snapshot → gap → refetch), its ``full:true`` pushes
+re-snapshot in-stream for free, and it is the channel the real recording verifies.
 """
 
 from __future__ import annotations
@@ -53,7 +52,7 @@ from arb.core.errors import DecodeError, SymbolError
 from arb.core.events import BookDelta, BookSnapshot, Control, Event, Subscribed, TopOfBook
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, unified
-from arb.venues.base import DECODE_FAILURES, Fees, RestRequest, VenueSpec, decode_guard, query_param
+from arb.venues.base import DECODE_FAILURES, Fees, RestBudget, RestRequest, VenueSpec, decode_guard, query_param
 
 NAME = "gateio"
 WS_URL = "wss://api.gateio.ws/ws/v4/"
@@ -263,10 +262,9 @@ class GateioDecoder:
 
 
 # -- requests -----------------------------------------------------------------------------
-def _request(channel: str, event: str, payload: list[str], time_s: int | None) -> str:
-    body: dict[str, object] = {} if time_s is None else {"time": time_s}
-    body.update(channel=channel, event=event, payload=payload)
-    return msgspec.json.encode(body).decode()
+def _request(channel: str, event: str, payload: list[str], now_ms: int) -> str:
+    """``{"time":<unix s>,"channel":…,"event":…,"payload":[…]}`` (``time`` within 60 s of the server)."""
+    return msgspec.json.encode({"time": now_ms // 1000, "channel": channel, "event": event, "payload": payload}).decode()
 
 
 def interval_for(depth: int | None) -> str:
@@ -279,15 +277,21 @@ def connect_url(ws_url: str, venue_symbols: Sequence[str], depth: int | None) ->
     return ws_url
 
 
-def subscribe_frames(venue_symbols: Sequence[str], depth: int | None, *, time_s: int | None = None) -> list[str]:
+def subscribe_frames(venue_symbols: Sequence[str], depth: int | None, now_ms: int) -> list[str]:
     """One ``spot.order_book_update`` subscribe per pair (the payload names one pair).
 
-    ``time_s`` is the send time (unix seconds), passed in: the docs require it within 60 s
-    of the server clock. Without it the field is left out (the VenueSpec call cannot pass
-    it yet).
+    ``now_ms`` is the send time (unix ms), passed in: the request's ``time`` (seconds) must
+    be within 60 s of the server clock.
     """
     interval = interval_for(depth)
-    return [_request("spot.order_book_update", "subscribe", [native, interval], time_s) for native in venue_symbols]
+    return [_request("spot.order_book_update", "subscribe", [native, interval], now_ms) for native in venue_symbols]
+
+
+def unsubscribe_frames(venue_symbols: Sequence[str], depth: int | None, now_ms: int) -> list[str]:
+    """Drop ``spot.order_book_update`` for the pairs (the channel SPEC uses resyncs over REST;
+    this is here for completeness and for clients that switch channels)."""
+    interval = interval_for(depth)
+    return [_request("spot.order_book_update", "unsubscribe", [native, interval], now_ms) for native in venue_symbols]
 
 
 def obu_stream(venue_symbol: str, depth: int | None) -> str:
@@ -295,25 +299,20 @@ def obu_stream(venue_symbol: str, depth: int | None) -> str:
     return f"ob.{venue_symbol}.{50 if depth is not None and depth <= 50 else 400}"
 
 
-def obu_subscribe_frames(venue_symbols: Sequence[str], depth: int | None, *, time_s: int | None = None) -> list[str]:
+def obu_subscribe_frames(venue_symbols: Sequence[str], depth: int | None, now_ms: int) -> list[str]:
     """Subscribe ``spot.obu`` streams (the first push of each is a full snapshot)."""
-    return [_request("spot.obu", "subscribe", [obu_stream(native, depth) for native in venue_symbols], time_s)]
+    return [_request("spot.obu", "subscribe", [obu_stream(native, depth) for native in venue_symbols], now_ms)]
 
 
-def obu_resubscribe_frames(venue_symbols: Sequence[str], depth: int | None, *, time_s: int | None = None) -> list[str]:
-    """Gap recovery for ``spot.obu``: unsubscribe, then subscribe (a duplicate is refused)."""
-    streams = [obu_stream(native, depth) for native in venue_symbols]
-    return [
-        _request("spot.obu", "unsubscribe", streams, time_s),
-        _request("spot.obu", "subscribe", streams, time_s),
-    ]
+def obu_unsubscribe_frames(venue_symbols: Sequence[str], depth: int | None, now_ms: int) -> list[str]:
+    """Unsubscribe ``spot.obu`` streams. Gap recovery is this, then :func:`obu_subscribe_frames`
+    (a second subscribe to a live stream is refused as a duplicate)."""
+    return [_request("spot.obu", "unsubscribe", [obu_stream(native, depth) for native in venue_symbols], now_ms)]
 
 
-def ping_frame(n: int, *, time_s: int | None = None) -> str:
+def ping_frame(n: int, now_ms: int) -> str:
     """Application ping ``{"time":t,"id":n,"channel":"spot.ping"}`` (answered by ``spot.pong``)."""
-    body: dict[str, object] = {} if time_s is None else {"time": time_s}
-    body.update(id=n, channel="spot.ping")
-    return msgspec.json.encode(body).decode()
+    return msgspec.json.encode({"time": now_ms // 1000, "id": n, "channel": "spot.ping"}).decode()
 
 
 def snapshot_request(rest_url: str, venue_symbol: str, depth: int | None) -> RestRequest:
@@ -362,9 +361,12 @@ SPEC = VenueSpec(
     snapshot_request=snapshot_request,
     decode_snapshot=decode_snapshot,
     snapshot_symbol_param="currency_pair",
+    unsubscribe_frames=unsubscribe_frames,
     ping_frame=ping_frame,
     # Gate's own WebSocket demo sends spot.ping every 10 s next to protocol pings.
     ping_interval_s=10.0,
+    # Public REST: 200 requests / 10 s per endpoint per IP.
+    rest_budget=RestBudget(weight=200, window_s=10.0),
 )
 
 

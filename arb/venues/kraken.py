@@ -314,16 +314,30 @@ def connect_url(ws_url: str, venue_symbols: Sequence[str], depth: int | None) ->
     return ws_url
 
 
-def subscribe_frames(venue_symbols: Sequence[str], depth: int | None) -> list[str]:
-    """One ``book`` subscribe request for all symbols (v2 spelling)."""
+def _book_params(venue_symbols: Sequence[str], depth: int | None) -> dict[str, object]:
     depth = DEPTH if depth is None else depth
     if depth not in DEPTHS:
         raise ValueError(f"Kraken book depth must be one of {DEPTHS}, not {depth}")
-    params = {"channel": "book", "symbol": list(venue_symbols), "depth": depth, "snapshot": True}
+    return {"channel": "book", "symbol": list(venue_symbols), "depth": depth}
+
+
+def subscribe_frames(venue_symbols: Sequence[str], depth: int | None, now_ms: int) -> list[str]:
+    """One ``book`` subscribe request for all symbols (v2 spelling); each symbol's first
+    message is a snapshot."""
+    params = {**_book_params(venue_symbols, depth), "snapshot": True}
     return [msgspec.json.encode({"method": "subscribe", "params": params}).decode()]
 
 
-def ping_frame(n: int) -> str:
+def unsubscribe_frames(venue_symbols: Sequence[str], depth: int | None, now_ms: int) -> list[str]:
+    """``{"method":"unsubscribe","params":{"channel":"book","symbol":[…],"depth":…}}``.
+
+    Followed by :func:`subscribe_frames` for the same symbols it resyncs just those books
+    (the venue's remedy for a checksum mismatch): a fresh snapshot each.
+    """
+    return [msgspec.json.encode({"method": "unsubscribe", "params": _book_params(venue_symbols, depth)}).decode()]
+
+
+def ping_frame(n: int, now_ms: int) -> str:
     """Application-level ping; the answer is ``{"method":"pong","req_id":n,…}``."""
     return f'{{"method":"ping","req_id":{int(n)}}}'
 
@@ -342,6 +356,7 @@ SPEC = VenueSpec(
     decoder=KrakenDecoder,
     connect_url=connect_url,
     subscribe_frames=subscribe_frames,
+    unsubscribe_frames=unsubscribe_frames,
     checksum=checksum,
     ping_frame=ping_frame,
     # Heartbeats arrive every second once subscribed; a ping well inside a minute keeps

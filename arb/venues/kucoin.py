@@ -17,7 +17,8 @@ Wire facts (KuCoin docs; kucoin-universal-sdk specs; samples/venues/kucoin/NOTES
   A change with price ``"0"`` only advances the sequence: it is dropped from the levels but
   the message keeps its sequence range. Sizes are absolute; size ``"0"`` deletes.
 - Sync: REST ``GET /api/v3/market/orderbook/level2?symbol=`` (``data.sequence``, a string;
-  needs API-key auth) → drop messages with ``sequenceEnd <= sequence``; inside a message
+  needs API-key auth — without a key, the public ``level2_100`` book, same ``sequence``, and
+  books cut to 100 levels) → drop messages with ``sequenceEnd <= sequence``; inside a message
   apply only changes with their own sequence greater than the book's; then
   ``sequenceStart == previous sequenceEnd + 1`` (:data:`SeqRule.RANGE`, ``level_seqs=True``).
 - ``trade.ticker`` (``sequence``, ``bestBid``/``bestBidSize``/``bestAsk``/``bestAskSize``) is on the
@@ -33,8 +34,10 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import msgspec
 from msgspec import Meta
@@ -44,12 +47,18 @@ from arb.core.errors import DecodeError, SymbolError
 from arb.core.events import LEVEL_SEQ, BookDelta, BookSnapshot, Control, Event, TopOfBook
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, unified
-from arb.venues.base import DECODE_FAILURES, Fees, RestRequest, VenueSpec, decode_guard, query_param
+from arb.venues.base import (
+    DECODE_FAILURES, Credentials, Fees, RestBudget, RestRequest, VenueSpec, decode_guard, query_param,
+)
 
 NAME = "kucoin"
 WS_URL = "wss://ws-api-spot.kucoin.com/"
 REST_URL = "https://api.kucoin.com"
 SNAPSHOT_PATH = "/api/v3/market/orderbook/level2"
+#: Public partial books (no auth); the deepest is :data:`PUBLIC_DEPTH` levels.
+PARTIAL_20_PATH = "/api/v1/market/orderbook/level2_20"
+PARTIAL_100_PATH = "/api/v1/market/orderbook/level2_100"
+PUBLIC_DEPTH = 100
 BULLET_PATH = "/api/v1/bullet-public"
 #: Symbols per topic (``/market/level2:A,B,…``) the venue accepts.
 TOPIC_SYMBOLS = 100
@@ -298,7 +307,7 @@ def connect_url(ws_url: str, venue_symbols: Sequence[str], depth: int | None) ->
     return ws_url
 
 
-def subscribe_frames(venue_symbols: Sequence[str], depth: int | None) -> list[str]:
+def subscribe_frames(venue_symbols: Sequence[str], depth: int | None, now_ms: int) -> list[str]:
     """``/market/level2`` and ``/market/ticker`` topics, up to 100 symbols each.
 
     ``{"id":"1","type":"subscribe","topic":"/market/level2:BTC-USDT,ETH-USDT",
@@ -318,18 +327,34 @@ def subscribe_frames(venue_symbols: Sequence[str], depth: int | None) -> list[st
     return frames
 
 
-def ping_frame(n: int) -> str:
+def ping_frame(n: int, now_ms: int) -> str:
     """``{"id":"<n>","type":"ping"}``; the server answers ``{"id":"<n>","type":"pong"}``."""
     return f'{{"id":"{n}","type":"ping"}}'
 
 
 def snapshot_request(rest_url: str, venue_symbol: str, depth: int | None) -> RestRequest:
-    """Full book ``GET /api/v3/market/orderbook/level2`` (weight 3).
+    """The REST book for a depth: ``None`` or > 100 → the full book, else the public top 20/100.
 
-    The venue requires API-key auth on this endpoint: add :func:`auth_headers` (method
-    ``GET``, path ``/api/v3/market/orderbook/level2?symbol=…``) before sending it.
+    - Full book ``GET /api/v3/market/orderbook/level2`` (weight 3) needs API-key auth: sign it
+      with :func:`sign_request`.
+    - ``GET /api/v1/market/orderbook/level2_20`` / ``level2_100`` (weight 2) are public and carry
+      the same ``sequence``; a book synced from one must be cut to that depth (levels deeper
+      than the snapshot are unknown until they change, as with any depth-limited snapshot).
     """
+    if depth is not None and depth <= PUBLIC_DEPTH:
+        path = PARTIAL_20_PATH if depth <= 20 else PARTIAL_100_PATH
+        return RestRequest("GET", f"{rest_url}{path}?symbol={venue_symbol}", weight=2)
     return RestRequest("GET", f"{rest_url}{SNAPSHOT_PATH}?symbol={venue_symbol}", weight=3)
+
+
+def sign_request(request: RestRequest, credentials: Credentials, now_ms: int) -> RestRequest:
+    """``request`` with KuCoin's auth headers (:func:`auth_headers`) for ``now_ms``."""
+    parts = urlsplit(request.url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    headers = auth_headers(
+        credentials.key, credentials.secret, credentials.passphrase, now_ms, request.method, path, request.body
+    )
+    return replace(request, headers={**request.headers, **headers})
 
 
 def decode_snapshot(url: str, body: str | bytes, ts_recv_ns: int, symbols: SymbolMap, parser: FixedParser) -> BookSnapshot:
@@ -375,8 +400,23 @@ SPEC = VenueSpec(
     snapshot_request=snapshot_request,
     decode_snapshot=decode_snapshot,
     ping_frame=ping_frame,
-    # bullet-public's instanceServers advertise pingInterval 18000 ms (pingTimeout 10000).
+    # bullet-public's instanceServers advertise pingInterval 18000 ms (pingTimeout 10000);
+    # the answer of each connection's own bullet request overrides these.
     ping_interval_s=18.0,
+    ping_timeout_s=10.0,
+    # A token is valid 24 h (third-party reports say the stream ends with it): roll before.
+    max_connection_age_s=24 * 3600,
+    # Two subscriptions per symbol (level2 + ticker); "509: exceed max subscription count
+    # limitation of 100 per session" (ccxws notes) — the current cap may be higher.
+    max_symbols_per_connection=50,
+    # Public resource pool: 2000 weight / 30 s (bullet 10, partial book 2); the signed full
+    # book draws from the Spot pool (4000 / 30 s at VIP0), which this budget also covers.
+    rest_budget=RestBudget(weight=2000, window_s=30.0),
+    connect_request=bullet_request,
+    connect_url_from_response=connect_url_from_bullet,
+    subscribe_after="welcome",
+    sign_request=sign_request,
+    public_snapshot_depth=PUBLIC_DEPTH,
 )
 
 

@@ -39,7 +39,7 @@ from arb.core.events import BookDelta, BookSnapshot, Control, Event, TopOfBook
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, split_concatenated, unified
 from arb.venues import mexc_proto as pb
-from arb.venues.base import DECODE_FAILURES, Fees, RestRequest, VenueSpec, decode_guard, query_param
+from arb.venues.base import DECODE_FAILURES, Fees, RestBudget, RestRequest, VenueSpec, decode_guard, query_param
 
 NAME = "mexc"
 WS_URL = "wss://wbs-api.mexc.com/ws"
@@ -216,7 +216,7 @@ def connect_url(ws_url: str, venue_symbols: Sequence[str], depth: int | None) ->
     return ws_url
 
 
-def subscribe_frames(venue_symbols: Sequence[str], depth: int | None) -> list[str]:
+def subscribe_frames(venue_symbols: Sequence[str], depth: int | None, now_ms: int) -> list[str]:
     """One ``SUBSCRIPTION`` frame: each symbol's aggregated diff depth and book ticker (100 ms).
 
     Raises ``ValueError`` past :data:`MAX_SUBSCRIPTIONS` (15 symbols): shard across connections.
@@ -231,7 +231,8 @@ def subscribe_frames(venue_symbols: Sequence[str], depth: int | None) -> list[st
     return [msgspec.json.encode({"method": "SUBSCRIPTION", "params": channels}).decode()]
 
 
-def ping_frame(n: int) -> str:
+def ping_frame(n: int, now_ms: int) -> str:
+    """``{"method":"PING"}`` → ``{"id":0,"code":0,"msg":"PONG"}``."""
     return PING
 
 
@@ -283,6 +284,10 @@ SPEC = VenueSpec(
     # Idle links are closed after 60 s without data; ping well inside that.
     ping_interval_s=20.0,
     max_connection_age_s=24 * 3600,
+    # 30 subscriptions per connection, two per symbol (diff depth + book ticker).
+    max_symbols_per_connection=MAX_SUBSCRIPTIONS // 2,
+    # 500 requests / 10 s per endpoint per IP (a ban of minutes to days follows a 429).
+    rest_budget=RestBudget(weight=500, window_s=10.0),
 )
 
 

@@ -42,7 +42,7 @@ from arb.core.errors import DecodeError, SymbolError
 from arb.core.events import BookDelta, BookSnapshot, Control, Event
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, unified
-from arb.venues.base import DECODE_FAILURES, Fees, RestRequest, VenueSpec, decode_guard, query_param
+from arb.venues.base import DECODE_FAILURES, Fees, RestBudget, RestRequest, VenueSpec, decode_guard, query_param
 
 NAME = "okx"
 WS_URL = "wss://ws.okx.com:8443/ws/v5/public"
@@ -281,18 +281,28 @@ def connect_url(ws_url: str, venue_symbols: Sequence[str], depth: int | None) ->
     return ws_url
 
 
-def subscribe_frames(venue_symbols: Sequence[str], depth: int | None) -> list[str]:
-    """``books`` subscriptions (400 levels), at most :data:`ARGS_PER_FRAME` per request."""
+def _book_requests(op: str, venue_symbols: Sequence[str], depth: int | None) -> list[str]:
     if depth not in (None, 400):
         raise ValueError(f"OKX books channel has 400 levels; depth {depth} is not available")
     args = [{"channel": CHANNEL, "instId": inst} for inst in venue_symbols]
     return [
-        msgspec.json.encode({"op": "subscribe", "args": args[i : i + ARGS_PER_FRAME]}).decode()
+        msgspec.json.encode({"op": op, "args": args[i : i + ARGS_PER_FRAME]}).decode()
         for i in range(0, len(args), ARGS_PER_FRAME)
     ]
 
 
-def ping_frame(n: int) -> str:
+def subscribe_frames(venue_symbols: Sequence[str], depth: int | None, now_ms: int) -> list[str]:
+    """``books`` subscriptions (400 levels), at most :data:`ARGS_PER_FRAME` per request."""
+    return _book_requests("subscribe", venue_symbols, depth)
+
+
+def unsubscribe_frames(venue_symbols: Sequence[str], depth: int | None, now_ms: int) -> list[str]:
+    """``{"op":"unsubscribe","args":[{"channel":"books","instId":…}]}``; subscribing again brings
+    a fresh snapshot (``prevSeqId`` -1): the docs' remedy for a sequence gap."""
+    return _book_requests("unsubscribe", venue_symbols, depth)
+
+
+def ping_frame(n: int, now_ms: int) -> str:
     """OKX keepalive is the bare text ``ping`` (answered by ``pong``)."""
     return "ping"
 
@@ -345,11 +355,17 @@ SPEC = VenueSpec(
     decoder=OkxDecoder,
     connect_url=connect_url,
     subscribe_frames=subscribe_frames,
+    unsubscribe_frames=unsubscribe_frames,
     checksum=checksum,
     snapshot_symbol_param="instId",
     ping_frame=ping_frame,
     # The server drops a connection after 30 s without traffic; ping well before that.
     ping_interval_s=20.0,
+    # The docs recommend fewer than 30 channels per connection for 400-level books (and cap
+    # subscribe/unsubscribe requests at 480 per hour per connection).
+    max_symbols_per_connection=25,
+    # GET /api/v5/market/books: 40 requests / 2 s per IP (a cross-check, not a sync source).
+    rest_budget=RestBudget(weight=40, window_s=2.0),
 )
 
 

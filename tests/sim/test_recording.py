@@ -70,7 +70,9 @@ def test_each_venue_verifies_with_zero_gaps_and_rebuilds_the_true_books(tmp_path
     # The client's side of the connection: the venue's real URL, then its subscribe frames.
     natives = [spec.format_symbol(s) for s in config.symbol_names]
     assert recs[0].kind == "connect" and recs[0].url == spec.connect_url(spec.ws_url, natives, spec.depth)
-    assert [r.data for r in recs if r.kind == "ws_out"] == spec.subscribe_frames(natives, spec.depth)
+    outgoing = [r for r in recs if r.kind == "ws_out"]
+    sent_ms = outgoing[0].ts // 1_000_000 if outgoing else 0
+    assert [r.data for r in outgoing] == spec.subscribe_frames(natives, spec.depth, sent_ms)
     rest = [r for r in recs if r.kind == "rest"]
     if spec.snapshot_source == "rest":
         # One REST body per symbol, arriving after the stream started: deltas buffer, then bridge.

@@ -50,4 +50,4 @@ def test_connection_streams_a_symbol_only_after_its_subscription_starts():
     assert before == []
     assert '"event":"subscribe"' in started[0] and '"action":"snapshot"' in started[1]
     assert '"prevSeqId":12' in after[0] and '"seqId":14' in after[0]
-    assert conn.url() == spec.ws_url and conn.subscribe_frames() == spec.subscribe_frames(["BTC-USDT", "ETH-USDT"], None)
+    assert conn.url() == spec.ws_url and conn.subscribe_frames(btc.ts_ns) == spec.subscribe_frames(["BTC-USDT", "ETH-USDT"], None, btc.ts_ns // 1_000_000)

@@ -76,7 +76,7 @@ def build(seed: int = 11) -> Stream:
             for _ in range(30):
                 s.books[symbol][side][_price(symbol, side, rng)] = f"{rng.uniform(0.0001, 2):.8f}".rstrip("0")
     rec((ts, "connect", None, coinbase.WS_URL))
-    for frame in coinbase.subscribe_frames(natives, None):
+    for frame in coinbase.subscribe_frames(natives, None, 0):
         rec((ts + 1, "ws_out", frame, None))
     rec((ts + 1_000_000, "ws", enc.subscriptions({"level2": natives}, ts), None))
     rec((ts + 1_000_001, "ws", enc.subscriptions({"heartbeats": ["heartbeats"], "level2": natives}, ts), None))
@@ -111,9 +111,9 @@ def build(seed: int = 11) -> Stream:
             resyncing = True
         if resyncing and i == LOST + IN_FLIGHT:
             # The client saw the gap: resubscribe; the venue acks and sends fresh snapshots.
-            rec((ts + 2, "ws_out", coinbase.unsubscribe_frame(natives), None))
+            rec((ts + 2, "ws_out", coinbase.unsubscribe_frames(natives, None, 0)[0], None))
             rec((ts + 2, "ws", enc.subscriptions({"heartbeats": ["heartbeats"]}, ts), None))
-            rec((ts + 3, "ws_out", coinbase.subscribe_frames(natives, None)[0], None))
+            rec((ts + 3, "ws_out", coinbase.subscribe_frames(natives, None, 0)[0], None))
             rec((ts + 3, "ws", enc.subscriptions({"heartbeats": ["heartbeats"], "level2": natives}, ts), None))
             snapshots(ts + 4)
             resyncing = False

@@ -75,7 +75,7 @@ def build(seed: int = 7) -> Stream:
     ts = T0_NS
     native = symbols.venue_symbol(SYMBOL)
     s.records.append((ts, "connect", None, mexc.WS_URL))
-    [sub] = mexc.subscribe_frames([native], None)
+    [sub] = mexc.subscribe_frames([native], None, 0)
     s.records.append((ts + 1_000, "ws_out", sub, None))
     for channel in (mexc.DEPTH_CHANNEL, mexc.BOOK_TICKER_CHANNEL):
         s.records.append((ts + 30_000_000, "ws", enc.reply(channel.format(native)), None))

@@ -226,3 +226,10 @@ def test_encoder_round_trips_through_the_decoder():
     url, body = enc.rest_snapshot(binance.REST_URL, "BTC/USDT", [("100", "1")], [("101", "2")], 4, 0)
     snap = binance.decode_snapshot(url, body, 0, symbols, FixedParser())
     assert (snap.symbol, snap.seq, snap.bids, snap.asks) == ("BTC/USDT", 4, [("100", "1")], [("101", "2")])
+
+
+@pytest.mark.parametrize("reply", ['{"result":null,"id":1}', '{"result":true,"id":2}', '{"result":["btcusdt@depth"],"id":3}'])
+def test_every_control_reply_is_an_ack(reply):
+    # GET_PROPERTY answers true, LIST_SUBSCRIPTIONS a list: neither is a decode error.
+    [ack] = decoder().decode(reply, 1)
+    assert isinstance(ack, Control) and ack.kind == "ack"

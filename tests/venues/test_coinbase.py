@@ -85,7 +85,7 @@ def test_real_error_frame_is_a_control_error():
 
 
 def test_subscribe_frames_match_the_doc_examples():
-    level2, heartbeats = coinbase.subscribe_frames(["BTC-USD", "ETH-USD"], None)
+    level2, heartbeats = coinbase.subscribe_frames(["BTC-USD", "ETH-USD"], None, 0)
     assert json.loads(level2) == EXAMPLES["subscribe_level2"]
     assert json.loads(heartbeats) == EXAMPLES["subscribe_heartbeats"]
     assert coinbase.connect_url(coinbase.WS_URL, ["BTC-USD"], None) == "wss://advanced-trade-ws.coinbase.com"

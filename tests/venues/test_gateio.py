@@ -141,16 +141,16 @@ def test_doc_book_ticker_is_an_oracle():
 
 
 def test_requests_match_the_doc_shapes():
-    [sub] = gateio.obu_subscribe_frames(["BTC_USDT"], 50, time_s=123456)
+    [sub] = gateio.obu_subscribe_frames(["BTC_USDT"], 50, 123456_000)
     assert json.loads(sub) == doc("obu_doc_subscribe_request")
-    unsub, resub = gateio.obu_resubscribe_frames(["BTC_USDT"], 50, time_s=1)
-    assert json.loads(unsub)["event"] == "unsubscribe" and json.loads(resub)["event"] == "subscribe"
-    ping = json.loads(gateio.ping_frame(3, time_s=1545404023))
+    [unsub] = gateio.obu_unsubscribe_frames(["BTC_USDT"], 50, 1_000)
+    assert json.loads(unsub) == {**doc("obu_doc_subscribe_request"), "time": 1, "event": "unsubscribe"}
+    ping = json.loads(gateio.ping_frame(3, 1545404023_456))
     assert {k: ping[k] for k in ("time", "channel")} == doc("ping_request")
-    frames = [json.loads(f) for f in gateio.subscribe_frames(["INK_USDT", "NEO_BTC"], 100, time_s=1619093532)]
+    frames = [json.loads(f) for f in gateio.subscribe_frames(["INK_USDT", "NEO_BTC"], 100, 1619093532_999)]
     assert frames[0] == {"time": 1619093532, "channel": "spot.order_book_update", "event": "subscribe", "payload": ["INK_USDT", "100ms"]}
     assert frames[1]["payload"] == ["NEO_BTC", "100ms"]
-    assert json.loads(gateio.subscribe_frames(["X_Y"], 20)[0])["payload"] == ["X_Y", "20ms"]
+    assert json.loads(gateio.subscribe_frames(["X_Y"], 20, 0)[0])["payload"] == ["X_Y", "20ms"]
     req = gateio.snapshot_request(gateio.REST_URL, "FAST_USDT", 100)
     assert req.url == "https://api.gateio.ws/api/v4/spot/order_book?currency_pair=FAST_USDT&limit=100&with_id=true"
     assert gateio.connect_url(gateio.WS_URL, ["BTC_USDT"], 100) == "wss://api.gateio.ws/ws/v4/"

@@ -125,13 +125,13 @@ def test_doc_control_messages():
 
 def test_subscribe_request_symbols_and_ping():
     doc = json.loads(DOCS["v2_subscribe_request"])
-    [frame] = kraken.subscribe_frames(["ALGO/USD", "MATIC/USD"], 10)
+    [frame] = kraken.subscribe_frames(["ALGO/USD", "MATIC/USD"], 10, 0)
     assert json.loads(frame) == {**doc, "params": {**doc["params"], "depth": 10, "snapshot": True}}
-    assert json.loads(kraken.subscribe_frames(["BTC/USD"], None)[0])["params"]["depth"] == kraken.DEPTH
+    assert json.loads(kraken.subscribe_frames(["BTC/USD"], None, 0)[0])["params"]["depth"] == kraken.DEPTH
     with pytest.raises(ValueError):
-        kraken.subscribe_frames(["BTC/USD"], 50)
+        kraken.subscribe_frames(["BTC/USD"], 50, 0)
     assert kraken.connect_url(kraken.WS_URL, ["BTC/USD"], 10) == "wss://ws.kraken.com/v2"
-    assert json.loads(kraken.SPEC.ping_frame(3)) == {"method": "ping", "req_id": 3}
+    assert json.loads(kraken.SPEC.ping_frame(3, 0)) == {"method": "ping", "req_id": 3}
     assert kraken.parse_symbol("XBT/USD") == "BTC/USD" and kraken.parse_symbol("XDG/EUR") == "DOGE/EUR"
     assert kraken.format_symbol("BTC/USD") == "BTC/USD"
     assert kraken_v1.format_pair("BTC/USD") == "XBT/USD" and kraken_v1.format_pair("DOGE/EUR") == "XDG/EUR"

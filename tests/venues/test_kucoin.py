@@ -106,14 +106,14 @@ def test_doc_bullet_response_gives_the_connect_url_and_ping_timing():
 
 def test_requests_match_the_doc_shapes():
     example = doc("subscribe_request")
-    level2, tick = (json.loads(f) for f in kucoin.subscribe_frames(["BTC-USDT", "ETH-USDT"], None))
+    level2, tick = (json.loads(f) for f in kucoin.subscribe_frames(["BTC-USDT", "ETH-USDT"], None, 0))
     assert {k: level2[k] for k in ("type", "topic", "privateChannel", "response")} == {
         k: example[k] for k in ("type", "topic", "privateChannel", "response")
     }
     assert tick["topic"] == "/market/ticker:BTC-USDT,ETH-USDT" and level2["id"] != tick["id"]
-    many = kucoin.subscribe_frames([f"A{i}-USDT" for i in range(150)], None)
+    many = kucoin.subscribe_frames([f"A{i}-USDT" for i in range(150)], None, 0)
     assert len(many) == 4 and json.loads(many[1])["topic"].count(",") == 49
-    assert json.loads(kucoin.ping_frame(1545910590801)) == doc("ping_request")
+    assert json.loads(kucoin.ping_frame(1545910590801, 0)) == doc("ping_request")
     req = kucoin.snapshot_request(kucoin.REST_URL, "BCHSV-USDT", None)
     assert req.url == "https://api.kucoin.com/api/v3/market/orderbook/level2?symbol=BCHSV-USDT" and req.weight == 3
     assert kucoin.connect_url(kucoin.WS_URL, ["BTC-USDT"], None) == kucoin.WS_URL

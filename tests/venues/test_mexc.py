@@ -249,7 +249,7 @@ def test_doc_rest_depth_decodes_to_snapshot():
 def test_symbols_frames_and_requests():
     assert mexc.parse_symbol("BTCUSDT") == "BTC/USDT" and mexc.format_symbol("ETH/USDC") == "ETHUSDC"
     assert mexc.connect_url(mexc.WS_URL, ["BTCUSDT"], None) == "wss://wbs-api.mexc.com/ws"
-    [frame] = mexc.subscribe_frames(["BTCUSDT", "ETHUSDT"], None)
+    [frame] = mexc.subscribe_frames(["BTCUSDT", "ETHUSDT"], None, 0)
     assert json.loads(frame) == {
         "method": "SUBSCRIPTION",
         "params": [
@@ -258,10 +258,10 @@ def test_symbols_frames_and_requests():
         ],
     }
     assert json.loads(frame)["params"][0] == DOCS["subscribe_request_aggre_depth"]["params"][0]
-    assert len(json.loads(mexc.subscribe_frames([f"S{i}USDT" for i in range(15)], None)[0])["params"]) == 30
+    assert len(json.loads(mexc.subscribe_frames([f"S{i}USDT" for i in range(15)], None, 0)[0])["params"]) == 30
     with pytest.raises(ValueError):
-        mexc.subscribe_frames([f"S{i}USDT" for i in range(16)], None)
-    assert json.loads(mexc.SPEC.ping_frame(1)) == DOCS["ping_request"]
+        mexc.subscribe_frames([f"S{i}USDT" for i in range(16)], None, 0)
+    assert json.loads(mexc.SPEC.ping_frame(1, 0)) == DOCS["ping_request"]
     assert mexc.SPEC.max_connection_age_s == 24 * 3600 and mexc.SPEC.seq_rule.name == "RANGE"
     req = mexc.snapshot_request(mexc.REST_URL, "BTCUSDT", None)
     assert req.url == "https://api.mexc.com/api/v3/depth?symbol=BTCUSDT&limit=1000"

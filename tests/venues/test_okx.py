@@ -189,13 +189,13 @@ def test_unsupported_instruments_are_rejected(text):
 
 
 def test_requests():
-    [frame] = okx.subscribe_frames(["BTC-USDT", "UNI-USD-SWAP"], None)
+    [frame] = okx.subscribe_frames(["BTC-USDT", "UNI-USD-SWAP"], None, 0)
     assert json.loads(frame) == {"op": "subscribe", "args": [{"channel": "books", "instId": "BTC-USDT"}, {"channel": "books", "instId": "UNI-USD-SWAP"}]}
     assert json.loads(frame)["args"][0] == json.loads(DOCS["subscribe_request"])["args"][0]
-    assert len(okx.subscribe_frames([f"A{i}-USDT" for i in range(250)], 400)) == 3
+    assert len(okx.subscribe_frames([f"A{i}-USDT" for i in range(250)], 400, 0)) == 3
     with pytest.raises(ValueError):
-        okx.subscribe_frames(["BTC-USDT"], 5)
-    assert okx.SPEC.ping_frame(1) == "ping" and okx.connect_url(okx.WS_URL, [], None) == okx.WS_URL
+        okx.subscribe_frames(["BTC-USDT"], 5, 0)
+    assert okx.SPEC.ping_frame(1, 0) == "ping" and okx.connect_url(okx.WS_URL, [], None) == okx.WS_URL
     with pytest.raises(SymbolError):
         okx.format_symbol("BTC/USD:USDT")
 
