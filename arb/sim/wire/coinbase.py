@@ -34,13 +34,17 @@ class Encoder:
 
     def snapshot(self, symbol: str, bids: Levels, asks: Levels, seq: int, ts_ns: int, book: OrderBook) -> list[Frame]:
         """The whole book as one ``snapshot`` event; sides interleaved (the venue's are unsorted)."""
+        return [self.l2_data([self.snapshot_event(symbol, bids, asks, ts_ns)], ts_ns)]
+
+    def snapshot_event(self, symbol: str, bids: Levels, asks: Levels, ts_ns: int) -> dict[str, Any]:
+        """The ``snapshot`` event of :meth:`snapshot` (for servers numbering messages themselves)."""
         stamp = rfc3339(ts_ns)
         offers = [self._update("offer", lv, stamp) for lv in asks]
         bid_updates = [self._update("bid", lv, stamp) for lv in bids]
         updates = [u for pair in zip(offers, bid_updates) for u in pair]
         shorter = min(len(offers), len(bid_updates))
         updates += offers[shorter:] + bid_updates[shorter:]
-        return [self.l2_data([self.event("snapshot", symbol, updates)], ts_ns)]
+        return self.event("snapshot", symbol, updates)
 
     def delta(
         self, symbol: str, bids: Levels, asks: Levels, first_seq: int, last_seq: int, ts_ns: int, book: OrderBook
@@ -66,9 +70,25 @@ class Encoder:
 
     def heartbeat(self, ts_ns: int) -> list[Frame]:
         self.heartbeat_counter += 1
+        return [self._message("heartbeats", [self.heartbeat_event(self.heartbeat_counter, ts_ns)], ts_ns)]
+
+    @staticmethod
+    def heartbeat_event(counter: int, ts_ns: int) -> dict[str, Any]:
+        """One ``heartbeats`` event with ``heartbeat_counter`` ``counter``."""
         current = datetime.fromtimestamp(ts_ns // 1_000_000_000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-        event = {"current_time": f"{current}.{ts_ns // 1000 % 1_000_000:06d} +0000 UTC", "heartbeat_counter": self.heartbeat_counter}
-        return [self._message("heartbeats", [event], ts_ns)]
+        return {"current_time": f"{current}.{ts_ns // 1000 % 1_000_000:06d} +0000 UTC", "heartbeat_counter": counter}
+
+    @staticmethod
+    def numbered(channel: str, events: list[dict[str, Any]], ts_ns: int, client_id: bool = False) -> tuple[str, str]:
+        """A message without its ``sequence_num``: ``(prefix, suffix)`` around the number,
+        for servers that number each connection's messages themselves. ``prefix + str(n)
+        + suffix`` is byte for byte what :meth:`l2_data` (``client_id``) and the other
+        messages write at ``sequence_num`` n."""
+        head = f'{{"channel":{_json.encode(channel).decode()},'
+        if client_id:
+            head += '"client_id":"",'
+        head += f'"timestamp":"{rfc3339(ts_ns)}","sequence_num":'
+        return head, f',"events":{_json.encode(events).decode()}}}'
 
     @staticmethod
     def error(message: str) -> str:
