@@ -9,6 +9,7 @@ where fees exceed the spread; positive ones cleared the fees but not the minimum
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 import msgspec
@@ -25,9 +26,8 @@ class SpreadHistogram(msgspec.Struct, kw_only=True):
     """
 
     bucket_bps: int = 1
-    counts: dict[int, int] = msgspec.field(default_factory=dict)
+    counts: dict[int, int] = msgspec.field(default_factory=Counter)
     spreads: int = 0
-    negative: int = 0
     scans: int = 0
     pairs_checked: int = 0
     opportunities: int = 0
@@ -36,18 +36,27 @@ class SpreadHistogram(msgspec.Struct, kw_only=True):
     views_crossed: int = 0
     views_unusable: int = 0
 
+    def __post_init__(self) -> None:
+        if type(self.counts) is not Counter:  # decoded from JSON as a plain dict
+            self.counts = Counter(self.counts)
+
+    @property
+    def negative(self) -> int:
+        """Spreads where the fees exceeded the spread (bucket edges below zero)."""
+        return sum(n for edge, n in self.counts.items() if edge < 0)
+
     def add(self, spread_bps: int) -> None:
         """Count one net spread (whole bps)."""
-        edge = spread_bps - spread_bps % self.bucket_bps
-        counts = self.counts
-        counts[edge] = counts.get(edge, 0) + 1
-        self.spreads += 1
-        if spread_bps < 0:
-            self.negative += 1
+        self.add_all((spread_bps,))
 
     def add_all(self, spreads_bps: Iterable[int]) -> None:
-        for spread in spreads_bps:
-            self.add(spread)
+        """Count many spreads (a C-level count for the default 1-bps buckets: scans are hot)."""
+        width = self.bucket_bps
+        spreads = spreads_bps if type(spreads_bps) is list else list(spreads_bps)
+        if width != 1:
+            spreads = [s - s % width for s in spreads]
+        self.counts.update(spreads)  # type: ignore[attr-defined]
+        self.spreads += len(spreads)
 
     def add_result(self, result: ScanResult) -> None:
         """Count a scan: its sub-threshold spreads and its counters."""
@@ -64,9 +73,8 @@ class SpreadHistogram(msgspec.Struct, kw_only=True):
         """Add another histogram's counts (same ``bucket_bps``) — e.g. from other shards."""
         if other.bucket_bps != self.bucket_bps:
             raise ValueError(f"bucket widths differ: {self.bucket_bps} vs {other.bucket_bps}")
-        for edge, n in other.counts.items():
-            self.counts[edge] = self.counts.get(edge, 0) + n
-        for name in ("spreads", "negative", "scans", "pairs_checked", "opportunities",
+        self.counts.update(other.counts)  # type: ignore[attr-defined]
+        for name in ("spreads", "scans", "pairs_checked", "opportunities",
                      "views_stale", "views_unhealthy", "views_crossed", "views_unusable"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 

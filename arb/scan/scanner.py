@@ -75,6 +75,11 @@ class ScanResult(msgspec.Struct, kw_only=True):
         return len(self.spreads_bps)
 
 
+_UNHEALTHY = "unhealthy"
+_UNUSABLE = "unusable"
+_CROSSED = "crossed"
+
+
 class Scanner:
     """Finds cross-venue opportunities for one symbol at a time. Holds no market state.
 
@@ -82,7 +87,7 @@ class Scanner:
     symbol); a venue without an instrument is unconstrained.
     """
 
-    __slots__ = ("config", "instruments", "_rates", "_up", "_down", "_assets")
+    __slots__ = ("config", "instruments", "_rates", "_up", "_down", "_assets", "_sides")
 
     def __init__(self, config: ScanConfig, instruments: Instruments | None = None) -> None:
         self.config = config
@@ -91,6 +96,10 @@ class Scanner:
         self._up = {venue: ONE + rate for venue, rate in self._rates.items()}
         self._down = {venue: ONE - rate for venue, rate in self._rates.items()}
         self._assets: dict[str, tuple[str, str]] = {}
+        #: Per symbol, per venue: the last view seen and what the pre-filter made of it
+        #: (a side tuple, or the reason it cannot be used). Views are immutable, so an
+        #: unchanged view — six of seven venues on a typical update — is not re-derived.
+        self._sides: dict[str, dict[str, tuple[BookView, object]]] = {}
 
     def scan(
         self,
@@ -111,32 +120,28 @@ class Scanner:
         usable: list[tuple] = []
         changed = None
         stale = unhealthy = crossed = unusable = 0
+        memo = self._sides.get(symbol)
+        if memo is None:
+            memo = self._sides[symbol] = {}
         for venue, view in views.items():
-            if view.state != "live":
+            hit = memo.get(venue)
+            if hit is not None and hit[0] is view:
+                side = hit[1]
+            else:
+                side = self._side(symbol, venue, view, up_rates, down_rates)
+                memo[venue] = (view, side)
+            if side is _UNHEALTHY:
                 unhealthy += 1
-                continue
-            if view.ts_recv_ns < oldest:
+            elif view.ts_recv_ns < oldest:
                 stale += 1
-                continue
-            bids = view.bids
-            asks = view.asks
-            if not bids or not asks or view.symbol != symbol:
+            elif side is _UNUSABLE:
                 unusable += 1
-                continue
-            bid = bids[0][0]
-            ask = asks[0][0]
-            if bid >= ask:
+            elif side is _CROSSED:
                 crossed += 1
-                continue
-            up = up_rates.get(venue)
-            if up is None:
-                unusable += 1
-                continue
-            # (venue, view, best ask × (1+f), best bid × (1−f), best ask in 10**-36 units)
-            side = (venue, view, ask * up, bid * down_rates[venue], ask * ONE)
-            usable.append(side)
-            if venue == changed_venue:
-                changed = side
+            else:
+                usable.append(side)  # type: ignore[arg-type]
+                if venue == changed_venue:
+                    changed = side
 
         opportunities: list[Opportunity] = []
         spreads: list[int] = []
@@ -202,6 +207,25 @@ class Scanner:
             views_crossed=crossed,
             views_unusable=unusable,
         )
+
+    @staticmethod
+    def _side(symbol: str, venue: str, view: BookView, up_rates: dict, down_rates: dict) -> object:
+        """What the pre-filter needs of one view, or why it cannot be used."""
+        if view.state != "live":
+            return _UNHEALTHY
+        bids = view.bids
+        asks = view.asks
+        if not bids or not asks or view.symbol != symbol:
+            return _UNUSABLE
+        bid = bids[0][0]
+        ask = asks[0][0]
+        if bid >= ask:
+            return _CROSSED
+        up = up_rates.get(venue)
+        if up is None:
+            return _UNUSABLE
+        # (venue, view, best ask × (1+f), best bid × (1−f), best ask in 10**-36 units)
+        return (venue, view, ask * up, bid * down_rates[venue], ask * ONE)
 
     def _size(self, symbol: str, a: tuple, b: tuple, balances: Balances | None, now_ns: int) -> Opportunity | None:
         """Size the pair buy-on-``a`` / sell-on-``b`` (pre-filter passed); None if not worth it."""
