@@ -176,13 +176,129 @@ class BacktestConf:
     #: Where simulated markets are kept for reuse (relative to the project folder).
     cache_dir: str = "data/sim"
     progress: bool = True
+    #: Run each recording (``per_file``) or each UTC day of recordings (``per_day``) as its own
+    #: backtest — Ray tasks with ``runtime=ray`` — and merge the results; ``none``: replay
+    #: every recording as one market, merged by time.
+    fanout: str = "none"
     #: Reporting currency for P&L: USD (USD stablecoins count 1:1, other assets at their
     #: mid against a USD stablecoin on the venues being replayed).
     reporting_currency: str = "USD"
 
     def __post_init__(self) -> None:
+        if self.fanout not in ("none", "per_file", "per_day"):
+            raise ConfigError(f"backtest.fanout must be none, per_file or per_day (got {self.fanout!r})")
         if self.reporting_currency != "USD":
             raise ConfigError(f"backtest.reporting_currency: only USD is supported (got {self.reporting_currency!r})")
+
+
+@dataclass
+class RuntimeConf:
+    """Where things run: ``local`` (this process, no Ray) or ``ray``.
+
+    With ``ray``: ``address`` None starts Ray in this process (``num_cpus`` caps it);
+    ``"auto"`` joins the cluster running on this machine (``ray start``/``ray up``);
+    ``"ray://host:10001"`` connects through Ray Client. ``task_cpus``: CPUs each research
+    task (a backtest file or day, a sweep job) reserves.
+    """
+
+    kind: str = "local"
+    address: str | None = None
+    num_cpus: int | None = None
+    task_cpus: float = 1.0
+    namespace: str = "arb"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("local", "ray"):
+            raise ConfigError(f"runtime.kind must be 'local' or 'ray' (got {self.kind!r})")
+        if self.kind == "local" and self.address:
+            raise ConfigError(f"runtime.address={self.address} needs Ray: add runtime=ray")
+        _positive("runtime.num_cpus", self.num_cpus)
+        _positive("runtime.task_cpus", self.task_cpus)
+
+
+@dataclass
+class FeedConf:
+    """Transport policy for live feeds (seconds)."""
+
+    #: A book with no applied update for this long is STALE and leaves the scan.
+    stale_after_s: float = 5.0
+    #: No inbound frame at all (data, heartbeat, pong) for this long → reconnect.
+    idle_timeout_s: float = 30.0
+    backoff_base_s: float = 1.0
+    backoff_cap_s: float = 30.0
+    #: After this many consecutive failed attempts a venue stops for ``breaker_cooldown_s``.
+    breaker_threshold: int = 10
+    breaker_cooldown_s: float = 300.0
+    #: permessage-deflate: saves bandwidth on real links, costs CPU on loopback.
+    compression: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("stale_after_s", "idle_timeout_s", "backoff_base_s", "backoff_cap_s", "breaker_cooldown_s"):
+            _positive(f"live.feed.{name}", getattr(self, name))
+        if self.backoff_cap_s < self.backoff_base_s:
+            raise ConfigError("live.feed.backoff_cap_s must be at least live.feed.backoff_base_s")
+        _positive("live.feed.breaker_threshold", self.breaker_threshold)
+
+
+@dataclass
+class LiveSimConf:
+    """The loopback venue simulators ``live.source=sim`` starts (universe venues × symbols)."""
+
+    seed: int = 7
+    #: Market seconds per wall second.
+    speed: float = 1.0
+    #: Per venue, fault probabilities per published update, e.g. ``{okx: {gap: 0.001}}``
+    #: (drop, stall, gap, checksum, malformed, duplicate, reorder, rest_slow, rest_429 …).
+    faults: dict[str, dict[str, float]] = field(default_factory=dict)
+    dislocations_per_min: float = 10.0
+    dislocation_bps: float = 80.0
+    dislocation_s: float = 3.0
+
+    def __post_init__(self) -> None:
+        _positive("live.sim.speed", self.speed)
+        for venue in self.faults:
+            if venue not in VENUE_NAMES:
+                raise ConfigError(f"live.sim.faults.{venue}: unknown venue")
+
+
+@dataclass
+class LiveConf:
+    #: ``sim``: start loopback simulators of every universe venue and trade against them;
+    #: ``public``: the venues' real public endpoints (paper trading unless executor.mode=live).
+    source: str = "sim"
+    #: Stop after this long (0: until Ctrl-C).
+    duration_s: float = 0.0
+    #: How often running metrics go to MLflow.
+    metrics_every_s: float = 10.0
+    #: Terminal view: ``auto`` (rich on a terminal, plain lines otherwise), ``rich``, ``plain``, ``none``.
+    view: str = "auto"
+    feed: FeedConf = field(default_factory=FeedConf)
+    sim: LiveSimConf = field(default_factory=LiveSimConf)
+
+    def __post_init__(self) -> None:
+        if self.source not in ("sim", "public"):
+            raise ConfigError(f"live.source must be 'sim' or 'public' (got {self.source!r})")
+        if self.view not in ("auto", "rich", "plain", "none"):
+            raise ConfigError(f"live.view must be auto, rich, plain or none (got {self.view!r})")
+        _non_negative("live.duration_s", self.duration_s)
+        _positive("live.metrics_every_s", self.metrics_every_s)
+
+
+@dataclass
+class RecordConf:
+    """``arb record``: where and how long (it records ``universe`` from ``live.source``)."""
+
+    dir: str = "data/recordings"
+    #: Stop after this long (0: until Ctrl-C).
+    duration_s: float = 60.0
+    #: Start a new file per venue after this many MB (compressed) or this many seconds.
+    rotate_mb: float = 64.0
+    rotate_s: float = 3600.0
+
+    def __post_init__(self) -> None:
+        _non_negative("record.duration_s", self.duration_s)
+        _positive("record.rotate_mb", self.rotate_mb)
+        _positive("record.rotate_s", self.rotate_s)
 
 
 @dataclass
@@ -203,6 +319,9 @@ class ArbConf:
     executor: ExecutorConf = field(default_factory=ExecutorConf)
     backtest: BacktestConf = field(default_factory=BacktestConf)
     tracking: TrackingConf = field(default_factory=TrackingConf)
+    live: LiveConf = field(default_factory=LiveConf)
+    record: RecordConf = field(default_factory=RecordConf)
+    runtime: RuntimeConf = field(default_factory=RuntimeConf)
 
     def __post_init__(self) -> None:
         for name, venue in self.venues.items():

@@ -10,6 +10,10 @@ commands:
   verify FILE…         rebuild every book in recordings; JSON summary on the last line
   backtest [k=v …]     replay recordings (default: a simulated market) through the decision
                        path; Hydra overrides, --multirun for sweeps, --cfg job to show config
+  live [k=v …]         trade live (paper) against loopback simulators; live=public for the
+                       real venues; Ctrl-C ends with a summary
+  record [k=v …]       record the universe's raw traffic to rotating recording files
+  simulate [k=v …]     serve loopback venue simulators (market model or a recording)
 """
 
 
@@ -23,6 +27,14 @@ def main(argv: list[str] | None = None) -> int:
         from workflows import verify
 
         return verify.main(rest)
+    if command in ("record", "simulate"):
+        from workflows import record, simulate
+
+        return (record if command == "record" else simulate).main(rest)
+    if command == "live":
+        from workflows import live
+
+        return live.main(rest)
     if command == "backtest":
         from workflows import backtest
 

@@ -87,6 +87,10 @@ class RecordingWriter:
         if self._unflushed >= self.flush_every:
             self.flush()
 
+    def bytes_written(self) -> int:
+        """Bytes on disk so far (compressed for gzip; the unflushed tail not included)."""
+        return self._raw.tell()
+
     def flush(self) -> None:
         """Push everything written so far to the OS (a sync-flush point for gzip)."""
         self._file.flush()

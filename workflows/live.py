@@ -1,0 +1,216 @@
+"""``arb live``: trade the universe live (paper by default) with a terminal view and MLflow.
+
+    arb live                         # against loopback simulators of every universe venue
+    arb live live=public             # against the venues' real public endpoints (paper trading)
+    arb live live.duration_s=60 live.sim.faults.okx.gap=0.002 universe=all
+
+Ctrl-C (or ``live.duration_s``) stops cleanly: feeds close, open paper orders finish, a final
+summary is printed and the MLflow run gets its final metrics and trades.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+from rich.console import Console
+from rich.live import Live as RichLive
+
+from arb.config import ArbConf, flatten
+from arb.core.errors import ArbError, ConfigError
+from arb.core.instruments import Instruments
+from arb.io.feed import Recorder
+from arb.runtime.components import build
+from arb.runtime.live import DecisionHook, LiveEngine, build_feeds
+from arb.sim.config import DislocationConfig
+from arb.sim.market import instruments as sim_instruments
+from arb.sim.server import FaultConfig, SimConfig, SimulatedVenues
+from arb.sim.server.venue import SendHook
+from workflows import live_view, report
+from workflows.backtest import PROJECT_DIR, sim_market
+from workflows.config import CONF_DIR, load
+from workflows.tracking import Tracker
+
+log = logging.getLogger("arb.live")
+
+
+def simulator_config(conf: ArbConf) -> SimConfig:
+    """Loopback simulators for ``universe.venues`` × ``universe.symbols`` from ``live.sim``."""
+    sim = conf.live.sim
+    market = replace(
+        sim_market(conf), dislocations=DislocationConfig(sim.dislocations_per_min, sim.dislocation_bps, sim.dislocation_s)
+    )
+    faults = {}
+    for venue, rates in sim.faults.items():
+        try:
+            faults[venue] = FaultConfig(seed=sim.seed, **rates)
+        except TypeError as exc:
+            raise ConfigError(f"live.sim.faults.{venue}: {exc}") from None
+    config = SimConfig(market=market, seed=sim.seed, speed=sim.speed, faults=faults)
+    problems = config.validate(market.venue_names)
+    if problems:
+        raise ConfigError("live.sim: " + "; ".join(problems))
+    return config
+
+
+@dataclass
+class Venues:
+    """Where feeds connect: simulator URLs (or None for the real endpoints), instruments."""
+
+    urls: Mapping[str, Mapping[str, str]] | None
+    instruments: Instruments
+    sims: SimulatedVenues | None = None
+
+
+@contextlib.asynccontextmanager
+async def venues(conf: ArbConf, on_send: SendHook | None = None) -> AsyncIterator[Venues]:
+    """Start the loopback simulators (``live.source=sim``) or point at the real venues."""
+    if conf.live.source == "public":
+        yield Venues(None, Instruments())
+        return
+    config = simulator_config(conf)
+    async with SimulatedVenues(config, on_send=on_send) as sims:
+        assert config.market is not None
+        yield Venues(sims.urls(), sim_instruments(config.market), sims)
+
+
+async def trade(
+    conf: ArbConf,
+    stop: asyncio.Event,
+    *,
+    recorder: Recorder | None = None,
+    on_decision: DecisionHook | None = None,
+    on_send: SendHook | None = None,
+    on_ready: Callable[[LiveEngine, Venues], None] | None = None,
+) -> LiveEngine:
+    """Run venues (simulated or real), feeds and the engine until ``stop``; return the engine."""
+    async with venues(conf, on_send) as where:
+        parts = build(conf, where.instruments)
+        wake = asyncio.Event()
+        feeds = build_feeds(conf, wake, urls=where.urls, recorder=recorder)
+        live = LiveEngine(feeds, parts, wake, on_decision=on_decision)
+        if on_ready is not None:
+            on_ready(live, where)
+        await live.run(stop)
+        return live
+
+
+async def _view(live_ref: list[LiveEngine], stop: asyncio.Event, mode: str, source: str) -> None:
+    rates = live_view.RateMeter()
+    if mode == "none":
+        return
+    if mode == "rich":
+        console = Console()
+        with RichLive(console=console, refresh_per_second=4, transient=False) as screen:
+            while not stop.is_set():
+                if live_ref:
+                    screen.update(live_view.render(live_ref[0], live_view.snapshot(live_ref[0], time.time_ns()), rates, source))
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 0.25)
+        return
+    while not stop.is_set():
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), 5.0)
+        if live_ref:
+            print(live_view.plain_status(live_view.snapshot(live_ref[0], time.time_ns())), file=sys.stderr, flush=True)
+
+
+async def _metrics(live_ref: list[LiveEngine], stop: asyncio.Event, tracker: Tracker, every_s: float) -> None:
+    step = 0
+    while not stop.is_set():
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)
+        if not live_ref:
+            continue
+        snap = live_view.snapshot(live_ref[0], time.time_ns())
+        numbers = {k: float(v) for k, v in snap.items() if isinstance(v, (int, float))}
+        await asyncio.to_thread(tracker.metrics, numbers, step)  # sqlite writes stay off the loop
+        step += 1
+
+
+async def run_live(conf: ArbConf, tracker: Tracker) -> LiveEngine:
+    """``arb live`` inside a running loop: signals, view, periodic metrics, duration."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    mode = conf.live.view
+    if mode == "auto":
+        mode = "rich" if sys.stdout.isatty() else "plain"
+    live_ref: list[LiveEngine] = []
+    helpers = [
+        asyncio.ensure_future(_view(live_ref, stop, mode, conf.live.source)),
+        asyncio.ensure_future(_metrics(live_ref, stop, tracker, conf.live.metrics_every_s)),
+    ]
+    if conf.live.duration_s:
+        loop.call_later(conf.live.duration_s, stop.set)
+    try:
+        return await trade(conf, stop, on_ready=lambda live, _: live_ref.append(live))
+    finally:
+        stop.set()
+        await asyncio.gather(*helpers, return_exceptions=True)
+
+
+def finish(live: LiveEngine, tracker: Tracker, out_dir: Path, source: str) -> dict:
+    """Final summary table, metrics and trades."""
+    snap = live_view.snapshot(live, time.time_ns())
+    numbers = {k: float(v) for k, v in snap.items() if isinstance(v, (int, float))}
+    tracker.metrics(numbers)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tracker.artifact(report.trades_parquet(live.engine.trades, out_dir / "trades.parquet"))
+    report.print_summary(
+        f"arb live ({source}) — final",
+        {
+            "ran (s)": snap["uptime_s"],
+            "trading state": snap["state"],
+            "P&L (USD, mark to market)": snap["pnl_usd"],
+            "trades": snap["trades"],
+            "one-legged fills": snap["one_legged"],
+            "opportunities seen / taken": f"{snap['opportunities_seen']} / {snap['opportunities_taken']}",
+            "messages": snap["messages"],
+            "gaps / resyncs": f"{snap['gaps']} / {snap['resyncs']}",
+            "reconnects": snap["reconnects"],
+            "checksum failures": snap["checksum_failures"],
+            "decode errors skipped": snap["decode_errors"],
+            "engine errors": snap["engine_errors"],
+        },
+    )
+    return snap
+
+
+@hydra.main(config_path=CONF_DIR, config_name="config", version_base="1.3")
+def app(cfg: DictConfig) -> None:
+    try:
+        conf = load(cfg)
+        out_dir = Path(HydraConfig.get().runtime.output_dir)
+        tracker = Tracker(conf.tracking, PROJECT_DIR)
+        tracker.start(f"live {conf.live.source}", {"arb.workflow": "live", "arb.source": conf.live.source})
+        status = "FAILED"
+        try:
+            tracker.params(flatten(conf))
+            live = asyncio.run(run_live(conf, tracker))
+            finish(live, tracker, out_dir, conf.live.source)
+            status = "FINISHED"
+        finally:
+            tracker.end(status)
+        print(f"MLflow: {tracker.describe()}")
+    except ArbError as exc:
+        print(f"arb live: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+def main(argv: list[str]) -> int:
+    sys.argv = ["arb live", *argv]
+    app()
+    return 0
