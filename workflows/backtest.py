@@ -4,6 +4,8 @@ decision path, print a P&L summary and track the run in MLflow.
     arb backtest                                         # simulate universe.venues × symbols, replay it
     arb backtest backtest.recordings=[a.jsonl.gz,b.jsonl.gz]
     arb backtest --multirun strategy.min_profit_quote=0.25,0.5,1 executor.latency_ms=5,50
+    arb backtest --multirun runtime=ray …                  # sweep jobs as Ray tasks
+    arb backtest backtest.fanout=per_file backtest.recordings=[…]   # one backtest per file (workflows/fanout.py)
 """
 
 from __future__ import annotations
@@ -103,6 +105,10 @@ def _progress_bar(enabled: bool):
 
 def run(conf: ArbConf, out_dir: Path, tags: dict[str, str] | None = None) -> BacktestResult:
     """The whole workflow for one config (also the notebook's and the sweep launcher's entry)."""
+    if conf.backtest.fanout != "none":
+        from workflows.fanout import run_fanout
+
+        return run_fanout(conf, out_dir, PROJECT_DIR, tags)
     if conf.backtest.recordings:
         paths = [Path(p) for p in conf.backtest.recordings]
         for p in paths:

@@ -54,10 +54,12 @@ class Tracker:
         else:
             self.experiment_id = experiment.experiment_id
 
-    def start(self, run_name: str, tags: Mapping[str, str]) -> None:
+    def start(self, run_name: str, tags: Mapping[str, str], nested: bool = False) -> None:
+        """Start the run; ``nested``: as a child of the run active in this process (MLflow
+        shows it under its parent)."""
         if not self.enabled:
             return
-        run = self._mlflow.start_run(experiment_id=self.experiment_id, run_name=run_name, tags=dict(tags))
+        run = self._mlflow.start_run(experiment_id=self.experiment_id, run_name=run_name, tags=dict(tags), nested=nested)
         self.run_id = run.info.run_id
 
     def end(self, status: str = "FINISHED") -> None:

@@ -12,11 +12,21 @@ Public API::
     executor.submit(opportunity, now_ns)          # both legs, due at now + latency
     for trade in executor.advance(now_ns): ...    # fills what is due; completed trades
     summarize(executor.results())
+
+Durable journal and recovery (:mod:`arb.exec.journal_sqlite`)::
+
+    journal = SqliteJournal("state/journal.db")     # WAL, fsync per commit, one writer
+    executor = PaperExecutor(config, Portfolio({}), market, journal)
+    executor.restore()                             # balances, open legs, P&L from the journal
+    executor.fund(starting_balances, now_ns)       # journalled once (idempotent ids)
+    executor.resume()                              # finish what a crash interrupted
 """
 
-from arb.exec.journal import Journal, MemoryJournal, decode, encode
+from arb.exec.journal import Journal, JournalError, MemoryJournal, decode, encode
+from arb.exec.journal_sqlite import JournalCorruptError, JournalLockedError, SqliteJournal
 from arb.exec.liquidity import LiquidityMemory, Sweep
 from arb.exec.orders import (
+    Deposit,
     Executor,
     Fill,
     FillStatus,
@@ -33,11 +43,15 @@ from arb.exec.portfolio import Portfolio, PriceFn
 from arb.exec.report import TradeSummary, summarize
 
 __all__ = [
+    "Deposit",
     "Executor",
     "Fill",
     "FillStatus",
     "Intent",
     "Journal",
+    "JournalCorruptError",
+    "JournalError",
+    "JournalLockedError",
     "JournalRecord",
     "LiquidityMemory",
     "Market",
@@ -50,6 +64,7 @@ __all__ = [
     "PriceFn",
     "Role",
     "Side",
+    "SqliteJournal",
     "Sweep",
     "TradeResult",
     "TradeSummary",

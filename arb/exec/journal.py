@@ -11,10 +11,15 @@ from typing import Protocol
 
 import msgspec
 
+from arb.core.errors import ArbError
 from arb.exec.orders import JournalRecord
 
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(JournalRecord)
+
+
+class JournalError(ArbError):
+    """A journal cannot be opened, read or replayed as it is."""
 
 
 class Journal(Protocol):

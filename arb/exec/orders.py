@@ -153,7 +153,22 @@ class TradeResult(msgspec.Struct, frozen=True, tag="trade"):
     reason: str = ""
 
 
-JournalRecord: TypeAlias = Intent | Order | Fill | TradeResult
+class Deposit(msgspec.Struct, frozen=True, tag="deposit"):
+    """Capital put on a venue: starting balances and top-ups (starting capital, not P&L).
+
+    Journalled so that a journal alone rebuilds the portfolio. ``id`` is chosen by the
+    caller and idempotent like every record id (``start/<venue>/<asset>`` for starting
+    balances): depositing an id twice changes nothing the second time.
+    """
+
+    id: str
+    venue: str
+    asset: str
+    amount: int
+    ts_ns: int
+
+
+JournalRecord: TypeAlias = Intent | Order | Fill | TradeResult | Deposit
 
 
 class Executor(Protocol):

@@ -20,13 +20,20 @@ same inputs always give the same fills.
 
 Call ``advance(t)`` for ``t`` at or after :meth:`PaperExecutor.next_due_ns` and before the
 market moves past ``t``: "the book then" is whatever ``market`` returns during the call.
+
+Recovery: with a durable journal (:class:`~arb.exec.journal_sqlite.SqliteJournal`), fund
+through :meth:`PaperExecutor.fund`/:meth:`~PaperExecutor.deposit` (journalled), and after a
+crash build a fresh executor on the same journal, :meth:`~PaperExecutor.restore` (state
+exactly as journalled), :meth:`~PaperExecutor.fund` again (a no-op for journalled ids) and
+:meth:`~PaperExecutor.resume` (finishes the call the crash interrupted). Ids make every
+step idempotent: a decision, order or deposit is never placed or journalled twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 
 import msgspec
 
@@ -35,9 +42,9 @@ from arb.core.errors import ConfigError
 from arb.core.instruments import Instruments
 from arb.core.numbers import ONE, mul
 from arb.core.symbols import split
-from arb.exec.journal import Journal, MemoryJournal
+from arb.exec.journal import Journal, JournalError, MemoryJournal
 from arb.exec.liquidity import LiquidityMemory
-from arb.exec.orders import Fill, FillStatus, Intent, OneLegged, Order, Role, Side, TradeResult
+from arb.exec.orders import Deposit, Fill, FillStatus, Intent, JournalRecord, OneLegged, Order, Role, Side, TradeResult
 from arb.exec.portfolio import Portfolio, PriceFn
 from arb.risk.engine import RiskEngine
 from arb.scan.costs import fee_rate, pay_quote, receive_quote, reserve_quote, taker_fee
@@ -147,6 +154,9 @@ class PaperExecutor:
         self._seq = 0
         self._trades: dict[str, _Trade] = {}
         self._ids: set[str] = set()
+        self._deposits: set[str] = set()
+        #: Journalled orders rejected on placement whose outcome a crash kept from the journal.
+        self._unsettled: dict[str, Order] = {}
         self._results: list[TradeResult] = []
         self._completed: list[TradeResult] = []
 
@@ -158,7 +168,10 @@ class PaperExecutor:
         if opportunity.id in self._ids:
             return []
         self._ids.add(opportunity.id)
-        self.journal.append(Intent(id=opportunity.id, ts_ns=now_ns, opportunity=opportunity))
+        intent = Intent(id=opportunity.id, ts_ns=now_ns, opportunity=opportunity)
+        stored = self.journal.append(intent)
+        if stored is not None and stored is not intent:
+            return []  # an earlier life journalled this decision: never place it twice
         trade = self._trades[opportunity.id] = _Trade(opportunity, now_ns)
         orders = [
             self._place(trade, Role.BUY, opportunity.buy_venue, Side.BUY, opportunity.qty, opportunity.buy_limit, now_ns),
@@ -191,6 +204,135 @@ class PaperExecutor:
     def results(self) -> list[TradeResult]:
         return list(self._results)
 
+    def open_orders(self) -> list[Order]:
+        """Orders placed and not yet done, in the order they will be processed."""
+        return [order for _, _, order in sorted(self._heap)]
+
+    # -- capital and recovery ------------------------------------------------------------
+    def deposit(self, venue: str, asset: str, amount: int, ts_ns: int, deposit_id: str | None = None) -> bool:
+        """Fund ``venue`` with ``amount`` of ``asset`` (starting capital, not P&L), journalled
+        as a :class:`~arb.exec.orders.Deposit` so recovery rebuilds it. An id already
+        deposited (by this executor or, after :meth:`restore`, an earlier life) changes
+        nothing: returns False. Default id:
+        ``deposit/<n>``, n counting this executor's deposits (restored ones included)."""
+        if amount < 0:
+            raise ValueError(f"deposit of {asset} on {venue} is negative")
+        deposit_id = deposit_id if deposit_id is not None else f"deposit/{len(self._deposits)}"
+        if deposit_id in self._deposits:
+            return False
+        self._deposits.add(deposit_id)
+        # Like orders and fills: the in-memory effect, then the journal (a crash between
+        # the two loses only memory; nothing outside the process happened yet).
+        self.portfolio.deposit(venue, asset, amount)
+        self.journal.append(Deposit(id=deposit_id, venue=venue, asset=asset, amount=amount, ts_ns=ts_ns))
+        return True
+
+    def fund(self, balances: Mapping[tuple[str, str], int], ts_ns: int) -> int:
+        """Starting balances ``{(venue, asset): amount}``, journalled once each (ids
+        ``start/<venue>/<asset>``): call it at every start, after :meth:`restore`; only what
+        the journal lacks is deposited. Returns how many deposits were new."""
+        return sum(
+            self.deposit(venue, asset, amount, ts_ns, f"start/{venue}/{asset}")
+            for (venue, asset), amount in sorted(balances.items())
+        )
+
+    def restore(self, records: Iterable[JournalRecord] | None = None) -> int:
+        """Rebuild the executor from a journal alone (default: its own ``journal``).
+
+        Afterwards balances (from the deposits), the locks and remaining size of open
+        orders, fees, refused fills, realized P&L, completed trades, trades in flight and
+        their open orders (same due times, same processing order) are exactly what the
+        executor that wrote the journal had after its last record; with ``risk``, every
+        order outcome is replayed into its circuit breaker. Needs a fresh executor (empty
+        portfolio, nothing submitted). The paper-only liquidity memory starts empty. Then
+        call :meth:`resume` to finish what a crash interrupted. Returns the records read.
+        """
+        if self._ids or self._deposits or self._heap or self._results or self.portfolio.balances():
+            raise ValueError("restore() needs a fresh executor with an empty portfolio")
+        portfolio = self.portfolio
+        open_orders: dict[str, tuple[int, int, Order]] = {}
+        n = 0
+        for record in self.journal if records is None else records:
+            n += 1
+            if isinstance(record, Deposit):
+                self._deposits.add(record.id)
+                portfolio.deposit(record.venue, record.asset, record.amount)
+            elif isinstance(record, Intent):
+                self._ids.add(record.id)
+                self._trades[record.id] = _Trade(record.opportunity, record.ts_ns)
+            elif isinstance(record, Order):
+                trade = self._journalled_trade(record.trade_id, record)
+                if record.role in (Role.UNWIND, Role.HEDGE):
+                    trade.action, trade.action_role, trade.action_venue = record.role, record.role, record.venue
+                if record.status == "open":
+                    refused = portfolio.open_order(record.id, record.venue, record.symbol, record.side, record.qty, record.lock)
+                    if refused is not None:
+                        raise JournalError(f"journal does not replay: order {record.id}: {refused}")
+                    self._seq += 1
+                    open_orders[record.id] = (record.due_ns, self._seq, record)
+                    trade.pending += 1
+                else:
+                    self._unsettled[record.id] = record
+            elif isinstance(record, Fill):
+                trade = self._journalled_trade(record.trade_id, record)
+                self._unsettled.pop(record.id, None)
+                if open_orders.pop(record.id, None) is not None:
+                    if record.qty:
+                        refused = portfolio.fill(record.id, record.qty, record.quote, record.fee)
+                        if refused is not None:
+                            raise JournalError(f"journal does not replay: fill {record.id}: {refused}")
+                    elif record.status == FillStatus.REJECTED:
+                        portfolio.refused_fills += 1  # the live fill was refused by the portfolio
+                    portfolio.close_order(record.id)
+                    trade.pending -= 1
+                elif record.role == trade.action_role:  # a follow-up rejected on placement
+                    trade.reason = record.reason
+                trade.fills[record.role] = record
+                if self.risk is not None:
+                    self.risk.record_order(record.status != FillStatus.REJECTED, record.ts_ns)
+            elif isinstance(record, TradeResult):
+                trade = self._trades.pop(record.id, None)
+                if trade is None:
+                    raise JournalError(f"journal does not replay: outcome of unknown trade {record.id}")
+                portfolio.realize(trade.opp.quote, record.realized_pnl_quote, record.realized_pnl_reporting)
+                self._results.append(record)
+        self._heap = list(open_orders.values())
+        heapify(self._heap)
+        return n
+
+    def _journalled_trade(self, trade_id: str, record: JournalRecord) -> _Trade:
+        trade = self._trades.get(trade_id)
+        if trade is None:
+            raise JournalError(f"journal does not replay: {type(record).__name__} {record.id} of unknown trade {trade_id}")
+        return trade
+
+    def resume(self) -> list[TradeResult]:
+        """Finish what a crash interrupted, as the interrupted call would have: place the
+        missing legs of a journalled intent (at the intent's time; the journal never holds
+        an order twice) and settle trades whose orders are all done (follow-up or outcome,
+        against the market now). Idempotent. Returns the trades it completed."""
+        for order in self._unsettled.values():
+            trade = self._trades[order.trade_id]
+            trade.fills[order.role] = self._outcome(order, 0, 0, 0, 0, 0, order.ts_submit_ns, FillStatus.REJECTED, order.reason)
+            if order.role == trade.action_role:
+                trade.reason = order.reason
+        self._unsettled.clear()
+        open_roles = {(o.trade_id, o.role) for _, _, o in self._heap}
+        for trade in list(self._trades.values()):
+            opp = trade.opp
+            placed = {role for role in (Role.BUY, Role.SELL) if role in trade.fills or (opp.id, role) in open_roles}
+            if len(placed) < 2:
+                if Role.BUY not in placed:
+                    self._place(trade, Role.BUY, opp.buy_venue, Side.BUY, opp.qty, opp.buy_limit, trade.ts_submit_ns)
+                if Role.SELL not in placed:
+                    self._place(trade, Role.SELL, opp.sell_venue, Side.SELL, opp.qty, opp.sell_limit, trade.ts_submit_ns)
+                if not trade.pending:
+                    self._legs_done(trade, trade.ts_submit_ns)
+            elif not trade.pending:
+                self._legs_done(trade, max(f.ts_ns for f in trade.fills.values()))
+        done, self._completed = self._completed, []
+        return done
+
     # -- orders --------------------------------------------------------------------------
     def _place(self, trade: _Trade, role: str, venue: str, side: str, qty: int, limit: int, now_ns: int) -> Order:
         symbol = trade.opp.symbol
@@ -207,7 +349,11 @@ class PaperExecutor:
             qty=qty, limit_price=limit, lock=lock, ts_submit_ns=now_ns, due_ns=now_ns + self.config.latency(venue),
             status="open" if reason is None else "rejected", reason=reason or "",
         )
-        self.journal.append(order)
+        stored = self.journal.append(order)
+        if stored is not None and stored is not order:  # journalled by an earlier life: never twice
+            if reason is None:
+                self.portfolio.close_order(order_id)
+            return stored
         if reason is None:
             self._seq += 1
             heappush(self._heap, (order.due_ns, self._seq, order))

@@ -113,6 +113,29 @@ class Portfolio:
         start = _value(self._start, price)
         return None if now is None or start is None else now - start
 
+    def open_orders(self) -> dict[str, tuple[str, str, str, int, str, int]]:
+        """Open orders: ``{id: (venue, symbol, side, remaining qty, lock asset, lock left)}``."""
+        return {
+            order_id: (o.venue, f"{o.base}/{o.quote}", o.side, o.qty, o.lock_asset, o.lock)
+            for order_id, o in sorted(self._open.items())
+        }
+
+    def snapshot(self) -> dict[str, object]:
+        """Everything the portfolio holds, as plain sorted values: compare two portfolios
+        (recovery tests), show it on a status page."""
+        return {
+            "balances": dict(sorted(self._balances.items())),
+            "start": dict(sorted(self._start.items())),
+            "locked": dict(sorted(self._locked.items())),
+            "open_orders": self.open_orders(),
+            "open_buys": dict(sorted(self._open_buys.items())),
+            "open_sells": dict(sorted(self._open_sells.items())),
+            "fees_paid": dict(sorted(self.fees_paid.items())),
+            "realized": dict(sorted(self.realized.items())),
+            "realized_reporting": self.realized_reporting,
+            "refused_fills": self.refused_fills,
+        }
+
     def deposit(self, venue: str, asset: str, amount: int) -> None:
         """Fund ``venue`` with ``amount`` of ``asset`` (counts as starting capital, not P&L)."""
         if amount < 0:
