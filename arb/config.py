@@ -206,8 +206,17 @@ class RuntimeConf:
     num_cpus: int | None = None
     task_cpus: float = 1.0
     namespace: str = "arb"
+    #: ``arb live`` on Ray: how many scanner shards the symbols are split into (a shard's
+    #: feeds and scanner share a node; shards spread over nodes).
+    shards: int = 1
+    #: The executor's durable journal (on the head node's disk; relative to the project).
+    journal: str = "data/journal/arb.sqlite"
+    #: CPUs each live actor reserves (feeds and scanners are I/O-bound asyncio actors).
+    actor_cpus: float = 0.1
 
     def __post_init__(self) -> None:
+        _positive("runtime.shards", self.shards)
+        _positive("runtime.actor_cpus", self.actor_cpus)
         if self.kind not in ("local", "ray"):
             raise ConfigError(f"runtime.kind must be 'local' or 'ray' (got {self.kind!r})")
         if self.kind == "local" and self.address:

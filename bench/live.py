@@ -39,6 +39,7 @@ from arb.config import ArbConf, FeedConf, LiveConf, UniverseConf  # noqa: E402
 from arb.runtime.components import build  # noqa: E402
 from arb.runtime.live import LiveEngine, build_feeds  # noqa: E402
 from arb.sim import presets  # noqa: E402
+from arb.sim.config import DislocationConfig  # noqa: E402
 from arb.sim.market import instruments  # noqa: E402
 from arb.sim.server import ServerOptions, SimConfig, SimulatedVenues  # noqa: E402
 from bench.common import emit, machine, pin_one_core  # noqa: E402
@@ -65,8 +66,9 @@ def _simulator(conn, rate: float, seconds: float) -> None:
         pass
 
     async def serve() -> None:
-        market = replace(presets.seven_venues(20), name="7x20")
         speed = rate / MSGS_PER_MODEL_S
+        # About 20 dislocations per wall-clock minute, whatever the market speed.
+        market = replace(presets.seven_venues(20), name="7x20", dislocations=DislocationConfig(20 / speed, 80.0, 3.0))
         sim = SimConfig(market=market, seed=7, speed=speed, prepare_s=speed * seconds, options=ServerOptions(ping_interval_s=None))
         sent: list[tuple[str, str, int]] = []
         async with SimulatedVenues(sim, on_send=lambda venue, symbol, seq, ts: sent.append((venue, symbol, ts))) as sims:

@@ -162,6 +162,58 @@ async def run_live(conf: ArbConf, tracker: Tracker) -> LiveEngine:
         await asyncio.gather(*helpers, return_exceptions=True)
 
 
+async def run_live_ray(conf: ArbConf, tracker: Tracker) -> dict:
+    """``arb live runtime=ray``: the same trading as one process, on Ray actors (feeds and
+    scanners per shard, one executor with a durable journal). Returns the final state."""
+    from arb.runtime.ray_cluster import connect
+    from arb.runtime.ray_live import RayTopology
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    if conf.live.duration_s:
+        loop.call_later(conf.live.duration_s, stop.set)
+    runtime = conf.runtime
+    resources = await asyncio.to_thread(connect, runtime.address, runtime.num_cpus, runtime.namespace)
+    log.info("Ray: %s", {k: v for k, v in resources.items() if not k.startswith("node:")})
+    journal = Path(runtime.journal)
+    journal = journal if journal.is_absolute() else PROJECT_DIR / journal
+    async with venues(conf) as where:
+        topo = RayTopology(conf, journal, where.instruments, where.urls, shards=runtime.shards, actor_cpus=runtime.actor_cpus)
+        await asyncio.to_thread(topo.start)
+        step = 0
+        try:
+            while not stop.is_set():
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 2.0)
+                await asyncio.to_thread(topo.ensure_started, 5.0)  # restarted actors resume their loops
+                state = await asyncio.to_thread(topo.state)
+                health = await asyncio.to_thread(topo.health)
+                status = {
+                    "trades": state["trades"], "open_legs": state["open_legs"], "pnl_usd": state["pnl_usd"] or 0.0,
+                    "live_books": sum(h.get("live", 0) for h in health),
+                    "messages": sum(h["health"].messages for h in health if h.get("started")),
+                }
+                if conf.live.view != "none":
+                    print(" ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in status.items()), file=sys.stderr, flush=True)
+                step += 1
+                if step % max(1, round(conf.live.metrics_every_s / 2)) == 0:
+                    await asyncio.to_thread(tracker.metrics, {k: float(v) for k, v in status.items()}, step)
+        finally:
+            state = await asyncio.to_thread(topo.state)
+            await asyncio.to_thread(topo.stop)
+    report.print_summary(
+        "arb live (ray) — final",
+        {"trades": state["trades"], "P&L (USD, mark to market)": state["pnl_usd"] or 0.0,
+         "risk state": state["risk_state"], "journal records": state["journal_records"],
+         "restored from journal at start": state["restored_records"]},
+    )
+    tracker.metrics({"trades": float(state["trades"]), "pnl_usd": float(state["pnl_usd"] or 0.0)})
+    return state
+
+
 def finish(live: LiveEngine, tracker: Tracker, out_dir: Path, source: str) -> dict:
     """Final summary table, metrics and trades."""
     snap = live_view.snapshot(live, time.time_ns())
@@ -199,8 +251,11 @@ def app(cfg: DictConfig) -> None:
         status = "FAILED"
         try:
             tracker.params(flatten(conf))
-            live = asyncio.run(run_live(conf, tracker))
-            finish(live, tracker, out_dir, conf.live.source)
+            if conf.runtime.kind == "ray":
+                asyncio.run(run_live_ray(conf, tracker))
+            else:
+                live = asyncio.run(run_live(conf, tracker))
+                finish(live, tracker, out_dir, conf.live.source)
             status = "FINISHED"
         finally:
             tracker.end(status)

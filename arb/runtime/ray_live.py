@@ -1,0 +1,513 @@
+"""The live engine on Ray: feed actors, sharded scanner replicas, one executor actor.
+
+::
+
+    venue ws ─► FeedActor(venue, shard) ──batched, conflated views──► ScannerActor(shard) ──opportunities──► ExecutorActor
+                 VenueFeed: exact books                                 scanner over every venue         risk → paper → SQLite journal
+
+- **Shards.** A symbol belongs to shard ``crc32(symbol) % shards`` (stable across runs and
+  processes). A shard's feeds and scanner share one placement-group bundle (packed on one
+  node, holding one ``arb_shard`` slot, so shards spread over the nodes that offer slots).
+- **FeedActor** owns one venue's connections and books for its shard's symbols (a
+  :class:`~arb.io.feed.VenueFeed`) and publishes each changed book as a
+  :class:`~arb.book.view.BookView`: while a batch is in flight, later changes to the same
+  book replace earlier ones, so there is one Ray call per batch, never one per message.
+  Every ``refresh_s`` it republishes every book, so a restarted scanner is fed fresh views.
+- **ScannerActor** holds the latest view of every venue for its symbols and scans each
+  changed one (the same :class:`~arb.scan.scanner.Scanner` as backtests). It sizes with
+  the executor's last balance snapshot; the executor re-checks against fresh state.
+- **ExecutorActor** (named ``arb-executor``, pinned to the head) serializes trades: risk
+  check against its own state, paper execution at each venue's latency against the latest
+  views it was sent, every intent, order, fill and deposit in a durable
+  :class:`~arb.exec.journal_sqlite.SqliteJournal`. A restarted executor restores balances,
+  open legs and P&L from the journal; opportunity and order ids make every step
+  idempotent (no trade lost, none placed twice).
+
+All actors restart without limit (``max_restarts=-1``); :class:`RayTopology` (the
+supervisor, in the driver) builds the topology from config and calls ``ensure_started``
+on every actor once a second, which restarts the loops of a restarted actor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import zlib
+from collections import deque
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import ray
+from ray.util.placement_group import placement_group, remove_placement_group
+from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
+
+from arb.book.view import BookView
+from arb.config import ArbConf
+from arb.core.instruments import Instruments
+from arb.core.numbers import ONE, to_float
+from arb.core.symbols import split
+from arb.exec.journal_sqlite import SqliteJournal
+from arb.exec.orders import TradeResult
+from arb.exec.paper import PaperConfig, PaperExecutor
+from arb.exec.portfolio import Portfolio
+from arb.io.feed import VenueFeed
+from arb.risk.engine import RiskEngine
+from arb.runtime.components import build, latencies_ns, starting_balances
+from arb.runtime.engine import USD_LIKE
+from arb.runtime.live import credentials, feed_options
+from arb.runtime.ray_cluster import HEAD_RESOURCE, SHARD_RESOURCE
+from arb.runtime.ray_metrics import EngineMetrics
+from arb.scan.opportunity import Opportunity
+from arb.venues.registry import get as venue_spec
+
+log = logging.getLogger(__name__)
+
+EXECUTOR_NAME = "arb-executor"
+#: Recent latency samples an actor keeps for reports (ms).
+_SAMPLES = 20_000
+#: Errors that mean "the actor is restarting or gone": retry later, never crash a loop.
+_ACTOR_DOWN = (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError)
+
+
+def shard_of(symbol: str, shards: int) -> int:
+    """The shard a symbol belongs to: stable across runs, machines and Python versions."""
+    return zlib.crc32(symbol.encode()) % shards
+
+
+class _Balances:
+    """A balance snapshot from the executor, read by the scanner for sizing."""
+
+    __slots__ = ("by_key",)
+
+    def __init__(self, by_key: Mapping[tuple[str, str], int]) -> None:
+        self.by_key = dict(by_key)
+
+    def available(self, venue: str, asset: str) -> int:
+        return self.by_key.get((venue, asset), 0)
+
+
+@ray.remote
+class FeedActor:
+    """One venue's books for one shard's symbols; publishes conflated view batches."""
+
+    def __init__(
+        self, conf: ArbConf, venue: str, shard: int, symbols: list[str], urls: Mapping[str, str] | None,
+        scanner: Any, refresh_s: float = 1.0, publish_interval_s: float = 0.002,
+    ) -> None:
+        self.conf, self.venue, self.shard, self.symbols = conf, venue, shard, list(symbols)
+        self.urls, self.scanner, self.refresh_s = urls, scanner, refresh_s
+        #: At most one publish per interval: a Ray call costs ~0.1–0.5 ms of CPU on each
+        #: side, so a busy book's updates wait up to this long to travel together.
+        self.publish_interval_s = publish_interval_s
+        self.depth = conf.strategy.depth_levels
+        self.metrics = EngineMetrics(default_tags={"venue": venue, "shard": str(shard)})
+        self.feed: VenueFeed | None = None
+        self.tasks: list[asyncio.Task] = []
+        self.published = 0
+        self.batches = 0
+        self.publish_errors = 0
+        self.wakes = 0
+        self.changed_total = 0
+        self.last_error = ""
+        #: Round trips of recent publish calls (ms): how long a batch waits on the scanner.
+        self.publish_ms: deque[float] = deque(maxlen=1000)
+
+    async def ensure_started(self) -> bool:
+        """Start the feed and the publishing loop (again, after a restart). True if started now."""
+        if self.tasks and not all(t.done() for t in self.tasks):
+            return False
+        wake = asyncio.Event()
+        self.feed = VenueFeed(
+            venue_spec(self.venue), self.symbols, options=feed_options(self.conf, self.venue, self.urls),
+            credentials=credentials(self.conf, self.venue), notify=wake.set,
+        )
+        self.tasks = [asyncio.ensure_future(self.feed.run()), asyncio.ensure_future(self._publish(wake))]
+        return True
+
+    async def _publish(self, wake: asyncio.Event) -> None:
+        feed = self.feed
+        assert feed is not None
+        pending: dict[str, BookView] = {}
+        next_refresh = time.monotonic() + self.refresh_s
+        while True:
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=max(0.0, next_refresh - time.monotonic()))
+            except asyncio.TimeoutError:
+                pass
+            wake.clear()
+            changed = feed.drain_changed()
+            self.wakes += 1
+            self.changed_total += len(changed)
+            if time.monotonic() >= next_refresh:
+                changed = set(feed.symbols)
+                next_refresh = time.monotonic() + self.refresh_s
+            for symbol in changed:
+                view = feed.view(symbol, self.depth)
+                if view is not None:
+                    pending[symbol] = view
+            if not pending:
+                continue
+            batch = list(pending.values())
+            pending.clear()
+            sent = time.perf_counter()
+            try:
+                await self.scanner.on_views.remote(batch)
+                self.publish_ms.append((time.perf_counter() - sent) * 1e3)
+            except _ACTOR_DOWN:
+                self.publish_errors += 1
+                for view in batch:  # keep the newest view of each book for the next try
+                    pending.setdefault(view.symbol, view)
+                await asyncio.sleep(0.2)
+                continue
+            except Exception as exc:  # noqa: BLE001 - this loop is the actor's supervisor: count, log, go on
+                self.publish_errors += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"[-500:]
+                log.exception("%s shard %s: publishing views failed", self.venue, self.shard)
+                await asyncio.sleep(0.2)
+                continue
+            self.published += len(batch)
+            self.batches += 1
+            self.metrics.count("views_published", len(batch))
+            self.metrics.count("publish_batches", 1)
+            rest = self.publish_interval_s - (time.perf_counter() - sent)
+            if rest > 0:
+                await asyncio.sleep(rest)
+
+    async def health(self) -> dict:
+        if self.feed is None:
+            return {"venue": self.venue, "shard": self.shard, "started": False}
+        h = self.feed.health()
+        return {"venue": self.venue, "shard": self.shard, "started": True, "health": h, "published": self.published,
+                "batches": self.batches, "publish_errors": self.publish_errors, "live": len(self.feed.live_symbols()),
+                "publish_ms": list(self.publish_ms), "wakes": self.wakes, "changed": self.changed_total, "last_error": self.last_error}
+
+    async def stop(self) -> None:
+        if self.feed is not None:
+            await self.feed.close()
+        for task in self.tasks:
+            task.cancel()
+
+
+@ray.remote
+class ScannerActor:
+    """One shard's scanner: the latest view of every venue per symbol; scans what changed."""
+
+    def __init__(self, conf: ArbConf, shard: int, instruments: Instruments, executor: Any) -> None:
+        self.shard = shard
+        self.executor = executor
+        parts = build(conf, instruments)
+        self.scanner = parts.scanner
+        self.views: dict[str, dict[str, BookView]] = {}
+        self.balances = _Balances(starting_balances(conf))
+        self.watch: set[str] = set()
+        self.metrics = EngineMetrics(default_tags={"shard": str(shard)})
+        self.scans = 0
+        self.opportunities = 0
+        self.submit_errors = 0
+        self.decision_ms: deque[float] = deque(maxlen=_SAMPLES)
+        self.opportunity_ms: deque[float] = deque(maxlen=_SAMPLES)
+        self.refresher: asyncio.Task | None = None
+
+    async def ensure_started(self) -> bool:
+        """Keep the balance snapshot fresh (sizes are capped by what the executor holds)."""
+        if self.refresher is not None and not self.refresher.done():
+            return False
+        self.refresher = asyncio.ensure_future(self._refresh_balances())
+        return True
+
+    async def _refresh_balances(self, every_s: float = 0.5) -> None:
+        """Twice a second: send the executor every latest view (its prices for funding and
+        marking to market) and take back the balances to size with."""
+        while True:
+            views = [v for venues in self.views.values() for v in venues.values()]
+            try:
+                self.balances = _Balances(await self.executor.sync.remote(views))
+            except _ACTOR_DOWN:
+                pass
+            await asyncio.sleep(every_s)
+
+    async def on_views(self, batch: list[BookView]) -> None:
+        now = time.time_ns()
+        views = self.views
+        found: list[Opportunity] = []
+        for view in batch:
+            venues = views.setdefault(view.symbol, {})
+            old = venues.get(view.venue)
+            venues[view.venue] = view
+            if len(venues) < 2 or (old is not None and old.ts_recv_ns == view.ts_recv_ns and old.state == view.state):
+                continue  # a periodic refresh of a book that did not change: nothing new to scan
+            result = self.scanner.scan(view.symbol, venues, now, self.balances, changed_venue=view.venue)
+            self.scans += 1
+            decided = time.time_ns()
+            if view.live and view.ts_recv_ns:
+                self.decision_ms.append((decided - view.ts_recv_ns) / 1e6)
+            if result.opportunities:
+                found += result.opportunities
+                if view.ts_recv_ns:
+                    ms = (decided - view.ts_recv_ns) / 1e6
+                    self.opportunity_ms.append(ms)
+                    self.metrics.tick_to_opportunity_ms.observe(ms)
+        forward = [v for v in batch if v.symbol in self.watch]
+        if not found and not forward:
+            return
+        context = {(v.symbol, v.venue): v for v in forward}
+        for opp in found:  # the executor fills against the views the decision saw (and newer ones)
+            for venue in (opp.buy_venue, opp.sell_venue):
+                context[(opp.symbol, venue)] = views[opp.symbol][venue]
+        self.opportunities += len(found)
+        self.metrics.count("opportunities", len(found))
+        try:
+            reply = await self.executor.submit.remote(found, list(context.values()))
+        except _ACTOR_DOWN:
+            self.submit_errors += 1  # the executor is restarting: the next update decides again
+            return
+        except ray.exceptions.RayTaskError as exc:
+            self.submit_errors += 1  # the executor failed this call; its state is journalled
+            log.error("shard %s: executor.submit failed: %s", self.shard, exc)
+            return
+        self.balances = _Balances(reply["balances"])
+        self.watch = set(reply["watch"])
+
+    async def stats(self) -> dict:
+        return {"shard": self.shard, "node": ray.get_runtime_context().get_node_id(), "scans": self.scans,
+                "opportunities": self.opportunities,
+                "submit_errors": self.submit_errors, "symbols": len(self.views),
+                "decision_ms": list(self.decision_ms), "opportunity_ms": list(self.opportunity_ms)}
+
+
+@ray.remote
+class ExecutorActor:
+    """The one place trades happen: risk, paper execution and the durable journal."""
+
+    def __init__(self, conf: ArbConf, journal_path: str, instruments: Instruments, shards: int = 1) -> None:
+        self.shards = shards
+        parts = build(conf, instruments)
+        self.risk: RiskEngine = parts.risk
+        self.views: dict[tuple[str, str], BookView] = {}
+        self.journal = SqliteJournal(journal_path)
+        self.portfolio = Portfolio({})
+        paper = parts.executor.config
+        self.executor = PaperExecutor(
+            PaperConfig(taker_fee_rates=paper.taker_fee_rates, latency_ns=latencies_ns(conf),
+                        default_latency_ns=paper.default_latency_ns, one_legged=paper.one_legged),
+            self.portfolio, market=self._market, journal=self.journal, instruments=instruments, risk=self.risk,
+            reporting_price=self._price,
+        )
+        now = time.time_ns()
+        with self.journal.batch():
+            self.restored = self.executor.restore()
+            self.executor.fund(starting_balances(conf), now)
+            self.executor.resume()
+        self.base_value_quote = parts.engine.base_value_quote
+        self.metrics = EngineMetrics()
+        self.accepted = 0
+        self.rejected: dict[str, int] = {}
+        self.trade_ms: deque[float] = deque(maxlen=_SAMPLES)
+        self.ticker: asyncio.Task | None = None
+        self.started_ns = now
+
+    async def ensure_started(self) -> bool:
+        if self.ticker is not None and not self.ticker.done():
+            return False
+        self.ticker = asyncio.ensure_future(self._tick())
+        return True
+
+    async def _tick(self) -> None:
+        """Fill orders as they fall due (the executor's own clock)."""
+        while True:
+            due = self.executor.next_due_ns()
+            delay = 0.05 if due is None else max(0.0, min(0.05, (due - time.time_ns()) / 1e9))
+            await asyncio.sleep(delay)
+            if due is not None and due <= time.time_ns():
+                with self.journal.batch():
+                    done = self.executor.advance(time.time_ns())
+                self._count(done)
+
+    def _count(self, done: list[TradeResult]) -> None:
+        for result in done:
+            self.metrics.trades.inc(1, {"action": result.action})
+
+    def _market(self, venue: str, symbol: str) -> BookView | None:
+        return self.views.get((symbol, venue))
+
+    def _price(self, asset: str) -> int | None:
+        if asset in USD_LIKE:
+            return ONE
+        for quote in ("USDT", "USDC", "USD"):
+            mids = [(v.bids[0][0] + v.asks[0][0]) // 2 for (s, _), v in self.views.items()
+                    if s == f"{asset}/{quote}" and v.live and v.bids and v.asks]
+            if mids:
+                return sum(mids) // len(mids)
+        return None
+
+    def _fund(self, view: BookView, now: int) -> None:
+        """Base inventory worth ``base_value_quote`` per venue and symbol, journalled once."""
+        if not (self.base_value_quote and view.live and view.bids and view.asks):
+            return
+        base, _ = split(view.symbol)
+        mid = (view.bids[0][0] + view.asks[0][0]) // 2
+        if mid > 0:
+            self.executor.deposit(view.venue, base, self.base_value_quote * ONE // mid, now, f"fund/{view.venue}/{view.symbol}")
+
+    async def submit(self, opportunities: list[Opportunity], views: list[BookView]) -> dict:
+        """New views and opportunities from a scanner: risk-check each against fresh state
+        and place the approved ones. Returns balances for sizing and the symbols whose views
+        the executor needs (open orders)."""
+        now = time.time_ns()
+        with self.journal.batch():
+            for view in views:
+                self.views[(view.symbol, view.venue)] = view
+                self._fund(view, now)
+            self._count(self.executor.advance(now))
+            for opp in opportunities:
+                decision = self.risk.check(opp, self.portfolio, now, self.executor.open_legs())
+                if not decision.approved:
+                    self.rejected[decision.code] = self.rejected.get(decision.code, 0) + 1
+                    self.metrics.rejections.inc(1, {"reason": decision.code})
+                    continue
+                if self.executor.submit(opp, now):
+                    self.accepted += 1
+                    ms = (time.time_ns() - max(opp.buy_ts_recv_ns, opp.sell_ts_recv_ns)) / 1e6
+                    self.trade_ms.append(ms)
+                    self.metrics.tick_to_trade_ms.observe(ms, {"shard": str(shard_of(opp.symbol, self.shards))})
+        watch = sorted({o.symbol for o in self.executor.open_orders()})
+        return {"balances": {k: self.portfolio.available(*k) for k in self.portfolio.balances()}, "watch": watch}
+
+    async def sync(self, views: list[BookView]) -> dict[tuple[str, str], int]:
+        """A scanner's periodic update: its latest views (prices, funding); returns what is
+        free per (venue, asset) now, which scanners size with."""
+        now = time.time_ns()
+        with self.journal.batch():
+            for view in views:
+                self.views[(view.symbol, view.venue)] = view
+                self._fund(view, now)
+        return {k: self.portfolio.available(*k) for k in self.portfolio.balances()}
+
+    async def state(self) -> dict:
+        results = self.executor.results()
+        pnl = self.portfolio.mtm_pnl(self._price)
+        return {
+            "trades": len(results),
+            "open_legs": self.executor.open_legs(),
+            "accepted": self.accepted,
+            "rejected": dict(self.rejected),
+            "restored_records": self.restored,
+            "journal_records": len(self.journal),
+            "pnl_usd": to_float(pnl) if pnl is not None else None,
+            "realized": {k: to_float(v) for k, v in self.portfolio.realized.items()},
+            "balances": {f"{v}:{a}": to_float(x) for (v, a), x in self.portfolio.balances().items()},
+            "risk_state": str(self.risk.state),
+            "trade_ms": list(self.trade_ms),
+            "trade_ids": [r.id for r in results],
+        }
+
+    async def kill(self, reason: str) -> None:
+        self.risk.kill(reason, time.time_ns())
+
+
+class RayTopology:
+    """The supervisor: builds feeds, scanners and the executor from config and keeps them
+    running (``ensure_started`` on every actor each ``watch_s``)."""
+
+    def __init__(
+        self,
+        conf: ArbConf,
+        journal_path: str | Path,
+        instruments: Instruments | None = None,
+        urls: Mapping[str, Mapping[str, str]] | None = None,
+        shards: int = 1,
+        actor_cpus: float = 0.1,
+    ) -> None:
+        self.conf = conf
+        self.journal_path = str(journal_path)
+        self.instruments = instruments or Instruments()
+        self.urls = urls
+        self.shards = shards
+        self.actor_cpus = actor_cpus
+        self.executor: Any = None
+        self.scanners: list[Any] = []
+        self.feeds: list[Any] = []
+        self.groups: list[Any] = []
+        self._refs: tuple = ()
+
+    def symbols_by_shard(self) -> list[list[str]]:
+        out: list[list[str]] = [[] for _ in range(self.shards)]
+        for symbol in self.conf.universe.symbols:
+            out[shard_of(symbol, self.shards)].append(symbol)
+        return out
+
+    def start(self, timeout_s: float = 60.0) -> None:
+        restart = {"max_restarts": -1, "max_task_retries": -1}
+        # Constructor arguments live in the object store; the supervisor holds their refs so
+        # a restarted actor can always be constructed again.
+        self._refs = conf_ref, inst_ref = ray.put(self.conf), ray.put(self.instruments)
+        self.executor = ExecutorActor.options(
+            name=EXECUTOR_NAME, num_cpus=self.actor_cpus, resources={HEAD_RESOURCE: 0.001}, **restart
+        ).remote(conf_ref, self.journal_path, inst_ref, self.shards)
+        per_shard_actors = 1 + len(self.conf.universe.venues)
+        for shard, symbols in enumerate(self.symbols_by_shard()):
+            if not symbols:
+                continue
+            group = placement_group([{"CPU": self.actor_cpus * per_shard_actors, SHARD_RESOURCE: 1}], strategy="STRICT_PACK")
+            ray.get(group.ready(), timeout=timeout_s)
+            self.groups.append(group)
+            place = PlacementGroupSchedulingStrategy(placement_group=group, placement_group_bundle_index=0)
+            scanner = ScannerActor.options(num_cpus=self.actor_cpus, scheduling_strategy=place, **restart).remote(
+                conf_ref, shard, inst_ref, self.executor
+            )
+            self.scanners.append(scanner)
+            for venue in self.conf.universe.venues:
+                urls = (self.urls or {}).get(venue)
+                self.feeds.append(
+                    FeedActor.options(num_cpus=self.actor_cpus, scheduling_strategy=place, **restart).remote(
+                        conf_ref, venue, shard, symbols, urls, scanner
+                    )
+                )
+        self.ensure_started(timeout_s)
+
+    def actors(self) -> list[Any]:
+        return [self.executor, *self.scanners, *self.feeds]
+
+    def ensure_started(self, timeout_s: float = 30.0) -> int:
+        """(Re)start every actor's loops; returns how many were (re)started. Actors that are
+        restarting right now are skipped: the next call gets them."""
+        refs = [actor.ensure_started.remote() for actor in self.actors()]
+        started = 0
+        for ref in refs:
+            try:
+                started += bool(ray.get(ref, timeout=timeout_s))
+            except (*_ACTOR_DOWN, ray.exceptions.GetTimeoutError):
+                continue
+        return started
+
+    def health(self) -> list[dict]:
+        out = []
+        for ref in [f.health.remote() for f in self.feeds]:
+            try:
+                out.append(ray.get(ref, timeout=10))
+            except (*_ACTOR_DOWN, ray.exceptions.GetTimeoutError):
+                out.append({"started": False, "down": True})
+        return out
+
+    def state(self) -> dict:
+        return ray.get(self.executor.state.remote(), timeout=30)
+
+    def scanner_stats(self) -> list[dict]:
+        return ray.get([s.stats.remote() for s in self.scanners], timeout=30)
+
+    def stop(self) -> None:
+        for ref in [f.stop.remote() for f in self.feeds]:
+            try:
+                ray.get(ref, timeout=10)
+            except (*_ACTOR_DOWN, ray.exceptions.GetTimeoutError):
+                pass
+        for actor in self.actors():
+            ray.kill(actor, no_restart=True)
+        for group in self.groups:
+            remove_placement_group(group)
+
+
+def live_symbols(health: Sequence[dict]) -> int:
+    return sum(h.get("live", 0) for h in health)
