@@ -1,0 +1,17 @@
+"""The layer contracts (pyproject's [tool.importlinter]) hold: imports point down only, the
+decision core does no I/O, only runtime/workflows import Ray, venues never import each other."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_import_contracts_are_kept():
+    linter = Path(sys.executable).parent / "lint-imports"
+    proc = subprocess.run([str(linter)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "broken" not in proc.stdout.split("Contracts:")[-1].replace("0 broken", "")
