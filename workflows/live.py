@@ -121,7 +121,7 @@ async def _view(live_ref: list[LiveEngine], stop: asyncio.Event, mode: str, sour
     while not stop.is_set():
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), 5.0)
-        if live_ref:
+        if live_ref and not stop.is_set():  # the final summary follows a stop
             print(live_view.plain_status(live_view.snapshot(live_ref[0], time.time_ns())), file=sys.stderr, flush=True)
 
 
