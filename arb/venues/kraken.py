@@ -128,23 +128,9 @@ def format_symbol(symbol: str) -> str:
 
 
 # -- checksum ------------------------------------------------------------------------------
-class _Digits(dict):
-    """Bounded memo ``text → text without "." and leading zeros`` (the checksum's field form).
-
-    Book levels repeat the same lexemes; a dict hit is several times cheaper than the two
-    string operations, which made up most of a replay's time.
-    """
-
-    __slots__ = ()
-
-    def __missing__(self, text: str) -> str:
-        if len(self) >= 65536:
-            self.clear()
-        digits = self[text] = text.replace(".", "").lstrip("0")
-        return digits
-
-
-_DIGITS = _Digits()
+def _digits(text: str) -> str:
+    """A number's checksum field: its text with ``.`` removed and leading zeros stripped."""
+    return text.replace(".", "").lstrip("0")
 
 
 def _padded(text: str, decimals: int) -> str:
@@ -158,9 +144,13 @@ def checksum(book: OrderBook) -> int:
     Top 10 asks (best first) then top 10 bids (best first); for each level its price then
     its quantity, as the venue's own text with ``.`` removed and leading zeros stripped.
     """
-    digits = _DIGITS
     levels = book.asks(CHECKSUM_LEVELS) + book.bids(CHECKSUM_LEVELS)
-    return zlib.crc32("".join([digits[lv[0]] + digits[lv[1]] for lv in levels]).encode())
+    try:
+        # Levels from the v2 decoder carry their field at index 2 (computed once per change).
+        text = "".join([lv[2] for lv in levels])
+    except IndexError:  # levels without it (v1 frames, simulator books)
+        text = "".join([_digits(lv[0]) + _digits(lv[1]) for lv in levels])
+    return zlib.crc32(text.encode())
 
 
 def checksum_at_precision(book: OrderBook, price_decimals: int, qty_decimals: int) -> int:
@@ -172,7 +162,7 @@ def checksum_at_precision(book: OrderBook, price_decimals: int, qty_decimals: in
     """
     parts = []
     for lv in book.asks(CHECKSUM_LEVELS) + book.bids(CHECKSUM_LEVELS):
-        parts.append(_DIGITS[_padded(lv[0], price_decimals)] + _DIGITS[_padded(lv[1], qty_decimals)])
+        parts.append(_digits(_padded(lv[0], price_decimals)) + _digits(_padded(lv[1], qty_decimals)))
     return zlib.crc32("".join(parts).encode())
 
 
@@ -186,13 +176,15 @@ def checksum_with_precision(price_decimals: int, qty_decimals: int) -> Checksum:
 
 
 # -- decoding ------------------------------------------------------------------------------
-def _levels(raw: list[_Level]) -> list[tuple[str, str]]:
-    """``[{"price":0.5657,"qty":1098.3947558}]`` → ``[("0.5657", "1098.3947558")]``."""
-    levels = [(lv.price, lv.qty) for lv in raw]
-    for price, qty in levels:
-        if price.__class__ is not str or qty.__class__ is not str:
-            return [(_text(price), _text(qty)) for price, qty in levels]
-    return levels
+def _levels(raw: list[_Level]) -> list[tuple[str, str, str]]:
+    """``[{"price":0.5657,"qty":1098.3947558}]`` → ``[("0.5657", "1098.3947558", "56571098…")]``:
+    the texts, then the level's checksum field (index 2), computed here once per change
+    instead of for every level of the top 20 at every checksum."""
+    try:
+        return [(p, q, p.replace(".", "").lstrip("0") + q.replace(".", "").lstrip("0")) for p, q in [(lv.price, lv.qty) for lv in raw]]
+    except AttributeError:  # integers (``45283``) decode as int, not text
+        texts = [(_text(lv.price), _text(lv.qty)) for lv in raw]
+        return [(p, q, _digits(p) + _digits(q)) for p, q in texts]
 
 
 def _text(value: object) -> str:

@@ -162,11 +162,20 @@ def checksum(book: OrderBook) -> int:
 
 
 def check_string(bids: Sequence[tuple], asks: Sequence[tuple]) -> str:
-    """The text OKX checksums: the first 25 bids and asks interleaved (doc rule)."""
+    """The text OKX checksums: the first 25 bids and asks interleaved (doc rule).
+
+    Levels from the decoder carry their ``px:sz`` field at index 2 (built once per change);
+    others (simulator books) are formatted here.
+    """
     bids, asks = bids[:CHECKSUM_LEVELS], asks[:CHECKSUM_LEVELS]
-    parts = [f"{b[0]}:{b[1]}:{a[0]}:{a[1]}" for b, a in zip(bids, asks)]
-    n = len(parts)
-    parts += [f"{lv[0]}:{lv[1]}" for lv in (bids[n:] or asks[n:])]
+    try:
+        parts = [f"{b[2]}:{a[2]}" for b, a in zip(bids, asks)]
+        n = len(parts)
+        parts += [lv[2] for lv in (bids[n:] or asks[n:])]
+    except IndexError:
+        parts = [f"{b[0]}:{b[1]}:{a[0]}:{a[1]}" for b, a in zip(bids, asks)]
+        n = len(parts)
+        parts += [f"{lv[0]}:{lv[1]}" for lv in (bids[n:] or asks[n:])]
     return ":".join(parts)
 
 
@@ -235,8 +244,9 @@ class OkxDecoder:
             crc = d.checksum or None  # 0: OKX no longer computes it (June 2026)
             if crc is not None and not -(1 << 31) <= crc < 1 << 31:
                 raise DecodeError(NAME, "value", "checksum out of the signed 32-bit range")
-            bids = [(p, q) for p, q, _, _ in d.bids]
-            asks = [(p, q) for p, q, _, _ in d.asks]
+            # (price, size, "price:size"): the checksum field is built once, here.
+            bids = [(p, q, f"{p}:{q}") for p, q, _, _ in d.bids]
+            asks = [(p, q, f"{p}:{q}") for p, q, _, _ in d.asks]
             if snapshot:
                 events.append(BookSnapshot(symbol, bids, asks, seq, _ms_to_ns(d.ts), ts_recv_ns, crc, "ws"))
             else:

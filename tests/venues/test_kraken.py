@@ -27,6 +27,11 @@ V2 = "kraken-2021-04-17-book1000-v2"
 SYMBOLS = ("GRT/ETH", "KSM/BTC", "SC/EUR", "XMR/USD")
 
 
+def texts(levels):
+    """Levels as (price text, qty text): v2 levels also carry their checksum field."""
+    return [tuple(lv[:2]) for lv in levels]
+
+
 class _Example(msgspec.Struct):
     name: str
     msg: msgspec.Raw
@@ -75,14 +80,14 @@ def test_doc_guide_snapshot_decodes_and_its_checksum_verifies():
     # Assert
     assert isinstance(snap, BookSnapshot) and snap.source == "ws" and snap.seq is None
     assert snap.symbol == "BTC/USD" and snap.checksum == 3310070434
-    assert snap.asks[0] == ("45285.2", "0.00100000") and snap.bids[0] == ("45283.5", "0.10000000")
+    assert snap.asks[0][:2] == ("45285.2", "0.00100000") and snap.bids[0][:2] == ("45283.5", "0.10000000")
     assert outcome is Outcome.APPLIED and sync.stats.checksum_ok == 1
 
 
 def test_doc_real_usdg_snapshot_verifies_with_raw_number_lexemes():
     [snap] = decoder().decode(doc_frame("v2_real_USDGUSD_snapshot"), 1)
-    assert snap.asks[0] == ("1.0000", "382506.65119") and snap.asks[-1] == ("1.0024", "5000.00000")
-    assert snap.bids[6] == ("0.9990", "28045.34609")
+    assert snap.asks[0][:2] == ("1.0000", "382506.65119") and snap.asks[-1][:2] == ("1.0024", "5000.00000")
+    assert snap.bids[6][:2] == ("0.9990", "28045.34609")
     assert snap.ts_event_ns == 1789625804386754000  # 2026-09-17T06:16:44.386754Z
     assert sync_for("USDG/USD").on_snapshot(snap) is Outcome.APPLIED
 
@@ -92,7 +97,7 @@ def test_doc_matic_example_matches_only_after_padding_to_pair_precision():
     d = decoder()
     [snap] = d.decode(doc_frame("v2_api_reference_MATICUSD_snapshot"), 1)
     [delta] = d.decode(doc_frame("v2_api_reference_MATICUSD_update"), 2)
-    assert snap.bids[6] == ("0.566", "18097.1547") and delta.bids == [("0.5657", "1098.3947558")]
+    assert snap.bids[6][:2] == ("0.566", "18097.1547") and texts(delta.bids) == [("0.5657", "1098.3947558")]
     assert isinstance(delta, BookDelta) and delta.checksum == 2114181697
 
     raw = sync_for("MATIC/USD")
@@ -103,7 +108,7 @@ def test_doc_matic_example_matches_only_after_padding_to_pair_precision():
     assert padded.on_delta(delta) is Outcome.APPLIED
     assert padded.stats.checksum_ok == 2 and padded.stats.checksum_failed == 0
     assert kraken.checksum_at_precision(padded.book, 4, 8) == 2114181697
-    assert padded.book.bids()[-1] == ("0.5657", "1098.3947558")
+    assert padded.book.bids()[-1][:2] == ("0.5657", "1098.3947558")
 
 
 def test_doc_control_messages():
@@ -166,8 +171,8 @@ def test_v2_recording_verifies_every_checksum(v2_books):
         assert book.state is BookState.LIVE and book.max_depth == 1000  # from the subscribe acks
         assert not book.is_crossed()
     xmr = vb.book("XMR/USD")
-    assert xmr.best_bid() == ("353.64000000", "30.30000000")
-    assert xmr.best_ask() == ("354.48000000", "6.86050247")
+    assert xmr.best_bid()[:2] == ("353.64000000", "30.30000000")
+    assert xmr.best_ask()[:2] == ("354.48000000", "6.86050247")
     assert vb.book("SC/EUR").depth() == (847, 588)
 
 
@@ -180,7 +185,7 @@ def test_v1_recording_verifies_every_checksum_and_builds_the_same_books(v1_recor
     for symbol in SYMBOLS:
         v1_book, v2_book = vb.book(symbol), v2_books.book(symbol)
         assert v1_book.max_depth == 1000
-        assert (v1_book.bids(), v1_book.asks()) == (v2_book.bids(), v2_book.asks())
+        assert (texts(v1_book.bids()), texts(v1_book.asks())) == (texts(v2_book.bids()), texts(v2_book.asks()))
 
 
 def test_v1_split_update_applies_both_halves_before_the_checksum(v1_records):
@@ -198,7 +203,7 @@ def test_v2_update_fields(v2_records):
     [delta] = decoder().decode(first, 9)
     assert isinstance(delta, BookDelta) and delta.symbol == "XMR/USD"
     assert (delta.first_seq, delta.last_seq, delta.prev_seq) == (None, None, None)
-    assert delta.bids == [("354.15000000", "5.00000000")] and delta.asks == []
+    assert texts(delta.bids) == [("354.15000000", "5.00000000")] and delta.asks == []
     assert delta.checksum == 2583817756 and delta.ts_event_ns == 1618678133365913000 and delta.ts_recv_ns == 9
 
 
@@ -206,7 +211,7 @@ def test_integer_json_numbers_keep_their_text():
     # Pairs priced at 0 dp print integers: those are JSON ints, not floats.
     frame = BOOK % ('[{"price":5000000,"qty":0.00100000},{"price":5000001,"qty":12}]', "7")
     [delta] = decoder().decode(frame, 1)
-    assert delta.bids == [("5000000", "0.00100000"), ("5000001", "12")]
+    assert texts(delta.bids) == [("5000000", "0.00100000"), ("5000001", "12")]
 
 
 def test_subscribed_depth_cuts_the_book_before_the_checksum():
@@ -359,7 +364,7 @@ def test_encoder_round_trips_through_the_decoder():
     truth.load([("45283.5", "0.10000000")], [("45285.2", "0.00100000")])
     [frame] = enc.snapshot("BTC/USD", truth.bids(), truth.asks(), 0, 1_618_678_133_414_221_000, truth)
     [snap] = decoder().decode(frame, 0)
-    assert (snap.symbol, snap.bids, snap.asks) == ("BTC/USD", [("45283.5", "0.10000000")], [("45285.2", "0.00100000")])
+    assert (snap.symbol, texts(snap.bids), texts(snap.asks)) == ("BTC/USD", [("45283.5", "0.10000000")], [("45285.2", "0.00100000")])
     assert snap.checksum == kraken.checksum(truth) and snap.ts_event_ns == 1_618_678_133_414_221_000
     assert decoder().decode(enc.heartbeat(0)[0], 0)[0].kind == "heartbeat"
     with pytest.raises(ValueError):
@@ -394,5 +399,5 @@ def test_encoder_round_trips_through_venue_books():
         for frame in enc.delta("BTC/USD", bids, asks, i, i, i, truth):
             assert vb.on_frame(1, frame, i) == []
         book = vb.book("BTC/USD")
-        assert (book.bids(), book.asks()) == (truth.bids(10), truth.asks(10)), i
+        assert (texts(book.bids()), texts(book.asks())) == (texts(truth.bids(10)), texts(truth.asks(10))), i
     assert vb.stats.checksum_ok == 301 and vb.stats.checksum_failed == 0 and vb.errors == {}

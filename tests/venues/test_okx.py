@@ -23,6 +23,11 @@ from tests import samples
 from tests.venues.fuzz import assert_total, frame_mutations, json_values
 
 
+def texts(levels):
+    """Levels as (price text, size text): decoded levels also carry their checksum field."""
+    return [tuple(lv[:2]) for lv in levels]
+
+
 class _Example(msgspec.Struct):
     name: str
     msg: msgspec.Raw
@@ -70,13 +75,13 @@ def test_doc_books_snapshot_and_update_decode():
     [snap] = d.decode(DOCS["books_snapshot_doc"], ts_recv_ns=7)
     assert isinstance(snap, BookSnapshot) and snap.source == "ws"
     assert (snap.symbol, snap.seq, snap.checksum) == ("BTC/USDT", 123456, -855196043)
-    assert snap.bids[0] == ("8476.97", "256") and snap.asks[-1] == ("8506.96", "100")
+    assert snap.bids[0][:2] == ("8476.97", "256") and snap.asks[-1][:2] == ("8506.96", "100")
     assert len(snap.bids) == len(snap.asks) == 8
     assert snap.ts_event_ns == 1597026383085 * 1_000_000 and snap.ts_recv_ns == 7
     [delta] = d.decode(DOCS["books_update_doc"], 8)
     assert isinstance(delta, BookDelta)
     assert (delta.first_seq, delta.prev_seq, delta.last_seq) == (None, 123456, 123457)
-    assert delta.checksum == -855196043 and delta.asks[0] == ("8476.98", "415")
+    assert delta.checksum == -855196043 and delta.asks[0][:2] == ("8476.98", "415")
 
 
 def test_doc_checksum_does_not_match_its_own_levels():
@@ -98,7 +103,7 @@ def test_doc_chain_applies_with_the_checksum_zeroed():
     assert vb.on_frame(1, book_frame("books_update_doc", checksum=0), 2) == []
     book = vb.book("BTC/USDT")
     assert book.is_live and book.seq == 123457 and vb.stats.applied == 1
-    assert book.best_bid() == ("8476.97", "256") and book.best_ask() == ("8476.98", "415")
+    assert book.best_bid()[:2] == ("8476.97", "256") and book.best_ask()[:2] == ("8476.98", "415")
 
 
 def test_doc_sequence_chain_resets_duplicates_and_gaps():
@@ -111,11 +116,11 @@ def test_doc_sequence_chain_resets_duplicates_and_gaps():
         assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=prev, seqId=seq, bids=bids, asks=[]), 2) == []
     book = vb.book("BTC/USDT")
     assert book.seq == 5 and vb.stats.applied == 4 and vb.stats.dropped == 0
-    assert book.best_bid() == ("8476.97", "300") and len(book.bids()) == 7
+    assert book.best_bid()[:2] == ("8476.97", "300") and len(book.bids()) == 7
     # A repeat of (3→5) and a stale message are older than the book: dropped.
     for prev, seq in [(3, 5), (2, 3)]:
         assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=prev, seqId=seq, bids=[["1", "1", "0", "1"]]), 3) == []
-    assert vb.stats.dropped == 2 and book.best_bid() == ("8476.97", "300")
+    assert vb.stats.dropped == 2 and book.best_bid()[:2] == ("8476.97", "300")
     # A message chaining onto a seqId we never saw is a gap: resubscribe.
     assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=7, seqId=9), 4) == ["BTC/USDT"]
     assert vb.stats.gaps == 1 and book.state is BookState.RESYNCING and book.depth() == (0, 0)
@@ -216,8 +221,8 @@ def test_recording_verifies_every_checksum(records):
     fut, swap = vb.book("BTC/USD:BTC-220527"), vb.book("UNI/USD:UNI")
     assert fut.is_live and swap.is_live and not fut.is_crossed() and not swap.is_crossed()
     assert fut.seq is None  # the 2022 capture predates seqId: no sequence check
-    assert fut.best_bid() == ("30229.4", "2") and fut.best_ask() == ("30238.8", "3")
-    assert swap.best_bid() == ("5.137", "20") and swap.best_ask() == ("5.145", "50")
+    assert fut.best_bid()[:2] == ("30229.4", "2") and fut.best_ask()[:2] == ("30238.8", "3")
+    assert swap.best_bid()[:2] == ("5.137", "20") and swap.best_ask()[:2] == ("5.145", "50")
     assert fut.depth() == (74, 62) and swap.depth() == (125, 118)
 
 
@@ -225,7 +230,7 @@ def test_capture_update_without_sequence_ids(records):
     first = next(r.data for r in records if r.kind == "ws" and '"action":"update"' in r.data)
     [delta] = decoder().decode(first, 1)
     assert (delta.prev_seq, delta.last_seq, delta.first_seq) == (None, None, None)
-    assert delta.checksum is not None and all(len(lv) == 2 for lv in delta.bids + delta.asks)
+    assert delta.checksum is not None and all(lv[2] == f"{lv[0]}:{lv[1]}" for lv in delta.bids + delta.asks)
 
 
 def test_missed_update_is_caught_by_the_checksum_and_a_new_snapshot_resyncs(records):
@@ -338,13 +343,13 @@ def test_encoder_round_trips_through_the_decoder():
     truth.load([("5.134", "96")], [("5.142", "25")])
     [frame] = enc.snapshot("UNI/USD:UNI", truth.bids(), truth.asks(), 10, 1_652_459_225_507_000_000, truth)
     [snap] = decoder().decode(frame, 0)
-    assert (snap.symbol, snap.seq, snap.bids, snap.asks) == ("UNI/USD:UNI", 10, [("5.134", "96")], [("5.142", "25")])
+    assert (snap.symbol, snap.seq, texts(snap.bids), texts(snap.asks)) == ("UNI/USD:UNI", 10, [("5.134", "96")], [("5.142", "25")])
     assert snap.checksum == okx.checksum(truth) and snap.ts_event_ns == 1_652_459_225_507_000_000
     truth.apply([], [("5.142", "0")])
     [frame] = enc.delta("UNI/USD:UNI", [], [("5.142", "0")], 11, 15, 0, truth)
     assert json.loads(frame)["data"][0]["asks"] == [["5.142", "0", "0", "0"]]
     [delta] = decoder().decode(frame, 0)
-    assert (delta.prev_seq, delta.last_seq, delta.asks) == (10, 15, [("5.142", "0")])
+    assert (delta.prev_seq, delta.last_seq, texts(delta.asks)) == (10, 15, [("5.142", "0")])
     url, body = enc.rest_snapshot(okx.REST_URL, "UNI/USD:UNI", truth.bids(), truth.asks(), 15, 0)
     rest = okx.decode_rest_books(url, body, 0, symbols, FixedParser())
     assert (rest.symbol, rest.bids, rest.asks) == ("UNI/USD:UNI", truth.bids(), truth.asks())
@@ -378,5 +383,5 @@ def test_encoder_round_trips_through_venue_books():
             assert vb.on_frame(1, frame, i) == []
         seq += step
         book = vb.book("BTC/USDT")
-        assert (book.bids(), book.asks()) == (truth.bids(), truth.asks()) and book.seq == seq, i
+        assert (texts(book.bids()), texts(book.asks())) == (texts(truth.bids()), texts(truth.asks())) and book.seq == seq, i
     assert vb.stats.checksum_ok == 301 and vb.stats.checksum_failed == 0 and vb.stats.gaps == 0
