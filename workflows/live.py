@@ -165,7 +165,6 @@ async def run_live(conf: ArbConf, tracker: Tracker) -> LiveEngine:
 async def run_live_ray(conf: ArbConf, tracker: Tracker) -> dict:
     """``arb live runtime=ray``: the same trading as one process, on Ray actors (feeds and
     scanners per shard, one executor with a durable journal). Returns the final state."""
-    from arb.runtime.ray_cluster import connect
     from arb.runtime.ray_live import RayTopology
 
     stop = asyncio.Event()
@@ -176,8 +175,6 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker) -> dict:
     if conf.live.duration_s:
         loop.call_later(conf.live.duration_s, stop.set)
     runtime = conf.runtime
-    resources = await asyncio.to_thread(connect, runtime.address, runtime.num_cpus, runtime.namespace)
-    log.info("Ray: %s", {k: v for k, v in resources.items() if not k.startswith("node:")})
     journal = Path(runtime.journal)
     journal = journal if journal.is_absolute() else PROJECT_DIR / journal
     async with venues(conf) as where:
@@ -252,6 +249,11 @@ def app(cfg: DictConfig) -> None:
         try:
             tracker.params(flatten(conf))
             if conf.runtime.kind == "ray":
+                from arb.runtime.ray_cluster import connect
+
+                runtime = conf.runtime  # Ray wants its driver set up on the main thread
+                resources = connect(runtime.address, runtime.num_cpus, runtime.namespace)
+                log.info("Ray: %s", {k: v for k, v in resources.items() if not k.startswith("node:")})
                 asyncio.run(run_live_ray(conf, tracker))
             else:
                 live = asyncio.run(run_live(conf, tracker))

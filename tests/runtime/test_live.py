@@ -184,3 +184,10 @@ def test_the_recorders_output_replays_to_the_same_books(tmp_path):
         for symbol in feed.symbols:
             replayed = result.venues[venue].book(symbol)
             assert (replayed.bid_levels(), replayed.ask_levels()) == run.final[(venue, symbol)], (venue, symbol)
+    # ... and the same files backtest (all venues merged by time) with nothing skipped.
+    from arb.config import ArbConf, UniverseConf
+    from arb.runtime.backtest import run_backtest
+
+    backtest = run_backtest(recorder.files, ArbConf(universe=UniverseConf(venues=list(VENUES), symbols=["BTC/USDT", "ETH/USDT"])))
+    assert backtest.metrics["events"] == recorder.records and backtest.metrics["decode_errors"] == 0
+    assert backtest.sync["checksum_failed"] == sum(f.health().checksum_failures for f in run.live.feeds.values())
