@@ -82,6 +82,11 @@ class FixedParser(dict):
         self.max_size = max_size
 
     def __missing__(self, text: str) -> int:
+        return self.remember(text)
+
+    def remember(self, text: str) -> int:
+        """Parse ``text`` and keep it (the miss path; callers that expect many misses, like
+        quantities, try ``.get`` first, which is cheaper than a miss through ``[]``)."""
         value = parse_fixed(text)
         if len(self) >= self.max_size:
             self.clear()
