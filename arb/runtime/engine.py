@@ -31,9 +31,17 @@ USD_LIKE = frozenset({"USD", "USDT", "USDC", "BUSD", "FDUSD", "TUSD", "USDP", "D
 class Engine:
     """Scanner, risk and executor wired over a set of books.
 
-    ``depth`` is the number of levels per side a view carries. ``funding`` (optional)
-    funds a venue with a symbol's base asset the first time that book is live (see
-    :meth:`fund`), so research runs can start from "some inventory everywhere".
+    ``depth`` is the number of levels per side a view carries. ``base_value_quote``
+    (optional) funds a venue with a symbol's base asset the first time that book is live
+    (see :meth:`fund`), so research runs can start from "some inventory everywhere".
+
+    **Quiet books are not rescanned.** The scanner's pre-filter looks only at each venue's
+    best bid and ask; when a book changes below its top (same best prices, same state) and
+    every pair involving its venue failed the pre-filter when last evaluated, a scan cannot
+    find anything new — so none is run and the view is rebuilt only when something reads it
+    (another venue's scan of the symbol, or an order filling there). Trades are identical
+    either way (tested); the spread histogram counts scans of top-of-book changes.
+    ``skip_quiet=False`` scans every change.
     """
 
     def __init__(
@@ -44,6 +52,7 @@ class Engine:
         portfolio: Portfolio,
         depth: int = 20,
         base_value_quote: int = 0,
+        skip_quiet: bool = True,
     ) -> None:
         self.scanner = scanner
         self.risk = risk
@@ -59,7 +68,15 @@ class Engine:
         self.scans = 0
         self.trades: list[TradeResult] = []
         self.last_opportunities: list[Opportunity] = []
+        self.skip_quiet = skip_quiet
+        self.skipped = 0
         self._funded: set[tuple[str, str]] = set()
+        self._books: dict[str, dict[str, OrderBook]] = {}
+        #: Per symbol, venues whose view lags their (quietly changed) book.
+        self._dirty: dict[str, set[str]] = {}
+        #: (symbol, venue) whose pairs all failed the pre-filter when last evaluated.
+        self._quiet: set[tuple[str, str]] = set()
+        self._half_age_ns = scanner.config.max_age_ns // 2
 
     # -- market data ----------------------------------------------------------------------
     def on_books(self, books: Iterable[OrderBook], now_ns: int) -> list[Opportunity]:
@@ -69,33 +86,63 @@ class Engine:
         """
         submitted: list[Opportunity] = []
         for book in books:
-            view = view_of(book, self.depth)
-            venues = self.views.get(book.symbol)
+            symbol, venue = book.symbol, book.venue
+            venues = self.views.get(symbol)
             if venues is None:
-                venues = self.views[book.symbol] = {}
-            venues[book.venue] = view
-            if view.live and self.base_value_quote and (book.venue, book.symbol) not in self._funded:
+                venues = self.views[symbol] = {}
+                self._books[symbol] = {}
+            self._books[symbol][venue] = book
+            old = venues.get(venue)
+            if (
+                self.skip_quiet
+                and old is not None
+                and (symbol, venue) in self._quiet
+                and old.state == book.state.value
+                and old.best_bid == book.best_bid_price()
+                and old.best_ask == book.best_ask_price()
+            ):
+                self._dirty.setdefault(symbol, set()).add(venue)
+                self.skipped += 1
+                continue
+            view = venues[venue] = view_of(book, self.depth)
+            dirty = self._dirty.get(symbol)
+            if dirty:
+                dirty.discard(venue)
+            if view.live and self.base_value_quote and (venue, symbol) not in self._funded:
                 self.fund(view)
-            submitted += self._scan(book.symbol, venues, book.venue, now_ns)
+            submitted += self._scan(symbol, venues, venue, now_ns)
         return submitted
 
-    def on_views(self, views: Iterable[BookView], now_ns: int) -> list[Opportunity]:
-        """Like :meth:`on_books` for views built elsewhere (a feed actor publishes views)."""
-        submitted: list[Opportunity] = []
-        for view in views:
-            venues = self.views.setdefault(view.symbol, {})
-            venues[view.venue] = view
-            if view.live and self.base_value_quote and (view.venue, view.symbol) not in self._funded:
-                self.fund(view)
-            submitted += self._scan(view.symbol, venues, view.venue, now_ns)
-        return submitted
+    def _refresh(self, symbol: str, venues: dict[str, BookView], older_than_ns: int | None = None) -> bool:
+        """Rebuild the views that lag their books (all, or those received before
+        ``older_than_ns``). Returns whether any was rebuilt."""
+        dirty = self._dirty.get(symbol)
+        if not dirty:
+            return False
+        books = self._books[symbol]
+        rebuilt = [v for v in dirty if older_than_ns is None or venues[v].ts_recv_ns < older_than_ns]
+        for venue in rebuilt:
+            venues[venue] = view_of(books[venue], self.depth)
+            dirty.discard(venue)
+        return bool(rebuilt)
 
     def _scan(self, symbol: str, venues: dict[str, BookView], changed: str, now_ns: int) -> list[Opportunity]:
         if len(venues) < 2:
             return []
         self.scans += 1
+        # A lagging view has the right best prices (its book changed only below the top) —
+        # all the pre-filter reads — but its age must not make it look stale, and its depth
+        # matters as soon as a pair is walked: then rebuild and scan again.
+        self._refresh(symbol, venues, older_than_ns=now_ns - self._half_age_ns)
         result = self.scanner.scan(symbol, venues, now_ns, self.portfolio, changed_venue=changed)
+        if result.pairs_walked and self._refresh(symbol, venues):
+            result = self.scanner.scan(symbol, venues, now_ns, self.portfolio, changed_venue=changed)
         self.histogram.add_result(result)
+        if result.pairs_walked == 0:
+            self._quiet.add((symbol, changed))
+        else:  # which pairs passed is not known: no venue of this symbol is quiet now
+            for venue in venues:
+                self._quiet.discard((symbol, venue))
         found = result.opportunities
         if not found:
             return []
@@ -136,7 +183,12 @@ class Engine:
     def market(self, venue: str, symbol: str) -> BookView | None:
         """The latest view of a venue's book (what an arriving order meets)."""
         venues = self.views.get(symbol)
-        return venues.get(venue) if venues else None
+        if not venues:
+            return None
+        dirty = self._dirty.get(symbol)
+        if dirty and venue in dirty:
+            self._refresh(symbol, venues)
+        return venues.get(venue)
 
     # -- valuation ------------------------------------------------------------------------
     def price(self, asset: str) -> int | None:

@@ -101,3 +101,29 @@ def test_higher_minimum_profit_never_takes_more_trades(market):
 def test_no_recordings_is_a_config_error():
     with pytest.raises(ConfigError):
         run_backtest([], ArbConf())
+
+
+def test_skipping_quiet_books_changes_no_trade(market):
+    """Books changed below an unchanged top are not rescanned when every pair of their venue
+    failed the pre-filter: the trades must be exactly those of scanning every change."""
+    from arb.runtime import backtest as bt
+
+    path, inst = market
+    original = bt.build
+
+    def scanning_everything(*args, **kwargs):
+        parts = original(*args, **kwargs)
+        parts.engine.skip_quiet = False
+        return parts
+
+    c = conf(latency_ms=30.0)
+    fast = run_backtest([path], c, inst)
+    bt.build = scanning_everything
+    try:
+        full = run_backtest([path], c, inst)
+    finally:
+        bt.build = original
+    assert fast.trades and msgspec.json.encode(fast.trades) == msgspec.json.encode(full.trades)
+    assert msgspec.json.encode(list(fast.journal)) == msgspec.json.encode(list(full.journal))
+    assert fast.metrics["opportunities_seen"] == full.metrics["opportunities_seen"]
+    assert fast.metrics["pairs_checked"] < full.metrics["pairs_checked"]  # it did skip
