@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -61,11 +62,10 @@ class VerifyResult:
     def summary(self) -> dict[str, Any]:
         books = {}
         for key, book in self.books():
-            bids, asks = book.bid_levels(1), book.ask_levels(1)
             n_bids, n_asks = book.depth()
             books[key] = {
-                "bid": [to_plain(bids[0][0]), to_plain(bids[0][1])] if bids else None,
-                "ask": [to_plain(asks[0][0]), to_plain(asks[0][1])] if asks else None,
+                "bid": _plain_pair(book.best_bid(), book.bid_levels(1)),
+                "ask": _plain_pair(book.best_ask(), book.ask_levels(1)),
                 "bids": n_bids,
                 "asks": n_asks,
             }
@@ -81,6 +81,21 @@ class VerifyResult:
             },
             "books": books,
         }
+
+
+_PLAIN = re.compile(r"\d+(\.\d+)?")
+
+
+def _plain_pair(texts: tuple | None, exact: list[tuple[int, int]]) -> list[str] | None:
+    """The venue's own price and size text when it is a plain decimal (``"0.00756900"``),
+    else the exact value written plainly (``"1e-5"`` → ``"0.00001"``)."""
+    if texts is None or not exact:
+        return None
+    price, qty = exact[0]
+    return [
+        texts[0] if _PLAIN.fullmatch(texts[0]) else to_plain(price),
+        texts[1] if _PLAIN.fullmatch(texts[1]) else to_plain(qty),
+    ]
 
 
 def verify(paths: Iterable[str | os.PathLike[str]]) -> VerifyResult:

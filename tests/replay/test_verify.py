@@ -35,7 +35,8 @@ def test_binance_recording_summary(capsys):
     assert summary["checksums"] == {"ok": 0, "failed": 0}
     assert (summary["gaps"], summary["resyncs"], summary["errors"]) == (0, 0, 0)
     assert summary["oracles"] == {"ok": 6, "failed": 0}
-    assert summary["books"]["binance:LRC/BTC"] == {"bid": ["0.00000637", "2500"], "ask": ["0.00000638", "2285"], "bids": 176, "asks": 1000}
+    # The venue's own text (plain decimals), as sent.
+    assert summary["books"]["binance:LRC/BTC"] == {"bid": ["0.00000637", "2500.00000000"], "ask": ["0.00000638", "2285.00000000"], "bids": 176, "asks": 1000}
     assert set(summary["books"]) == {"binance:LRC/BTC", "binance:RUNE/EUR"}
     assert any("binance:LRC/BTC" in line for line in table)
 
@@ -61,7 +62,7 @@ def test_bad_frames_are_counted_and_verify_goes_on(tmp_path, capsys):
     code, summary, _ = run(capsys, path)
     assert code == 0
     assert summary["errors"] == 3  # truncated frame, unknown venue, malformed line
-    assert summary["books"]["binance:LRC/BTC"]["bid"] == ["0.00000637", "2500"]
+    assert summary["books"]["binance:LRC/BTC"]["bid"] == ["0.00000637", "2500.00000000"]
 
 
 def test_unreadable_file_exits_2(tmp_path, capsys):
@@ -78,3 +79,10 @@ def test_console_script_prints_json_last(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1])["messages"] == 30
+
+
+def test_non_plain_venue_text_is_written_as_a_plain_decimal():
+    from arb.replay.verify import _plain_pair
+
+    assert _plain_pair(("1e-5", "2.50"), [(10**13, 25 * 10**17)]) == ["0.00001", "2.50"]
+    assert _plain_pair(None, []) is None
