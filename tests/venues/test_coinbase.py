@@ -17,7 +17,7 @@ from arb.book.book import OrderBook
 from arb.book.health import BookState
 from arb.core.errors import DecodeError, SymbolError
 from arb.core.events import BookDelta, BookSnapshot, Control, ResyncRequired
-from arb.core.numbers import FixedParser, parse_fixed, to_plain
+from arb.core.numbers import FixedParser
 from arb.record.reader import RecordingReader
 from arb.sim.wire.coinbase import Encoder, rfc3339
 from arb.venues import coinbase
@@ -201,7 +201,7 @@ def test_arb_verify_rebuilds_the_session(stream, recording, capsys):
     assert status == 0
     assert (summary["gaps"], summary["resyncs"], summary["errors"]) == (1, 2, 0)
     assert summary["checksums"] == {"ok": 0, "failed": 0}
-    plain = lambda level: [to_plain(parse_fixed(text)) for text in level]  # noqa: E731
+    plain = lambda level: list(level[:2])  # noqa: E731  (verify prints the venue's own text)
     expected = {}
     for symbol in coinbase_stream.SYMBOLS:
         bids, asks = stream.truth(symbol)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from arb.book.health import BookState
 from arb.core.errors import DecodeError
 from arb.core.events import BookDelta, BookSnapshot, Control, TopOfBook
-from arb.core.numbers import FixedParser, parse_fixed, to_plain
+from arb.core.numbers import FixedParser
 from arb.record.reader import RecordingReader
 from arb.venues import mexc
 from arb.venues import mexc_proto as pb
@@ -341,7 +341,7 @@ def test_arb_verify_rebuilds_the_session(stream, recording, capsys):
     bids, asks = stream.truth()
     assert summary["gaps"] == 1 and summary["resyncs"] == 1 and summary["errors"] == 0
     assert summary["checksums"] == {"ok": 0, "failed": 0} and summary["oracles"] == {"ok": 12, "failed": 0}
-    plain = lambda level: [to_plain(parse_fixed(text)) for text in level]  # noqa: E731
+    plain = lambda level: list(level[:2])  # noqa: E731  (verify prints the venue's own text)
     assert summary["books"] == {"mexc:BTC/USDT": {"bid": plain(bids[0]), "ask": plain(asks[0]), "bids": len(bids), "asks": len(asks)}}
     assert summary["messages"] == sum(1 for r in read(recording) if r.kind in ("ws", "rest"))
 
