@@ -32,10 +32,12 @@ What the transport (:mod:`arb.io`) reads from a :class:`VenueSpec`, besides deco
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import msgspec
@@ -45,6 +47,8 @@ from arb.core.errors import DecodeError, SymbolError
 from arb.core.events import BookSnapshot, Event
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap
+
+_T = TypeVar("_T")
 
 #: Exceptions a decoder may hit on hostile input; :func:`decode_guard` turns them into
 #: :class:`DecodeError`. (``ValueError`` includes ``UnicodeDecodeError``; msgspec's
@@ -206,6 +210,26 @@ def decode_guard(venue: str, exc: BaseException) -> DecodeError:
     else:
         reason = "shape"
     return DecodeError(venue, reason, f"{type(exc).__name__}: {str(exc)[:200]}")
+
+
+def decodes(venue: str) -> Callable[[Callable[..., _T]], Callable[..., _T]]:
+    """Decorator for decoding functions off the hot path (REST bodies): any low-level
+    failure leaves as the one documented :class:`DecodeError` (see :func:`decode_guard`).
+    Frame decoders inline the same ``try`` instead: a wrapper call per frame costs."""
+
+    def wrap(fn: Callable[..., _T]) -> Callable[..., _T]:
+        @functools.wraps(fn)
+        def guarded(*args: object, **kwargs: object) -> _T:
+            try:
+                return fn(*args, **kwargs)
+            except DecodeError:
+                raise
+            except DECODE_FAILURES as exc:
+                raise decode_guard(venue, exc) from None
+
+        return guarded
+
+    return wrap
 
 
 def query_param(url: str, name: str) -> str:

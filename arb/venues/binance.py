@@ -33,8 +33,7 @@ from arb.core.events import BookDelta, BookSnapshot, Control, Event, TopOfBook
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, split_concatenated, unified
 from arb.venues.base import (
-    DECODE_FAILURES, Fees, RestBudget, RestRequest, VenueSpec, decode_guard,
-    query_param,
+    DECODE_FAILURES, decode_guard, decodes, Fees, query_param, RestBudget, RestRequest, VenueSpec,
 )
 
 NAME = "binance"
@@ -182,23 +181,19 @@ def snapshot_request(rest_url: str, venue_symbol: str, depth: int | None) -> Res
     return RestRequest("GET", f"{rest_url}/api/v3/depth?symbol={venue_symbol}&limit={limit}", weight=weight)
 
 
+@decodes(NAME)
 def decode_snapshot(url: str, body: str | bytes, ts_recv_ns: int, symbols: SymbolMap, parser: FixedParser) -> BookSnapshot:
     """``GET /api/v3/depth`` body → snapshot at ``lastUpdateId``."""
-    try:
-        msg = _snapshot.decode(body)
-        return BookSnapshot(
-            symbol=symbols.unified(query_param(url, "symbol")),
-            bids=msg.bids,
-            asks=msg.asks,
-            seq=msg.lastUpdateId,
-            ts_event_ns=0,
-            ts_recv_ns=ts_recv_ns,
-            source="rest",
-        )
-    except DecodeError:
-        raise
-    except DECODE_FAILURES as exc:
-        raise decode_guard(NAME, exc) from None
+    msg = _snapshot.decode(body)
+    return BookSnapshot(
+        symbol=symbols.unified(query_param(url, "symbol")),
+        bids=msg.bids,
+        asks=msg.asks,
+        seq=msg.lastUpdateId,
+        ts_event_ns=0,
+        ts_recv_ns=ts_recv_ns,
+        source="rest",
+    )
 
 
 SPEC = VenueSpec(

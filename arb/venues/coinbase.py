@@ -45,7 +45,9 @@ from arb.core.errors import DecodeError, SymbolError
 from arb.core.events import BookDelta, BookSnapshot, Control, Event, ResyncRequired
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, unified
-from arb.venues.base import DECODE_FAILURES, Fees, RestBudget, RestRequest, VenueSpec, decode_guard, query_param
+from arb.venues.base import (
+    DECODE_FAILURES, decode_guard, decodes, Fees, query_param, RestBudget, RestRequest, VenueSpec,
+)
 
 NAME = "coinbase"
 WS_URL = "wss://advanced-trade-ws.coinbase.com"
@@ -310,6 +312,7 @@ def snapshot_request(rest_url: str, venue_symbol: str, depth: int | None) -> Res
     return RestRequest("GET", url + (f"&limit={depth}" if depth else ""))
 
 
+@decodes(NAME)
 def decode_snapshot(url: str, body: str | bytes, ts_recv_ns: int, symbols: SymbolMap, parser: FixedParser) -> BookSnapshot:
     """``GET …/market/product_book`` body → an unsequenced snapshot (``seq`` None)::
 
@@ -317,24 +320,19 @@ def decode_snapshot(url: str, body: str | bytes, ts_recv_ns: int, symbols: Symbo
          "asks":[{"price":"68923.67","size":"0.16987193"}],"time":"2026-04-07T00:28:59.662782Z"},
          "last":"68923.665","mid_market":"68923.665","spread_bps":"0.001450880372","spread_absolute":"0.01"}
     """
-    try:
-        book = _product_book.decode(body).pricebook
-        native = query_param(url, "product_id")
-        if book.product_id != native:
-            raise DecodeError(NAME, "schema", f"asked for {native[:40]!r}, got {book.product_id[:40]!r}")
-        return BookSnapshot(
-            symbol=symbols.unified(native),
-            bids=[(lv.price, lv.size) for lv in book.bids],
-            asks=[(lv.price, lv.size) for lv in book.asks],
-            seq=None,
-            ts_event_ns=RfcTime().ns(book.time) if book.time else 0,
-            ts_recv_ns=ts_recv_ns,
-            source="rest",
-        )
-    except DecodeError:
-        raise
-    except DECODE_FAILURES as exc:
-        raise decode_guard(NAME, exc) from None
+    book = _product_book.decode(body).pricebook
+    native = query_param(url, "product_id")
+    if book.product_id != native:
+        raise DecodeError(NAME, "schema", f"asked for {native[:40]!r}, got {book.product_id[:40]!r}")
+    return BookSnapshot(
+        symbol=symbols.unified(native),
+        bids=[(lv.price, lv.size) for lv in book.bids],
+        asks=[(lv.price, lv.size) for lv in book.asks],
+        seq=None,
+        ts_event_ns=RfcTime().ns(book.time) if book.time else 0,
+        ts_recv_ns=ts_recv_ns,
+        source="rest",
+    )
 
 
 SPEC = VenueSpec(

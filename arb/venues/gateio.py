@@ -52,7 +52,9 @@ from arb.core.errors import DecodeError, SymbolError
 from arb.core.events import BookDelta, BookSnapshot, Control, Event, Subscribed, TopOfBook
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, unified
-from arb.venues.base import DECODE_FAILURES, Fees, RestBudget, RestRequest, VenueSpec, decode_guard, query_param
+from arb.venues.base import (
+    DECODE_FAILURES, decode_guard, decodes, Fees, query_param, RestBudget, RestRequest, VenueSpec,
+)
 
 NAME = "gateio"
 WS_URL = "wss://api.gateio.ws/ws/v4/"
@@ -320,27 +322,23 @@ def snapshot_request(rest_url: str, venue_symbol: str, depth: int | None) -> Res
     return RestRequest("GET", f"{rest_url}{SNAPSHOT_PATH}?currency_pair={venue_symbol}&limit={limit}&with_id=true")
 
 
+@decodes(NAME)
 def decode_snapshot(url: str, body: str | bytes, ts_recv_ns: int, symbols: SymbolMap, parser: FixedParser) -> BookSnapshot:
     """``GET /api/v4/spot/order_book?…&with_id=true`` body → snapshot at ``id``.
 
     ``{"id":1138115,"current":1619093534100,"update":1619093534000,"asks":[["10.63","5"]],
     "bids":[["10.28","36.50154112"]]}`` (``current``/``update`` only in newer responses)
     """
-    try:
-        msg = _snapshot.decode(body)
-        return BookSnapshot(
-            symbol=symbols.unified(query_param(url, "currency_pair")),
-            bids=msg.bids,
-            asks=msg.asks,
-            seq=msg.id,
-            ts_event_ns=msg.update * 1_000_000 if msg.update > 0 else 0,
-            ts_recv_ns=ts_recv_ns,
-            source="rest",
-        )
-    except DecodeError:
-        raise
-    except DECODE_FAILURES as exc:
-        raise decode_guard(NAME, exc) from None
+    msg = _snapshot.decode(body)
+    return BookSnapshot(
+        symbol=symbols.unified(query_param(url, "currency_pair")),
+        bids=msg.bids,
+        asks=msg.asks,
+        seq=msg.id,
+        ts_event_ns=msg.update * 1_000_000 if msg.update > 0 else 0,
+        ts_recv_ns=ts_recv_ns,
+        source="rest",
+    )
 
 
 SPEC = VenueSpec(

@@ -48,7 +48,7 @@ from arb.core.events import LEVEL_SEQ, BookDelta, BookSnapshot, Control, Event, 
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, unified
 from arb.venues.base import (
-    DECODE_FAILURES, Credentials, Fees, RestBudget, RestRequest, VenueSpec, decode_guard, query_param,
+    DECODE_FAILURES, Credentials, decode_guard, decodes, Fees, query_param, RestBudget, RestRequest, VenueSpec,
 )
 
 NAME = "kucoin"
@@ -281,6 +281,7 @@ def bullet_request(rest_url: str) -> RestRequest:
     return RestRequest("POST", f"{rest_url}{BULLET_PATH}", weight=10)
 
 
+@decodes(NAME)
 def connect_url_from_bullet(body: str | bytes, connect_id: str) -> tuple[str, float, float]:
     """Bullet response → ``(ws url, ping interval s, ping timeout s)``.
 
@@ -288,18 +289,13 @@ def connect_url_from_bullet(body: str | bytes, connect_id: str) -> tuple[str, fl
     "wss://ws-api-spot.kucoin.com/","encrypt":true,"protocol":"websocket",
     "pingInterval":18000,"pingTimeout":10000}]}}``
     """
-    try:
-        msg = _bullet.decode(body)
-        if msg.code != _OK or msg.data is None or not msg.data.instanceServers or not msg.data.token:
-            raise DecodeError(NAME, "venue-error", f"bullet-public: {msg.code}: {msg.msg[:200]}")
-        server = msg.data.instanceServers[0]
-        sep = "&" if "?" in server.endpoint else "?"
-        url = f"{server.endpoint}{sep}token={msg.data.token}&connectId={connect_id}"
-        return url, server.pingInterval / 1000, server.pingTimeout / 1000
-    except DecodeError:
-        raise
-    except DECODE_FAILURES as exc:
-        raise decode_guard(NAME, exc) from None
+    msg = _bullet.decode(body)
+    if msg.code != _OK or msg.data is None or not msg.data.instanceServers or not msg.data.token:
+        raise DecodeError(NAME, "venue-error", f"bullet-public: {msg.code}: {msg.msg[:200]}")
+    server = msg.data.instanceServers[0]
+    sep = "&" if "?" in server.endpoint else "?"
+    url = f"{server.endpoint}{sep}token={msg.data.token}&connectId={connect_id}"
+    return url, server.pingInterval / 1000, server.pingTimeout / 1000
 
 
 def connect_url(ws_url: str, venue_symbols: Sequence[str], depth: int | None) -> str:
@@ -357,30 +353,26 @@ def sign_request(request: RestRequest, credentials: Credentials, now_ms: int) ->
     return replace(request, headers={**request.headers, **headers})
 
 
+@decodes(NAME)
 def decode_snapshot(url: str, body: str | bytes, ts_recv_ns: int, symbols: SymbolMap, parser: FixedParser) -> BookSnapshot:
     """Full order book body → snapshot at ``data.sequence``.
 
     ``{"code":"200000","data":{"time":1729176273859,"sequence":"14610502970",
     "bids":[["66976.4","0.69109872"]],"asks":[["66976.5","0.05408199"]]}}``
     """
-    try:
-        msg = _snapshot.decode(body)
-        if msg.code != _OK or msg.data is None:
-            raise DecodeError(NAME, "venue-error", f"order book: {msg.code[:20]}: {msg.msg[:200]}")
-        data = msg.data
-        return BookSnapshot(
-            symbol=symbols.unified(query_param(url, "symbol")),
-            bids=data.bids,
-            asks=data.asks,
-            seq=data.sequence,
-            ts_event_ns=data.time * 1_000_000 if data.time > 0 else 0,
-            ts_recv_ns=ts_recv_ns,
-            source="rest",
-        )
-    except DecodeError:
-        raise
-    except DECODE_FAILURES as exc:
-        raise decode_guard(NAME, exc) from None
+    msg = _snapshot.decode(body)
+    if msg.code != _OK or msg.data is None:
+        raise DecodeError(NAME, "venue-error", f"order book: {msg.code[:20]}: {msg.msg[:200]}")
+    data = msg.data
+    return BookSnapshot(
+        symbol=symbols.unified(query_param(url, "symbol")),
+        bids=data.bids,
+        asks=data.asks,
+        seq=data.sequence,
+        ts_event_ns=data.time * 1_000_000 if data.time > 0 else 0,
+        ts_recv_ns=ts_recv_ns,
+        source="rest",
+    )
 
 
 SPEC = VenueSpec(

@@ -39,7 +39,9 @@ from arb.core.events import BookDelta, BookSnapshot, Control, Event, TopOfBook
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, split_concatenated, unified
 from arb.venues import mexc_proto as pb
-from arb.venues.base import DECODE_FAILURES, Fees, RestBudget, RestRequest, VenueSpec, decode_guard, query_param
+from arb.venues.base import (
+    DECODE_FAILURES, decode_guard, decodes, Fees, query_param, RestBudget, RestRequest, VenueSpec,
+)
 
 NAME = "mexc"
 WS_URL = "wss://wbs-api.mexc.com/ws"
@@ -241,26 +243,22 @@ def snapshot_request(rest_url: str, venue_symbol: str, depth: int | None) -> Res
     return RestRequest("GET", f"{rest_url}/api/v3/depth?symbol={venue_symbol}&limit={limit}", weight=1)
 
 
+@decodes(NAME)
 def decode_snapshot(url: str, body: str | bytes, ts_recv_ns: int, symbols: SymbolMap, parser: FixedParser) -> BookSnapshot:
     """``GET /api/v3/depth`` body ``{"lastUpdateId":1112416,"bids":[["15.00000","49999.00000"]],
     "asks":[["14.0000","1.0000"]]}`` → snapshot at ``lastUpdateId``."""
-    try:
-        msg = _snapshot.decode(body)
-        if msg.lastUpdateId < 0:
-            raise DecodeError(NAME, "schema", f"negative lastUpdateId {msg.lastUpdateId}")
-        return BookSnapshot(
-            symbol=symbols.unified(query_param(url, "symbol")),
-            bids=msg.bids,
-            asks=msg.asks,
-            seq=msg.lastUpdateId,
-            ts_event_ns=0,
-            ts_recv_ns=ts_recv_ns,
-            source="rest",
-        )
-    except DecodeError:
-        raise
-    except DECODE_FAILURES as exc:
-        raise decode_guard(NAME, exc) from None
+    msg = _snapshot.decode(body)
+    if msg.lastUpdateId < 0:
+        raise DecodeError(NAME, "schema", f"negative lastUpdateId {msg.lastUpdateId}")
+    return BookSnapshot(
+        symbol=symbols.unified(query_param(url, "symbol")),
+        bids=msg.bids,
+        asks=msg.asks,
+        seq=msg.lastUpdateId,
+        ts_event_ns=0,
+        ts_recv_ns=ts_recv_ns,
+        source="rest",
+    )
 
 
 SPEC = VenueSpec(

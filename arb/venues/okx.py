@@ -42,7 +42,9 @@ from arb.core.errors import DecodeError, SymbolError
 from arb.core.events import BookDelta, BookSnapshot, Control, Event
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, unified
-from arb.venues.base import DECODE_FAILURES, Fees, RestBudget, RestRequest, VenueSpec, decode_guard, query_param
+from arb.venues.base import (
+    DECODE_FAILURES, decode_guard, decodes, Fees, query_param, RestBudget, RestRequest, VenueSpec,
+)
 
 NAME = "okx"
 WS_URL = "wss://ws.okx.com:8443/ws/v5/public"
@@ -322,6 +324,7 @@ def rest_books_request(rest_url: str, inst_id: str, depth: int | None) -> RestRe
     return RestRequest("GET", f"{rest_url}/api/v5/market/books?instId={inst_id}&sz={depth or 400}")
 
 
+@decodes(NAME)
 def decode_rest_books(url: str, body: str | bytes, ts_recv_ns: int, symbols: SymbolMap, parser: FixedParser) -> BookSnapshot:
     """``GET /api/v5/market/books`` body → snapshot (``seq`` None).
 
@@ -329,24 +332,19 @@ def decode_rest_books(url: str, body: str | bytes, ts_recv_ns: int, symbols: Sym
     the websocket increments (the websocket sends its own snapshot).
     ``{"code":"0","msg":"","data":[{"asks":[["41006.8","0.60038921","0","1"]],"bids":[…],"ts":"1629966436396"}]}``
     """
-    try:
-        msg = _rest_books.decode(body)
-        if msg.code != "0" or len(msg.data) != 1:
-            raise DecodeError(NAME, "venue-error", f"code {msg.code[:20]!r}: {msg.msg[:100]}")
-        book = msg.data[0]
-        return BookSnapshot(
-            symbol=symbols.unified(query_param(url, "instId")),
-            bids=[(p, q) for p, q, _, _ in book.bids],
-            asks=[(p, q) for p, q, _, _ in book.asks],
-            seq=None,
-            ts_event_ns=_ms_to_ns(book.ts),
-            ts_recv_ns=ts_recv_ns,
-            source="rest",
-        )
-    except DecodeError:
-        raise
-    except DECODE_FAILURES as exc:
-        raise decode_guard(NAME, exc) from None
+    msg = _rest_books.decode(body)
+    if msg.code != "0" or len(msg.data) != 1:
+        raise DecodeError(NAME, "venue-error", f"code {msg.code[:20]!r}: {msg.msg[:100]}")
+    book = msg.data[0]
+    return BookSnapshot(
+        symbol=symbols.unified(query_param(url, "instId")),
+        bids=[(p, q) for p, q, _, _ in book.bids],
+        asks=[(p, q) for p, q, _, _ in book.asks],
+        seq=None,
+        ts_event_ns=_ms_to_ns(book.ts),
+        ts_recv_ns=ts_recv_ns,
+        source="rest",
+    )
 
 
 SPEC = VenueSpec(
