@@ -18,7 +18,6 @@ last line of stdout is a JSON object.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import multiprocessing as mp
 import os
 import sys

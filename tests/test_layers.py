@@ -15,3 +15,12 @@ def test_import_contracts_are_kept():
     proc = subprocess.run([str(linter)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "broken" not in proc.stdout.split("Contracts:")[-1].replace("0 broken", "")
+
+
+def test_no_undefined_names_or_unused_imports():
+    ruff = Path(sys.executable).parent / "ruff"
+    proc = subprocess.run(
+        [str(ruff), "check", "--select", "F", "--output-format", "concise", "arb", "workflows", "bench", "hydra_plugins", "tests"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]

@@ -15,7 +15,6 @@ import json
 import logging
 import sys
 import tempfile
-from dataclasses import asdict, replace
 from pathlib import Path
 
 import hydra
@@ -24,7 +23,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from arb.config import ArbConf, exact, flatten, redacted
+from arb.config import ArbConf, flatten, redacted
 from arb.core.errors import ArbError, ConfigError
 from arb.core.instruments import Instruments
 from arb.runtime.backtest import BacktestResult, run_backtest

@@ -165,7 +165,7 @@ async def run_live(conf: ArbConf, tracker: Tracker) -> LiveEngine:
 async def run_live_ray(conf: ArbConf, tracker: Tracker) -> dict:
     """``arb live runtime=ray``: the same trading as one process, on Ray actors (feeds and
     scanners per shard, one executor with a durable journal). Returns the final state."""
-    from arb.runtime.ray_live import RayTopology
+    from arb.runtime.ray_live import RayTopology, live_books
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -190,7 +190,7 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker) -> dict:
                 health = await asyncio.to_thread(topo.health)
                 status = {
                     "trades": state["trades"], "open_legs": state["open_legs"], "pnl_usd": state["pnl_usd"] or 0.0,
-                    "live_books": sum(h.get("live", 0) for h in health),
+                    "live_books": live_books(health),
                     "messages": sum(h["health"].messages for h in health if h.get("started")),
                 }
                 if conf.live.view != "none":

@@ -67,7 +67,6 @@ class Engine:
         self.rejections: Counter[str] = Counter()
         self.scans = 0
         self.trades: list[TradeResult] = []
-        self.last_opportunities: list[Opportunity] = []
         self.skip_quiet = skip_quiet
         self.skipped = 0
         self._funded: set[tuple[str, str]] = set()
@@ -147,7 +146,6 @@ class Engine:
         if not found:
             return []
         self.opportunities_seen += len(found)
-        self.last_opportunities = found
         submitted = []
         for opp in found:
             decision = self.risk.check(opp, self.portfolio, now_ns, self.executor.open_legs())

@@ -509,5 +509,6 @@ class RayTopology:
             remove_placement_group(group)
 
 
-def live_symbols(health: Sequence[dict]) -> int:
+def live_books(health: Sequence[dict]) -> int:
+    """Books that may be scanned now, over the feed actors' :meth:`FeedActor.health` answers."""
     return sum(h.get("live", 0) for h in health)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from arb.config import ArbConf, SimConf, BacktestConf, UniverseConf
+from arb.config import ArbConf, UniverseConf
 from arb.core.errors import ConfigError
 from arb.exec.orders import Fill
 from arb.runtime.backtest import run_backtest

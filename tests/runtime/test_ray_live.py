@@ -15,6 +15,7 @@ import pytest
 from arb.config import ArbConf, UniverseConf
 from arb.exec.journal_sqlite import SqliteJournal
 from arb.exec.orders import Intent, Order
+from arb.runtime.ray_live import live_books
 from arb.sim import presets
 from arb.sim.config import DislocationConfig
 from arb.sim.market import instruments
@@ -71,11 +72,11 @@ def run_scenario(cluster, tmp_path, disrupt):
             topo = RayTopology(conf, journal, instruments(market), sims.urls(), shards=2, actor_cpus=0.05)
             await asyncio.to_thread(topo.start)
             try:
-                await _until(topo, lambda s, h: s["trades"] >= 1 and _live(h) == 12, 60)
+                await _until(topo, lambda s, h: s["trades"] >= 1 and live_books(h) == 12, 60)
                 before = await asyncio.to_thread(topo.state)
                 await asyncio.to_thread(disrupt, topo)
                 started = time.monotonic()
-                after = await _until(topo, lambda s, h: _live(h) == 12 and s["trades"] > before["trades"], RECOVERY_S)
+                after = await _until(topo, lambda s, h: live_books(h) == 12 and s["trades"] > before["trades"], RECOVERY_S)
                 return before, after, time.monotonic() - started, topo
             finally:
                 await asyncio.to_thread(topo.stop)
@@ -83,10 +84,6 @@ def run_scenario(cluster, tmp_path, disrupt):
     before, after, took, topo = asyncio.run(scenario())
     assert took <= RECOVERY_S
     return before, after, journal
-
-
-def _live(health) -> int:
-    return sum(h.get("live", 0) for h in health)
 
 
 async def _until(topo, done, timeout_s):
@@ -98,7 +95,7 @@ async def _until(topo, done, timeout_s):
         if state is not None and done(state, health):
             return state
         if time.monotonic() > deadline:
-            raise AssertionError(f"not recovered in {timeout_s}s: state={state and state['trades']} live={_live(health)}")
+            raise AssertionError(f"not recovered in {timeout_s}s: state={state and state['trades']} live={live_books(health)}")
         await asyncio.sleep(0.5)
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from arb.book.health import BookState
 from arb.core.errors import DecodeError
-from arb.core.events import BookDelta, BookSnapshot, Control, TopOfBook
+from arb.core.events import BookDelta, BookSnapshot, Control
 from arb.core.numbers import FixedParser
 from arb.venues import binance
 from arb.venues.books import VenueBooks

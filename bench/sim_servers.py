@@ -1,6 +1,6 @@
 """How many messages/s one process serves: 7 simulated venues × 20 symbols over loopback.
 
-Not a test (speed is measured, never asserted): ``python -m tests.sim.server.throughput``.
+``python bench/sim_servers.py`` (speed is measured here, never asserted in tests).
 The simulator runs in this process with the market sped up (``--speed``; ``--prepare``
 plays that many model seconds from a precomputed tape first). Counting clients — one
 connection per venue, MEXC sharded by its 15-symbol cap, subscribed with the venue
@@ -13,6 +13,8 @@ its speed. Prints one JSON object as its last line.
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 import asyncio
 import json
 import multiprocessing as mp
@@ -24,7 +26,9 @@ from multiprocessing.connection import Connection
 import aiohttp
 import websockets
 
-from arb.sim import presets
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from arb.sim import presets  # noqa: E402
 from arb.sim.server import ServerOptions, SimConfig, SimulatedVenues
 from arb.venues.registry import get as get_spec
 
@@ -71,10 +75,10 @@ async def _clients(urls: dict[str, dict[str, str]], symbols: list[str], counts: 
 
 def _client_process(urls: dict, symbols: list[str], pipe: Connection) -> None:
     async def main() -> None:
+        loop = asyncio.get_running_loop()
         counts: dict[str, int] = {}
         stop = asyncio.Event()
         tasks = await _clients(urls, symbols, counts, stop)
-        loop = asyncio.get_running_loop()
         pipe.send("ready")
         await loop.run_in_executor(None, pipe.recv)  # "start"
         start, t0 = dict(counts), time.perf_counter()
@@ -98,7 +102,6 @@ async def main(args: argparse.Namespace) -> dict:
     async with SimulatedVenues(config) as sims:
         startup_s = time.perf_counter() - t_start
         symbols = list(market.symbol_names)
-        loop = asyncio.get_running_loop()
         if args.same_process:
             counts: dict[str, int] = {}
             stop = asyncio.Event()
