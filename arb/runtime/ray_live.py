@@ -498,15 +498,23 @@ class RayTopology:
         return ray.get([s.stats.remote() for s in self.scanners], timeout=30)
 
     def stop(self) -> None:
+        """Close the feeds, then kill every actor and free the placement groups — each step
+        whatever happened to the others (a half-stopped topology would keep trading)."""
         for ref in [f.stop.remote() for f in self.feeds]:
             try:
                 ray.get(ref, timeout=10)
-            except (*_ACTOR_DOWN, ray.exceptions.GetTimeoutError):
-                pass
+            except ray.exceptions.RayError as exc:  # includes timeouts and dead actors
+                log.warning("stopping a feed: %s", exc)
         for actor in self.actors():
-            ray.kill(actor, no_restart=True)
+            try:
+                ray.kill(actor, no_restart=True)
+            except (ray.exceptions.RayError, ValueError) as exc:
+                log.warning("killing an actor: %s", exc)
         for group in self.groups:
-            remove_placement_group(group)
+            try:
+                remove_placement_group(group)
+            except (ray.exceptions.RayError, ValueError) as exc:
+                log.warning("removing a placement group: %s", exc)
 
 
 def live_books(health: Sequence[dict]) -> int:

@@ -81,7 +81,7 @@ def run_scenario(cluster, tmp_path, disrupt):
             finally:
                 await asyncio.to_thread(topo.stop)
 
-    before, after, took, topo = asyncio.run(scenario())
+    before, after, took, topo = asyncio.run(asyncio.wait_for(scenario(), 300))
     assert took <= RECOVERY_S
     return before, after, journal
 
@@ -89,7 +89,7 @@ def run_scenario(cluster, tmp_path, disrupt):
 async def _until(topo, done, timeout_s):
     deadline = time.monotonic() + timeout_s
     while True:
-        await asyncio.to_thread(topo.ensure_started, 5.0)  # the supervisor's loop
+        await asyncio.to_thread(topo.ensure_started, 2.0)  # the supervisor's loop
         state = await asyncio.to_thread(_state_or_none, topo)
         health = await asyncio.to_thread(topo.health)
         if state is not None and done(state, health):
