@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from arb.record.reader import RecordingReader
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +32,26 @@ def examples(venue: str, filename: str) -> list[dict[str, Any]]:
     """Lines of a ``samples/venues/<venue>/*.jsonl`` examples file."""
     path = VENUES / venue / filename
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+class _Verbatim(msgspec.Struct):
+    name: str
+    msg: msgspec.Raw
+
+
+def verbatim_examples(venue: str, filename: str) -> dict[str, str]:
+    """``name → message text`` of an examples file, exactly as written (JSON number lexemes
+    with their trailing zeros matter to Kraken's and OKX's checksums)."""
+    path = VENUES / venue / filename
+    return {
+        e.name: bytes(e.msg).decode()
+        for e in (msgspec.json.decode(line, type=_Verbatim) for line in path.read_text().splitlines() if line.strip())
+    }
+
+
+def texts(levels) -> list[tuple[str, str]]:
+    """Levels as ``(price text, size text)`` (some venues' levels carry extras after them)."""
+    return [tuple(lv[:2]) for lv in levels]
 
 
 def example(venue: str, filename: str, name: str) -> dict[str, Any]:

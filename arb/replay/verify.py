@@ -113,16 +113,7 @@ def verify(paths: Iterable[str | os.PathLike[str]]) -> VerifyResult:
                         result.skipped["unknown-venue"] += 1
                         continue
                     vb = venues[record.venue] = VenueBooks(spec, stats=result.stats)
-                kind = record.kind
-                if kind == "ws":
-                    vb.on_frame(record.conn or 0, record.payload, record.ts)
-                elif kind == "rest":
-                    if record.url is None or record.data is None:
-                        result.skipped["rest-without-url-or-body"] += 1
-                        continue
-                    vb.on_rest(record.url, record.data, record.ts)
-                elif kind == "connect":
-                    vb.on_connect(record.conn or 0)
+                vb.on_record(record)
             result.skipped.update({f"line-{k}": n for k, n in reader.skipped.items()})
             if reader.truncated:
                 result.truncated_files.append(reader.path)

@@ -120,13 +120,7 @@ def run_backtest(
         vb = books.get(record.venue)
         if vb is None:
             vb = books[record.venue] = VenueBooks(venue_spec(record.venue), stats=stats, track_changes=True)
-        kind = record.kind
-        if kind == "ws":
-            vb.on_frame(record.conn or 0, record.payload, ts)
-        elif kind == "rest" and record.url is not None and record.data is not None:
-            vb.on_rest(record.url, record.data, ts)
-        elif kind == "connect":
-            vb.on_connect(record.conn or 0)
+        vb.on_record(record)
         changed = vb.changed
         if changed:
             syncs = vb.syncs

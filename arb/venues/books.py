@@ -20,6 +20,7 @@ from arb.core.errors import ArbError, DecodeError
 from arb.core.events import BookDelta, BookSnapshot, Control, Event, ResyncRequired, Subscribed, TopOfBook
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap
+from arb.record.format import Record
 from arb.venues.base import Decoder, VenueSpec, query_param
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,22 @@ class VenueBooks:
         elif not events:
             return _NOTHING
         return self._route(events, conn)
+
+    def on_record(self, record: Record) -> list[str]:
+        """One record of a recording (replays, verify, backtests): a ``ws`` frame, a
+        ``rest`` body or a ``connect``; ``ws_out`` is ignored. Returns symbols needing a
+        fresh snapshot. A REST record without URL or body is counted and skipped."""
+        kind = record.kind
+        if kind == "ws":
+            return self.on_frame(record.conn or 0, record.payload, record.ts)
+        if kind == "rest":
+            if record.url is None or record.data is None:
+                self.errors["rest-without-url-or-body"] += 1
+                return _NOTHING
+            return self.on_rest(record.url, record.data, record.ts)
+        if kind == "connect":
+            return self.on_connect(record.conn or 0)
+        return _NOTHING
 
     def on_rest(self, url: str, body: str | bytes, ts_recv_ns: int) -> list[str]:
         """One REST snapshot body (``url`` names the symbol). Returns symbols needing a snapshot."""

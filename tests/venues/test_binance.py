@@ -75,12 +75,7 @@ def test_symbols_and_requests():
 def replay(records):
     vb = VenueBooks(binance.SPEC)
     for rec in records:
-        if rec.kind == "ws":
-            vb.on_frame(rec.conn, rec.payload, rec.ts)
-        elif rec.kind == "rest":
-            vb.on_rest(rec.url, rec.data, rec.ts)
-        elif rec.kind == "connect":
-            vb.on_connect(rec.conn)
+        vb.on_record(rec)
     return vb
 
 
@@ -233,3 +228,12 @@ def test_every_control_reply_is_an_ack(reply):
     # GET_PROPERTY answers true, LIST_SUBSCRIPTIONS a list: neither is a decode error.
     [ack] = decoder().decode(reply, 1)
     assert isinstance(ack, Control) and ack.kind == "ack"
+
+
+def test_a_rest_record_without_body_is_counted_not_applied():
+    from arb.record.format import Record
+
+    vb = VenueBooks(binance.SPEC)
+    assert vb.on_record(Record(ts=1, venue="binance", kind="rest", url="https://x/api/v3/depth?symbol=LRCBTC")) == []
+    assert vb.on_record(Record(ts=2, venue="binance", kind="ws_out", conn=1, data="{}")) == []
+    assert vb.errors == {"rest-without-url-or-body": 1} and vb.messages == 0

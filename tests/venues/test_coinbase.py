@@ -170,10 +170,7 @@ def read(path) -> list:
 def replay(records, vb=None):
     vb = vb or VenueBooks(coinbase.SPEC)
     for rec in records:
-        if rec.kind == "ws":
-            vb.on_frame(rec.conn, rec.payload, rec.ts)
-        elif rec.kind == "connect":
-            vb.on_connect(rec.conn)
+        vb.on_record(rec)
     return vb
 
 

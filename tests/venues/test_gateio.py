@@ -41,12 +41,7 @@ def decoder():
 def replay(records, spec=gateio.SPEC, after_each=None):
     vb = VenueBooks(spec)
     for rec in records:
-        if rec.kind == "ws":
-            vb.on_frame(rec.conn, rec.payload, rec.ts)
-        elif rec.kind == "rest":
-            vb.on_rest(rec.url, rec.data, rec.ts)
-        elif rec.kind == "connect":
-            vb.on_connect(rec.conn)
+        vb.on_record(rec)
         if after_each is not None:
             after_each(vb)
     return vb

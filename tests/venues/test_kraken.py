@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 
-import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,6 +19,7 @@ from arb.sim.wire.kraken import Encoder
 from arb.venues import kraken, kraken_v1
 from arb.venues.books import VenueBooks
 from tests import samples
+from tests.samples import texts
 from tests.venues.fuzz import assert_total, frame_mutations, json_values
 
 V1 = "kraken-2021-04-17-book1000-v1"
@@ -27,25 +27,7 @@ V2 = "kraken-2021-04-17-book1000-v2"
 SYMBOLS = ("GRT/ETH", "KSM/BTC", "SC/EUR", "XMR/USD")
 
 
-def texts(levels):
-    """Levels as (price text, qty text): v2 levels also carry their checksum field."""
-    return [tuple(lv[:2]) for lv in levels]
-
-
-class _Example(msgspec.Struct):
-    name: str
-    msg: msgspec.Raw
-
-
-# The examples' messages verbatim: JSON number lexemes (trailing zeros) matter to the checksum.
-DOCS = {
-    e.name: bytes(e.msg).decode()
-    for e in (
-        msgspec.json.decode(line, type=_Example)
-        for line in (samples.VENUES / "kraken" / "v2_book_examples_with_checksums.jsonl").read_text().splitlines()
-        if line.strip()
-    )
-}
+DOCS = samples.verbatim_examples("kraken", "v2_book_examples_with_checksums.jsonl")
 
 
 def decoder():
@@ -59,10 +41,7 @@ def doc_frame(name: str) -> str:
 def replay(records, vb=None):
     vb = vb if vb is not None else VenueBooks(kraken.SPEC)
     for rec in records:
-        if rec.kind == "ws":
-            vb.on_frame(rec.conn, rec.payload, rec.ts)
-        elif rec.kind == "connect":
-            vb.on_connect(rec.conn)
+        vb.on_record(rec)
     return vb
 
 

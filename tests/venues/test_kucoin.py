@@ -37,12 +37,7 @@ def decoder(split_sequences: bool = False):
 def replay(records, vb=None, on_event=None):
     vb = vb if vb is not None else VenueBooks(kucoin.SPEC)
     for rec in records:
-        if rec.kind == "ws":
-            vb.on_frame(rec.conn, rec.payload, rec.ts)
-        elif rec.kind == "rest":
-            vb.on_rest(rec.url, rec.data, rec.ts)
-        elif rec.kind == "connect":
-            vb.on_connect(rec.conn)
+        vb.on_record(rec)
         if on_event is not None:
             on_event(vb, rec)
     return vb

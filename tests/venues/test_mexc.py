@@ -294,12 +294,7 @@ def recording(stream, tmp_path_factory):
 def replay(records, vb=None):
     vb = vb or VenueBooks(mexc.SPEC)
     for rec in records:
-        if rec.kind == "ws":
-            vb.on_frame(rec.conn, rec.payload, rec.ts)
-        elif rec.kind == "rest":
-            vb.on_rest(rec.url, rec.data, rec.ts)
-        elif rec.kind == "connect":
-            vb.on_connect(rec.conn)
+        vb.on_record(rec)
     return vb
 
 
@@ -362,10 +357,7 @@ def test_the_gap_asks_for_a_snapshot(recording):
     vb = VenueBooks(mexc.SPEC)
     asked = []
     for rec in records:
-        if rec.kind == "ws":
-            asked += vb.on_frame(rec.conn, rec.payload, rec.ts)
-        elif rec.kind == "rest":
-            vb.on_rest(rec.url, rec.data, rec.ts)
+        asked += vb.on_record(rec)
     assert asked == ["BTC/USDT"]
 
 

@@ -6,7 +6,6 @@ import json
 import random
 import zlib
 
-import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,27 +19,11 @@ from arb.sim.wire.okx import Encoder
 from arb.venues import okx
 from arb.venues.books import VenueBooks
 from tests import samples
+from tests.samples import texts
 from tests.venues.fuzz import assert_total, frame_mutations, json_values
 
 
-def texts(levels):
-    """Levels as (price text, size text): decoded levels also carry their checksum field."""
-    return [tuple(lv[:2]) for lv in levels]
-
-
-class _Example(msgspec.Struct):
-    name: str
-    msg: msgspec.Raw
-
-
-DOCS = {
-    e.name: bytes(e.msg).decode()
-    for e in (
-        msgspec.json.decode(line, type=_Example)
-        for line in (samples.VENUES / "okx" / "docs_examples.jsonl").read_text().splitlines()
-        if line.strip()
-    )
-}
+DOCS = samples.verbatim_examples("okx", "docs_examples.jsonl")
 
 
 def decoder():
@@ -50,10 +33,7 @@ def decoder():
 def replay(records, vb=None):
     vb = vb if vb is not None else VenueBooks(okx.SPEC)
     for rec in records:
-        if rec.kind == "ws":
-            vb.on_frame(rec.conn, rec.payload, rec.ts)
-        elif rec.kind == "connect":
-            vb.on_connect(rec.conn)
+        vb.on_record(rec)
     return vb
 
 
