@@ -138,13 +138,21 @@ async def _metrics(live_ref: list[LiveEngine], stop: asyncio.Event, tracker: Tra
         step += 1
 
 
-async def run_live(conf: ArbConf, tracker: Tracker) -> LiveEngine:
-    """``arb live`` inside a running loop: signals, view, periodic metrics, duration."""
-    stop = asyncio.Event()
+def stop_event(duration_s: float = 0.0, stop: asyncio.Event | None = None) -> asyncio.Event:
+    """An event set by Ctrl-C / SIGTERM, or after ``duration_s`` (0: never). Call inside the loop."""
+    stop = stop if stop is not None else asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
             loop.add_signal_handler(sig, stop.set)
+    if duration_s:
+        loop.call_later(duration_s, stop.set)
+    return stop
+
+
+async def run_live(conf: ArbConf, tracker: Tracker) -> LiveEngine:
+    """``arb live`` inside a running loop: signals, view, periodic metrics, duration."""
+    stop = stop_event(conf.live.duration_s)
     mode = conf.live.view
     if mode == "auto":
         mode = "rich" if sys.stdout.isatty() else "plain"
@@ -153,8 +161,6 @@ async def run_live(conf: ArbConf, tracker: Tracker) -> LiveEngine:
         asyncio.ensure_future(_view(live_ref, stop, mode, conf.live.source)),
         asyncio.ensure_future(_metrics(live_ref, stop, tracker, conf.live.metrics_every_s)),
     ]
-    if conf.live.duration_s:
-        loop.call_later(conf.live.duration_s, stop.set)
     try:
         return await trade(conf, stop, on_ready=lambda live, _: live_ref.append(live))
     finally:
@@ -167,13 +173,7 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker) -> dict:
     scanners per shard, one executor with a durable journal). Returns the final state."""
     from arb.runtime.ray_live import RayTopology, live_books
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    if conf.live.duration_s:
-        loop.call_later(conf.live.duration_s, stop.set)
+    stop = stop_event(conf.live.duration_s)
     runtime = conf.runtime
     journal = Path(runtime.journal)
     journal = journal if journal.is_absolute() else PROJECT_DIR / journal

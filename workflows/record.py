@@ -11,8 +11,6 @@ leaves every file readable to its last complete line.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 import sys
 import time
 from pathlib import Path
@@ -26,18 +24,12 @@ from arb.record.rotating import RotatingRecorder
 from workflows import report
 from workflows.backtest import PROJECT_DIR
 from workflows.config import CONF_DIR, load
-from workflows.live import trade
+from workflows.live import stop_event, trade
 
 
 async def record(conf: ArbConf, stop: asyncio.Event | None = None) -> RotatingRecorder:
     """Record until ``stop`` (or ``record.duration_s``); returns the closed recorder."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    if conf.record.duration_s:
-        loop.call_later(conf.record.duration_s, stop.set)
+    stop = stop_event(conf.record.duration_s, stop)
     directory = Path(conf.record.dir)
     if not directory.is_absolute():
         directory = PROJECT_DIR / directory

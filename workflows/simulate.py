@@ -11,8 +11,6 @@ Prints each venue's websocket and REST URL; point a venue at one with
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 import sys
 from dataclasses import replace
 
@@ -22,18 +20,14 @@ from omegaconf import DictConfig
 from arb.core.errors import ArbError
 from arb.sim.server import SimulatedVenues
 from workflows.config import CONF_DIR, load
-from workflows.live import simulator_config
+from workflows.live import simulator_config, stop_event
 
 
 async def serve(conf, recordings: list[str]) -> None:
     config = simulator_config(conf)
     if recordings:
         config = replace(config, market=None, recordings=tuple(recordings), speed=None)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_event()
     async with SimulatedVenues(config) as sims:
         for venue, urls in sims.urls().items():
             print(f"{venue:<9} ws {urls['ws_url']:<40} rest {urls['rest_url']}", flush=True)
