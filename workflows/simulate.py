@@ -15,7 +15,7 @@ import sys
 from dataclasses import replace
 
 import hydra
-from omegaconf import DictConfig
+from omegaconf import DictConfig, open_dict
 
 from arb.core.errors import ArbError
 from arb.sim.server import SimulatedVenues
@@ -37,7 +37,8 @@ async def serve(conf, recordings: list[str]) -> None:
 
 @hydra.main(config_path=CONF_DIR, config_name="config", version_base="1.3")
 def app(cfg: DictConfig) -> None:
-    recordings = list(cfg.pop("sim_recordings", None) or [])
+    with open_dict(cfg):  # ``+sim_recordings`` is ours, not part of the config schema
+        recordings = list(cfg.pop("sim_recordings", None) or [])
     try:
         asyncio.run(serve(load(cfg), recordings))
     except ArbError as exc:
