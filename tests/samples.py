@@ -9,6 +9,8 @@ from typing import Any
 import msgspec
 
 from arb.record.reader import RecordingReader
+from arb.venues.base import VenueSpec
+from arb.venues.books import VenueBooks
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -26,6 +28,17 @@ def recording(prefix: str) -> Path:
 def records(prefix: str) -> list:
     with RecordingReader(recording(prefix)) as reader:
         return list(reader)
+
+
+def replay(books: VenueSpec | VenueBooks, records, after_each=None) -> VenueBooks:
+    """Feed ``records`` to ``books`` (a fresh :class:`VenueBooks` for a spec), calling
+    ``after_each(books, record)`` after each; returns the books."""
+    vb = books if isinstance(books, VenueBooks) else VenueBooks(books)
+    for rec in records:
+        vb.on_record(rec)
+        if after_each is not None:
+            after_each(vb, rec)
+    return vb
 
 
 def examples(venue: str, filename: str) -> list[dict[str, Any]]:

@@ -73,10 +73,7 @@ def test_symbols_and_requests():
 
 # -- the real recording -----------------------------------------------------------------
 def replay(records):
-    vb = VenueBooks(binance.SPEC)
-    for rec in records:
-        vb.on_record(rec)
-    return vb
+    return samples.replay(binance.SPEC, records)
 
 
 def test_recording_syncs_with_drop_counts_from_the_capture_notes():

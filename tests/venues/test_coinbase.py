@@ -168,10 +168,7 @@ def read(path) -> list:
 
 
 def replay(records, vb=None):
-    vb = vb or VenueBooks(coinbase.SPEC)
-    for rec in records:
-        vb.on_record(rec)
-    return vb
+    return samples.replay(vb or coinbase.SPEC, records)
 
 
 def test_session_replays_with_exact_counts_and_the_true_books(stream, recording):

@@ -38,13 +38,8 @@ def decoder():
     return gateio.SPEC.decoder(gateio.SPEC.symbol_map(), FixedParser())
 
 
-def replay(records, spec=gateio.SPEC, after_each=None):
-    vb = VenueBooks(spec)
-    for rec in records:
-        vb.on_record(rec)
-        if after_each is not None:
-            after_each(vb)
-    return vb
+def replay(records, after_each=None):
+    return samples.replay(gateio.SPEC, records, after_each)
 
 
 def with_data(rec, data: str):
@@ -179,7 +174,7 @@ def test_recording_syncs_with_drop_counts_and_no_gaps():
 def test_recording_books_stay_within_100_levels_and_never_cross():
     worst = [0]
 
-    def check(vb):
+    def check(vb, _rec):
         for sync in vb.syncs.values():
             book = sync.book
             assert not book.is_crossed()

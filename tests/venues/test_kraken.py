@@ -39,10 +39,7 @@ def doc_frame(name: str) -> str:
 
 
 def replay(records, vb=None):
-    vb = vb if vb is not None else VenueBooks(kraken.SPEC)
-    for rec in records:
-        vb.on_record(rec)
-    return vb
+    return samples.replay(vb if vb is not None else kraken.SPEC, records)
 
 
 def sync_for(symbol: str, checksum=kraken.checksum, depth: int = 10) -> BookSync:

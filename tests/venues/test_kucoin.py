@@ -35,12 +35,7 @@ def decoder(split_sequences: bool = False):
 
 
 def replay(records, vb=None, on_event=None):
-    vb = vb if vb is not None else VenueBooks(kucoin.SPEC)
-    for rec in records:
-        vb.on_record(rec)
-        if on_event is not None:
-            on_event(vb, rec)
-    return vb
+    return samples.replay(vb if vb is not None else kucoin.SPEC, records, on_event)
 
 
 def l2update(symbol: str, start: int, end: int, bids=(), asks=()) -> str:

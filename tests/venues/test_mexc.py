@@ -292,10 +292,7 @@ def recording(stream, tmp_path_factory):
 
 
 def replay(records, vb=None):
-    vb = vb or VenueBooks(mexc.SPEC)
-    for rec in records:
-        vb.on_record(rec)
-    return vb
+    return samples.replay(vb or mexc.SPEC, records)
 
 
 def read(path) -> list:

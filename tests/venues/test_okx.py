@@ -31,10 +31,7 @@ def decoder():
 
 
 def replay(records, vb=None):
-    vb = vb if vb is not None else VenueBooks(okx.SPEC)
-    for rec in records:
-        vb.on_record(rec)
-    return vb
+    return samples.replay(vb if vb is not None else okx.SPEC, records)
 
 
 def book_frame(name: str, **data) -> str:
