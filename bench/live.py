@@ -1,4 +1,4 @@
-"""Live benchmark: 7 simulated venues × 20 symbols over loopback, through the live engine.
+"""Live benchmark: 7 simulated venues × 20 symbols over loopback, through the local runtime (the decision core in one asyncio loop).
 
 The whole live path — websocket feeds, exact books, views, scanner, risk, paper executor —
 runs in ONE process and one asyncio loop (pinned to one core). The venue simulators
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from arb.config import ArbConf, FeedConf, LiveConf, UniverseConf  # noqa: E402
 from arb.runtime.components import build  # noqa: E402
-from arb.runtime.live import LiveEngine, build_feeds  # noqa: E402
+from arb.runtime.live import LocalRuntime, build_feeds  # noqa: E402
 from arb.sim import presets  # noqa: E402
 from arb.sim.config import DislocationConfig  # noqa: E402
 from arb.sim.market import instruments  # noqa: E402
@@ -96,14 +96,14 @@ async def bench(rate: float, seconds: float, warmup: float) -> dict:
     seen_before = [0]
 
     def on_decision(changed: list[tuple[str, str]], decided_ns: int) -> None:
-        found = parts.engine.opportunities_seen != seen_before[0]
-        seen_before[0] = parts.engine.opportunities_seen
+        found = parts.decider.opportunities_seen != seen_before[0]
+        seen_before[0] = parts.decider.opportunities_seen
         for venue, symbol in changed:
             book = feeds[venue].book(symbol)
             if book is not None and book.ts_recv_ns:
                 decisions.setdefault((venue, symbol), []).append((book.ts_recv_ns, decided_ns, found))
 
-    live = LiveEngine(feeds, parts, wake, on_decision=on_decision)
+    live = LocalRuntime(feeds, parts, wake, on_decision=on_decision)
     stop = asyncio.Event()
     task = asyncio.ensure_future(live.run(stop))
     await asyncio.sleep(warmup)
@@ -132,8 +132,8 @@ async def bench(rate: float, seconds: float, warmup: float) -> dict:
         "prepare_s": prepare_s,
         "gaps": sum(h.gaps for h in health.values()),
         "decode_errors": sum(h.decode_errors for h in health.values()),
-        "trades": len(parts.engine.trades),
-        "opportunities": parts.engine.opportunities_seen,
+        "trades": len(parts.core.trades),
+        "opportunities": parts.decider.opportunities_seen,
         "engine_errors": live.stats.errors,
     }
 

@@ -16,7 +16,7 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from arb.core.errors import ArbError, ConfigError
 from arb.core.instruments import Instruments
 from arb.io.feed import Recorder
 from arb.runtime.components import build
-from arb.runtime.live import DecisionHook, LiveEngine, build_feeds
+from arb.runtime.live import DecisionHook, LocalRuntime, build_feeds
 from arb.sim.config import DislocationConfig
 from arb.sim.market import instruments as sim_instruments
 from arb.sim.server import FaultConfig, SimConfig, SimulatedVenues
@@ -84,28 +84,27 @@ async def venues(conf: ArbConf, on_send: SendHook | None = None) -> AsyncIterato
         yield Venues(sims.urls(), sim_instruments(config.market), sims)
 
 
-async def trade(
-    conf: ArbConf,
-    stop: asyncio.Event,
-    *,
-    recorder: Recorder | None = None,
-    on_decision: DecisionHook | None = None,
+@contextlib.asynccontextmanager
+async def local_runtime(
+    conf: ArbConf, *, recorder: Recorder | None = None, on_decision: DecisionHook | None = None,
     on_send: SendHook | None = None,
-    on_ready: Callable[[LiveEngine, Venues], None] | None = None,
-) -> LiveEngine:
-    """Run venues (simulated or real), feeds and the engine until ``stop``; return the engine."""
+) -> AsyncIterator[LocalRuntime]:
+    """Venues (simulated or real), feeds and the decision core in this process, ready to run."""
     async with venues(conf, on_send) as where:
-        parts = build(conf, where.instruments)
+        parts = build(conf, where.instruments, now_ns=time.time_ns())
         wake = asyncio.Event()
         feeds = build_feeds(conf, wake, urls=where.urls, recorder=recorder)
-        live = LiveEngine(feeds, parts, wake, on_decision=on_decision)
-        if on_ready is not None:
-            on_ready(live, where)
+        yield LocalRuntime(feeds, parts, wake, on_decision=on_decision)
+
+
+async def trade(conf: ArbConf, stop: asyncio.Event, *, recorder: Recorder | None = None) -> LocalRuntime:
+    """Run venues, feeds and the decision core until ``stop``; return the runtime."""
+    async with local_runtime(conf, recorder=recorder) as live:
         await live.run(stop)
         return live
 
 
-async def _view(live_ref: list[LiveEngine], stop: asyncio.Event, mode: str, source: str) -> None:
+async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str) -> None:
     rates = live_view.RateMeter()
     if mode == "none":
         return
@@ -113,27 +112,24 @@ async def _view(live_ref: list[LiveEngine], stop: asyncio.Event, mode: str, sour
         console = Console()
         with RichLive(console=console, refresh_per_second=4, transient=False) as screen:
             while not stop.is_set():
-                if live_ref:
-                    screen.update(live_view.render(live_ref[0], live_view.snapshot(live_ref[0], time.time_ns()), rates, source))
+                screen.update(live_view.render(live, live_view.snapshot(live, time.time_ns()), rates, source))
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), 0.25)
         return
     while not stop.is_set():
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), 5.0)
-        if live_ref and not stop.is_set():  # the final summary follows a stop
-            print(live_view.plain_status(live_view.snapshot(live_ref[0], time.time_ns())), file=sys.stderr, flush=True)
+        if not stop.is_set():  # the final summary follows a stop
+            print(live_view.plain_status(live_view.snapshot(live, time.time_ns())), file=sys.stderr, flush=True)
 
 
-async def _metrics(live_ref: list[LiveEngine], stop: asyncio.Event, tracker: Tracker, every_s: float) -> None:
+async def _metrics(live: LocalRuntime, stop: asyncio.Event, tracker: Tracker, every_s: float) -> None:
     step = 0
     while not stop.is_set():
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), every_s)
-        if not live_ref:
-            continue
-        snap = live_view.snapshot(live_ref[0], time.time_ns())
-        numbers = {k: float(v) for k, v in snap.items() if isinstance(v, (int, float))}
+        snap = live_view.snapshot(live, time.time_ns())
+        numbers = {k: float(v) for k, v in snap.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
         await asyncio.to_thread(tracker.metrics, numbers, step)  # sqlite writes stay off the loop
         step += 1
 
@@ -150,22 +146,23 @@ def stop_event(duration_s: float = 0.0, stop: asyncio.Event | None = None) -> as
     return stop
 
 
-async def run_live(conf: ArbConf, tracker: Tracker) -> LiveEngine:
+async def run_live(conf: ArbConf, tracker: Tracker) -> LocalRuntime:
     """``arb live`` inside a running loop: signals, view, periodic metrics, duration."""
     stop = stop_event(conf.live.duration_s)
     mode = conf.live.view
     if mode == "auto":
         mode = "rich" if sys.stdout.isatty() else "plain"
-    live_ref: list[LiveEngine] = []
-    helpers = [
-        asyncio.ensure_future(_view(live_ref, stop, mode, conf.live.source)),
-        asyncio.ensure_future(_metrics(live_ref, stop, tracker, conf.live.metrics_every_s)),
-    ]
-    try:
-        return await trade(conf, stop, on_ready=lambda live, _: live_ref.append(live))
-    finally:
-        stop.set()
-        await asyncio.gather(*helpers, return_exceptions=True)
+    async with local_runtime(conf) as live:
+        helpers = [
+            asyncio.ensure_future(_view(live, stop, mode, conf.live.source)),
+            asyncio.ensure_future(_metrics(live, stop, tracker, conf.live.metrics_every_s)),
+        ]
+        try:
+            await live.run(stop)
+        finally:
+            stop.set()
+            await asyncio.gather(*helpers, return_exceptions=True)
+        return live
 
 
 async def run_live_ray(conf: ArbConf, tracker: Tracker) -> dict:
@@ -189,41 +186,42 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker) -> dict:
                 state = await asyncio.to_thread(topo.state)
                 health = await asyncio.to_thread(topo.health)
                 status = {
-                    "trades": state["trades"], "open_legs": state["open_legs"], "pnl_usd": state["pnl_usd"] or 0.0,
+                    "trades": state["trades"], "open_legs": state["open_legs"], "pnl_usd": state["pnl_usd"],
                     "live_books": live_books(health),
                     "messages": sum(h["health"].messages for h in health if h.get("started")),
                 }
                 if conf.live.view != "none":
-                    print(" ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in status.items()), file=sys.stderr, flush=True)
+                    print(" ".join(f"{k}={'n/a' if v is None else f'{v:.2f}' if isinstance(v, float) else v}" for k, v in status.items()),
+                          file=sys.stderr, flush=True)
                 step += 1
                 if step % max(1, round(conf.live.metrics_every_s / 2)) == 0:
-                    await asyncio.to_thread(tracker.metrics, {k: float(v) for k, v in status.items()}, step)
+                    await asyncio.to_thread(tracker.metrics, {k: float(v) for k, v in status.items() if v is not None}, step)
         finally:
             state = await asyncio.to_thread(topo.state)
             await asyncio.to_thread(topo.stop)
     report.print_summary(
         "arb live (ray) — final",
-        {"trades": state["trades"], "P&L (USD, mark to market)": state["pnl_usd"] or 0.0,
+        {"trades": state["trades"], "P&L (USD, mark to market)": "n/a" if state["pnl_usd"] is None else state["pnl_usd"],
          "risk state": state["risk_state"], "journal records": state["journal_records"],
          "restored from journal at start": state["restored_records"]},
     )
-    tracker.metrics({"trades": float(state["trades"]), "pnl_usd": float(state["pnl_usd"] or 0.0)})
+    tracker.metrics({"trades": float(state["trades"]), **({} if state["pnl_usd"] is None else {"pnl_usd": float(state["pnl_usd"])})})
     return state
 
 
-def finish(live: LiveEngine, tracker: Tracker, out_dir: Path, source: str) -> dict:
+def finish(live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str) -> dict:
     """Final summary table, metrics and trades."""
     snap = live_view.snapshot(live, time.time_ns())
     numbers = {k: float(v) for k, v in snap.items() if isinstance(v, (int, float))}
     tracker.metrics(numbers)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tracker.artifact(report.trades_parquet(live.engine.trades, out_dir / "trades.parquet"))
+    tracker.artifact(report.trades_parquet(live.core.trades, out_dir / "trades.parquet"))
     report.print_summary(
         f"arb live ({source}) — final",
         {
             "ran (s)": snap["uptime_s"],
             "trading state": snap["state"],
-            "P&L (USD, mark to market)": snap["pnl_usd"],
+            "P&L (USD, mark to market)": "n/a (an asset held was never priced)" if snap["pnl_usd"] is None else snap["pnl_usd"],
             "trades": snap["trades"],
             "one-legged fills": snap["one_legged"],
             "opportunities seen / taken": f"{snap['opportunities_seen']} / {snap['opportunities_taken']}",
@@ -232,7 +230,7 @@ def finish(live: LiveEngine, tracker: Tracker, out_dir: Path, source: str) -> di
             "reconnects": snap["reconnects"],
             "checksum failures": snap["checksum_failures"],
             "decode errors skipped": snap["decode_errors"],
-            "engine errors": snap["engine_errors"],
+            "internal errors": snap["internal_errors"],
         },
     )
     return snap

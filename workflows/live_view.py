@@ -2,7 +2,7 @@
 
 ``rich`` draws it on a terminal; elsewhere (CI, a log file) :func:`plain_status` gives one
 line per refresh. Everything shown is read from plain objects (feed health snapshots, the
-engine's counters); nothing here changes state.
+decision core's counters); nothing here changes state.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from arb.core.numbers import to_float
-from arb.runtime.live import LiveEngine
+from arb.runtime.live import LocalRuntime
 
 
 def _age(seconds: float | None) -> str:
@@ -23,30 +23,35 @@ def _age(seconds: float | None) -> str:
     return f"{seconds * 1000:.0f}ms" if seconds < 1 else f"{seconds:.1f}s"
 
 
-def snapshot(live: LiveEngine, now_ns: int) -> dict:
-    """The numbers the view shows, as plain values (also logged to MLflow)."""
-    engine, portfolio = live.engine, live.parts.portfolio
-    pnl = portfolio.mtm_pnl(engine.price)
-    trades = engine.trades
+def snapshot(live: LocalRuntime, now_ns: int) -> dict:
+    """The numbers the view shows, as plain values (also logged to MLflow). ``pnl_usd`` is
+    None while an asset held has never had a price (never a nan)."""
+    core = live.core
+    pnl = core.pnl()
+    trades = core.trades
     health = live.health()
     return {
         "uptime_s": (now_ns - live.stats.started_ns) / 1e9 if live.stats.started_ns else 0.0,
         "state": str(live.parts.risk.state),
-        "pnl_usd": to_float(pnl) if pnl is not None else float("nan"),
+        "pnl_usd": to_float(pnl) if pnl is not None else None,
         "realized_usd": sum(to_float(t.realized_pnl_reporting or 0) for t in trades),
         "trades": len(trades),
         "one_legged": sum(t.one_legged for t in trades),
-        "opportunities_seen": engine.opportunities_seen,
-        "opportunities_taken": engine.opportunities_taken,
+        "opportunities_seen": core.decider.opportunities_seen,
+        "opportunities_taken": core.trader.opportunities_taken,
         "messages": sum(h.messages for h in health.values()),
         "gaps": sum(h.gaps for h in health.values()),
         "resyncs": sum(h.resyncs for h in health.values()),
         "reconnects": sum(c.reconnects for h in health.values() for c in h.connections),
         "checksum_failures": sum(h.checksum_failures for h in health.values()),
         "decode_errors": sum(h.decode_errors for h in health.values()),
-        "engine_errors": live.stats.errors,
+        "internal_errors": live.stats.errors,
         "health": health,
     }
+
+
+def _usd(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.2f}"
 
 
 class RateMeter:
@@ -62,13 +67,13 @@ class RateMeter:
         return (messages - n0) / (now - t0) if now > t0 else 0.0
 
 
-def render(live: LiveEngine, snap: dict, rates: RateMeter, source: str) -> Group:
+def render(live: LocalRuntime, snap: dict, rates: RateMeter, source: str) -> Group:
     header = Table.grid(padding=(0, 3))
     header.add_row(
         f"[bold]arb live[/] ({source})",
         f"up {snap['uptime_s']:.0f}s",
         f"trading [bold]{snap['state']}[/]",
-        f"P&L [bold]{snap['pnl_usd']:+.2f}[/] USD",
+        f"P&L [bold]{_usd(snap['pnl_usd'])}[/] USD",
         f"trades {snap['trades']} ({snap['one_legged']} one-legged)",
         f"opportunities {snap['opportunities_seen']} seen / {snap['opportunities_taken']} taken",
     )
@@ -88,12 +93,12 @@ def render(live: LiveEngine, snap: dict, rates: RateMeter, source: str) -> Group
     opps = Table(title="latest opportunities taken", title_justify="left", expand=True)
     for col in ("symbol", "buy", "sell", "qty", "net (quote)"):
         opps.add_column(col)
-    for o in reversed(live.stats.recent_opportunities[-6:]):
+    for o in reversed(list(live.core.trader.recent)[-6:]):
         opps.add_row(o.symbol, o.buy_venue, o.sell_venue, f"{to_float(o.qty):g}", f"{to_float(o.net_profit):.4f}")
     trades = Table(title="latest trades", title_justify="left", expand=True)
     for col in ("symbol", "buy → sell", "filled buy/sell", "realized (quote)", "action"):
         trades.add_column(col)
-    for t in reversed(live.engine.trades[-6:]):
+    for t in reversed(live.core.trades[-6:]):
         trades.add_row(
             t.symbol, f"{t.buy_venue} → {t.sell_venue}", f"{to_float(t.buy_filled):g} / {to_float(t.sell_filled):g}",
             f"{to_float(t.realized_pnl_quote):+.4f}", t.action,
@@ -104,7 +109,7 @@ def render(live: LiveEngine, snap: dict, rates: RateMeter, source: str) -> Group
 def plain_status(snap: dict) -> str:
     down = [v for v, h in snap["health"].items() if h.state != "up"]
     return (
-        f"up {snap['uptime_s']:.0f}s state={snap['state']} pnl={snap['pnl_usd']:+.2f}USD trades={snap['trades']} "
+        f"up {snap['uptime_s']:.0f}s state={snap['state']} pnl={_usd(snap['pnl_usd'])}USD trades={snap['trades']} "
         f"opps={snap['opportunities_seen']}/{snap['opportunities_taken']} msgs={snap['messages']} gaps={snap['gaps']} "
         f"resyncs={snap['resyncs']} reconnects={snap['reconnects']}" + (f" not-up={','.join(down)}" if down else "")
     )

@@ -7,6 +7,9 @@ the venue's event time and our receive time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeAlias
+
 import msgspec
 
 from arb.book.book import OrderBook
@@ -57,3 +60,8 @@ def view_of(book: OrderBook, k: int = 20) -> BookView:
         book.seq,
         book.state.value,
     )
+
+
+#: ``market(venue, symbol) → the latest view of that venue's book`` (None: no book). What
+#: execution reads to fill against "the book now" and the trader to price follow-ups.
+Market: TypeAlias = Callable[[str, str], "BookView | None"]

@@ -1,25 +1,18 @@
-"""Execution: paper fills (latency, depth, partial fills, fees), portfolio and P&L, journal.
+"""Execution: the port orders go through, paper fills (latency, depth, partial fills, fees),
+portfolio and P&L, the journal.
 
 Public API::
 
-    from arb.exec import PaperConfig, PaperExecutor, Portfolio, MemoryJournal, summarize
+    from arb.exec import PaperVenue, Portfolio, SqliteJournal, summarize
+    from arb.exec.port import PlaceOrder, Filled, ...      # the execution port's commands and events
 
-    portfolio = Portfolio({("binance", "USDT"): 10_000 * ONE, ("okx", "BTC"): ONE, ...})
-    executor = PaperExecutor(PaperConfig.from_decimals({"binance": "0.001", ...},
-                             latency_ns={"binance": 5_000_000}, one_legged="unwind"),
-                             portfolio, market=lambda venue, symbol: views.get((venue, symbol)),
-                             risk=risk, reporting_price=lambda asset: prices.get(asset))
-    executor.submit(opportunity, now_ns)          # both legs, due at now + latency
-    for trade in executor.advance(now_ns): ...    # fills what is due; completed trades
-    summarize(executor.results())
+    paper = PaperVenue({"binance": 10**15, ...}, market=lambda venue, symbol: views.get((venue, symbol)))
+    paper.submit([PlaceOrder(order)], now_ns)    # delivered at order.due_ns
+    paper.events(now_ns)                         # Accepted, Filled / PartiallyFilled, Cancelled …
 
-Durable journal and recovery (:mod:`arb.exec.journal_sqlite`)::
-
-    journal = SqliteJournal("state/journal.db")     # WAL, fsync per commit, one writer
-    executor = PaperExecutor(config, Portfolio({}), market, journal)
-    executor.restore()                             # balances, open legs, P&L from the journal
-    executor.fund(starting_balances, now_ns)       # journalled once (idempotent ids)
-    executor.resume()                              # finish what a crash interrupted
+The trader that decides what to send, and the loop that connects it to a port, are in
+:mod:`arb.decision`. Durable journal and recovery: :mod:`arb.exec.journal_sqlite` and
+:meth:`arb.decision.trader.Trader.restore`.
 """
 
 from arb.exec.journal import Journal, JournalError, MemoryJournal, decode, encode
@@ -27,7 +20,6 @@ from arb.exec.journal_sqlite import JournalCorruptError, JournalLockedError, Sql
 from arb.exec.liquidity import LiquidityMemory, Sweep
 from arb.exec.orders import (
     Deposit,
-    Executor,
     Fill,
     FillStatus,
     Intent,
@@ -38,13 +30,15 @@ from arb.exec.orders import (
     Side,
     TradeResult,
 )
-from arb.exec.paper import Market, PaperConfig, PaperExecutor
+from arb.exec.paper import PaperVenue
+from arb.exec.port import Command, ExecutionPort, OrderEvent, RejectReason
 from arb.exec.portfolio import Portfolio, PriceFn
 from arb.exec.report import TradeSummary, summarize
 
 __all__ = [
     "Deposit",
-    "Executor",
+    "Command",
+    "ExecutionPort",
     "Fill",
     "FillStatus",
     "Intent",
@@ -54,14 +48,14 @@ __all__ = [
     "JournalLockedError",
     "JournalRecord",
     "LiquidityMemory",
-    "Market",
     "MemoryJournal",
     "OneLegged",
     "Order",
-    "PaperConfig",
-    "PaperExecutor",
+    "OrderEvent",
+    "PaperVenue",
     "Portfolio",
     "PriceFn",
+    "RejectReason",
     "Role",
     "Side",
     "SqliteJournal",

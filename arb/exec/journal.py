@@ -25,8 +25,10 @@ class JournalError(ArbError):
 class Journal(Protocol):
     """Append-only storage of journal records, in order."""
 
-    def append(self, record: JournalRecord) -> None:
-        """Store one record after the ones before it."""
+    def append(self, record: JournalRecord) -> JournalRecord:
+        """Store one record after the ones before it; returns it — or, for a journal that
+        keeps ids unique (:class:`~arb.exec.journal_sqlite.SqliteJournal`), the record stored
+        earlier under the same kind and id, unchanged (so ``append(r) is r`` tells new from repeat)."""
         ...
 
     def __iter__(self) -> Iterator[JournalRecord]:
@@ -42,8 +44,9 @@ class MemoryJournal:
     def __init__(self) -> None:
         self.records: list[JournalRecord] = []
 
-    def append(self, record: JournalRecord) -> None:
+    def append(self, record: JournalRecord) -> JournalRecord:
         self.records.append(record)
+        return record
 
     def __iter__(self) -> Iterator[JournalRecord]:
         return iter(self.records)

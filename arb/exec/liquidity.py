@@ -22,6 +22,12 @@ class Sweep(msgspec.Struct, frozen=True, gc=False):
     parts: tuple[tuple[int, int, int], ...]
 
 
+def walk(levels: tuple[tuple[int, int], ...], buy: bool, qty: int, limit_price: int) -> Sweep:
+    """Walk ``levels`` (asks when ``buy``, bids otherwise; best first) for up to ``qty``,
+    never past ``limit_price``: what an immediate-or-cancel order would take from them."""
+    return _EMPTY.sweep("", "", buy, levels, qty, limit_price)
+
+
 class LiquidityMemory:
     """Taken depth by ``(venue, symbol, side)`` → ``{price: (level qty seen, taken)}``."""
 
@@ -75,3 +81,7 @@ class LiquidityMemory:
     def taken(self, venue: str, symbol: str, buy: bool) -> dict[int, tuple[int, int]]:
         """A copy of what is remembered for one book side (for tests and reports)."""
         return dict(self._taken.get((venue, symbol, "buy" if buy else "sell"), {}))
+
+
+#: Remembers nothing: its sweeps are plain walks (never committed to).
+_EMPTY = LiquidityMemory()

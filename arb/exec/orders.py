@@ -12,7 +12,7 @@ Ids: an intent and its trade carry the opportunity's id; an order (and its fill)
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Protocol, TypeAlias
+from typing import TypeAlias
 
 import msgspec
 
@@ -169,30 +169,3 @@ class Deposit(msgspec.Struct, frozen=True, tag="deposit"):
 
 
 JournalRecord: TypeAlias = Intent | Order | Fill | TradeResult | Deposit
-
-
-class Executor(Protocol):
-    """Executes opportunities: paper now (:class:`~arb.exec.paper.PaperExecutor`), live later.
-
-    Time is passed in; nothing here reads a clock.
-    """
-
-    def submit(self, opportunity: Opportunity, now_ns: int) -> list[Order]:
-        """Place both legs concurrently; returns the orders (open or rejected)."""
-        ...
-
-    def advance(self, now_ns: int) -> list[TradeResult]:
-        """Process every order due by ``now_ns``; returns the trades that completed."""
-        ...
-
-    def next_due_ns(self) -> int | None:
-        """When the next open order is due (None: nothing open)."""
-        ...
-
-    def open_legs(self) -> int:
-        """Orders placed and not yet done."""
-        ...
-
-    def results(self) -> list[TradeResult]:
-        """Every completed trade so far, in completion order."""
-        ...

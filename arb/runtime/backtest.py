@@ -1,8 +1,8 @@
 """Backtests: replay recordings through the live decision path on a replay clock.
 
 Records of all files are merged by time (``heapq.merge``: equal times keep file order),
-decoded by the real venue adapters into books, and every change is scanned, risk-checked
-and paper-executed exactly as live — the time is the record's ``ts``. An order due at ``t``
+decoded by the real venue adapters into books, and every change goes through the decision
+core (:class:`~arb.decision.core.DecisionCore`) exactly as live — the time is the record's ``ts``. An order due at ``t``
 fills against the books as they are after every record before ``t``. The same recordings
 and config give the same trades and P&L, byte for byte.
 
@@ -17,9 +17,9 @@ from __future__ import annotations
 import heapq
 import os
 import time
+from datetime import datetime, timezone
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from arb.book.sync import SyncStats
 from arb.config import ArbConf
@@ -31,8 +31,8 @@ from arb.exec.orders import TradeResult
 from arb.exec.report import TradeSummary, summarize
 from arb.record.format import Record
 from arb.record.reader import RecordingReader
-from arb.runtime.components import build, latencies_ns
-from arb.runtime.engine import USD_LIKE
+from arb.decision.views import USD_LIKE
+from arb.runtime.components import Components, build, latencies_ns
 from arb.scan.histogram import SpreadHistogram
 from arb.venues.books import VenueBooks
 from arb.venues.registry import get as venue_spec
@@ -54,6 +54,8 @@ class BacktestResult:
     journal: Journal
     rejections: dict[str, int] = field(default_factory=dict)
     sync: dict[str, int] = field(default_factory=dict)
+    #: What the user must know about the result (no cross-venue time, an unpriced P&L).
+    warnings: list[str] = field(default_factory=list)
 
 
 def merged_records(paths: Sequence[str | os.PathLike[str]], progress: Progress | None = None) -> Iterator[Record]:
@@ -87,19 +89,20 @@ def run_backtest(
     progress: Progress | None = None,
     sample_every_s: float = 1.0,
 ) -> BacktestResult:
-    """Replay ``paths`` through books → scanner → risk → paper executor (see module doc)."""
+    """Replay ``paths`` through books → decider → trader → paper venue (see module doc)."""
     if not paths:
         raise ConfigError("backtest: no recordings to replay")
     parts = build(conf, instruments)
-    engine, portfolio = parts.engine, parts.portfolio
+    core, trader = parts.core, parts.trader
     stats = SyncStats()
     venues_wanted = set(conf.universe.venues)
     books: dict[str, VenueBooks] = {}
+    spans: dict[str, list[int]] = {}
     skipped = 0
     records = 0
     equity: list[tuple[int, float]] = []
-    sample_ns = round(sample_every_s * 1e9)
-    next_sample = None
+    sample_ns = max(1, round(sample_every_s * 1e9))
+    next_sample: int | None = None
     first_ts = last_ts = 0
     started = time.perf_counter()
     for record in merged_records(paths, progress):
@@ -108,15 +111,23 @@ def run_backtest(
         if next_sample is None:
             first_ts, next_sample = ts, ts
         last_ts = ts
-        engine.advance(ts)
-        while ts >= next_sample:
-            pnl = portfolio.mtm_pnl(engine.price)
+        core.advance(ts)
+        if ts >= next_sample:
+            # One sample per record at most, on the sampling grid: a gap of a year in the
+            # replayed time costs one step, not one per second.
+            at = ts - (ts - next_sample) % sample_ns
+            pnl = trader.pnl()
             if pnl is not None:
-                equity.append((next_sample, to_float(pnl)))
-            next_sample += sample_ns
+                equity.append((at, to_float(pnl)))
+            next_sample = at + sample_ns
         if record.venue not in venues_wanted:
             skipped += 1
             continue
+        span = spans.get(record.venue)
+        if span is None:
+            spans[record.venue] = [ts, ts]
+        else:
+            span[1] = ts
         vb = books.get(record.venue)
         if vb is None:
             vb = books[record.venue] = VenueBooks(venue_spec(record.venue), stats=stats, track_changes=True)
@@ -124,26 +135,59 @@ def run_backtest(
         changed = vb.changed
         if changed:
             syncs = vb.syncs
-            engine.on_books([syncs[s].book for s in sorted(changed)], ts)
+            core.on_books([syncs[s].book for s in sorted(changed)], ts)
             changed.clear()
-    engine.drain(last_ts)
-    pnl = portfolio.mtm_pnl(engine.price)
+    core.drain(last_ts)
+    pnl = trader.pnl()
     if pnl is not None:
         equity.append((last_ts, to_float(pnl)))
     wall_s = time.perf_counter() - started
-    trades = engine.trades
+    trades = core.trades
     summary = summarize(trades)
-    metrics = _metrics(conf, summary, engine, portfolio, equity, records, first_ts, last_ts, wall_s, books, skipped)
+    metrics = _metrics(conf, summary, parts, equity, records, first_ts, last_ts, wall_s, books, skipped)
+    metrics["venues_overlap_s"] = _overlap_ns(spans) / 1e9
     return BacktestResult(
         trades=trades,
         summary=summary,
         metrics=metrics,
         equity=equity,
-        spreads=engine.histogram,
+        spreads=parts.decider.histogram,
         journal=parts.journal,
-        rejections=dict(sorted(engine.rejections.items())),
+        rejections=dict(sorted(trader.rejections.items())),
         sync=stats.as_dict(),
+        warnings=_warnings(spans, pnl, parts),
     )
+
+
+def _overlap_ns(spans: dict[str, list[int]]) -> int:
+    """The longest time during which at least two venues had records (the only time a
+    cross-venue trade is possible)."""
+    edges = sorted((t, +1 if i == 0 else -1) for first, last in spans.values() for i, t in enumerate((first, last)))
+    active = covered = 0
+    since = 0
+    for t, step in edges:
+        if active >= 2:
+            covered += t - since
+        active += step
+        since = t
+    return covered
+
+
+def _warnings(spans: dict[str, list[int]], pnl: int | None, parts: Components) -> list[str]:
+    out = []
+    if len(spans) < 2:
+        out.append(f"only {len(spans)} venue in the replay ({', '.join(spans) or 'none'}): no cross-venue trade is possible")
+    elif not _overlap_ns(spans):
+        ranges = ", ".join(f"{v} {_utc(a)}–{_utc(b)}" for v, (a, b) in sorted(spans.items()))
+        out.append(f"the recordings share no time across venues ({ranges}): no cross-venue trade is possible")
+    if pnl is None:
+        unpriced = [a for a in parts.portfolio.assets() if parts.decider.price(a) is None]
+        out.append(f"P&L not marked to market: no USD price ever seen for {', '.join(unpriced)}")
+    return out
+
+
+def _utc(ts_ns: int) -> str:
+    return datetime.fromtimestamp(ts_ns / 1e9, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _usd(amounts: dict[str, int]) -> float:
@@ -162,8 +206,7 @@ def _max_drawdown(equity: list[tuple[int, float]]) -> float:
 def _metrics(
     conf: ArbConf,
     summary: TradeSummary,
-    engine: Any,
-    portfolio: Any,
+    parts: Components,
     equity: list[tuple[int, float]],
     records: int,
     first_ts: int,
@@ -172,9 +215,9 @@ def _metrics(
     books: dict[str, VenueBooks],
     skipped: int,
 ) -> dict[str, float]:
-    pnl = portfolio.mtm_pnl(engine.price)
+    decider, trader = parts.decider, parts.trader
+    pnl = trader.pnl()
     metrics: dict[str, float] = {
-        "net_pnl_usd": to_float(pnl) if pnl is not None else float("nan"),
         "realized_pnl_usd": _usd(summary.realized_pnl_quote),
         "fees_usd": _usd(summary.fees_quote),
         "expected_net_profit_usd": _usd(summary.expected_net_profit),
@@ -182,11 +225,11 @@ def _metrics(
         "fully_filled": summary.fully_filled,
         "fill_ratio": summary.fill_ratio,
         "one_legged_fills": summary.one_legged,
-        "opportunities_seen": engine.opportunities_seen,
-        "opportunities_taken": engine.opportunities_taken,
-        "opportunities_rejected": sum(engine.rejections.values()),
-        "spreads_below_threshold": engine.histogram.spreads,
-        "pairs_checked": engine.histogram.pairs_checked,
+        "opportunities_seen": decider.opportunities_seen,
+        "opportunities_taken": trader.opportunities_taken,
+        "opportunities_rejected": sum(trader.rejections.values()),
+        "spreads_below_threshold": decider.histogram.spreads,
+        "pairs_checked": decider.histogram.pairs_checked,
         "max_drawdown_usd": _max_drawdown(equity),
         "events": records,
         "events_skipped": skipped,
@@ -195,6 +238,8 @@ def _metrics(
         "events_per_s": records / wall_s if wall_s > 0 else 0.0,
         "decode_errors": sum(sum(vb.errors.values()) for vb in books.values()),
     }
+    if pnl is not None:  # never a nan: an unpriced P&L is left out and warned about
+        metrics["net_pnl_usd"] = to_float(pnl)
     for venue, ns in latencies_ns(conf).items():
         metrics[f"latency_ms.{venue}"] = ns / 1e6
     for action, n in summary.actions.items():

@@ -1,8 +1,12 @@
-"""Build the decision components from a validated :class:`~arb.config.ArbConf`.
+"""Build the decision core from a validated :class:`~arb.config.ArbConf`.
 
 One place turns config floats into exact fixed-point settings (``exact``: the decimal the
 user wrote), picks each venue's fee (config override, else the venue module's default) and
-latency, so backtests, ``arb live`` and the Ray actors all decide with the same settings.
+latency, so backtests, ``arb live`` and the Ray actors all decide with the same settings:
+
+- :func:`build_decider` — what a Ray scanner shard hosts;
+- :func:`build_desk` — what the Ray executor actor hosts (trader + paper venue);
+- :func:`build` — both in one process (backtests, the local runtime).
 """
 
 from __future__ import annotations
@@ -10,20 +14,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from arb.book.view import Market
 from arb.config import ArbConf, exact
 from arb.core.instruments import Instruments
 from arb.core.numbers import from_decimal
+from arb.decision.core import DecisionCore
+from arb.decision.decider import Decider
+from arb.decision.desk import Desk
+from arb.decision.trader import Trader, TraderConfig
 from arb.exec.journal import Journal, MemoryJournal
-from arb.exec.paper import PaperConfig, PaperExecutor
-from arb.exec.portfolio import Portfolio
+from arb.exec.orders import OneLegged
+from arb.exec.paper import PaperVenue
+from arb.exec.portfolio import Portfolio, PriceFn
 from arb.risk.engine import RiskEngine
 from arb.risk.limits import RiskLimits
-from arb.runtime.engine import Engine
+from arb.scan.costs import fee_rate
 from arb.scan.opportunity import ScanConfig
 from arb.scan.scanner import Scanner
 from arb.venues.registry import get as venue_spec
 
 _NS_PER_MS = 1_000_000
+#: How far past the best price a one-legged follow-up may fill (a protected market order).
+MARKET_SLIPPAGE_BPS = 100
 
 
 def taker_fees(conf: ArbConf) -> dict[str, Decimal]:
@@ -53,66 +65,87 @@ def starting_balances(conf: ArbConf) -> dict[tuple[str, str], int]:
     }
 
 
-@dataclass
-class Components:
-    engine: Engine
-    scanner: Scanner
-    risk: RiskEngine
-    executor: PaperExecutor
-    portfolio: Portfolio
-    journal: Journal
+def fee_rates(conf: ArbConf) -> dict[str, int]:
+    """:func:`taker_fees` as fixed ints."""
+    return {venue: fee_rate(rate, f"venues.{venue}.taker_fee") for venue, rate in sorted(taker_fees(conf).items())}
 
 
-def build(conf: ArbConf, instruments: Instruments | None = None, journal: Journal | None = None) -> Components:
-    """Scanner, risk engine, paper executor and portfolio, wired into an :class:`Engine`."""
-    instruments = instruments if instruments is not None else Instruments()
-    fees = taker_fees(conf)
-    strategy, risk_conf = conf.strategy, conf.risk
-    max_age_ns = round(exact(strategy.max_age_s) * 1_000_000_000)
+def build_decider(conf: ArbConf, instruments: Instruments | None = None) -> Decider:
+    """The scanner over the universe's venues, in a :class:`Decider`."""
+    strategy = conf.strategy
     scan_config = ScanConfig.from_decimals(
-        taker_fee_rates=fees,
+        taker_fee_rates=taker_fees(conf),
         min_profit_quote=exact(strategy.min_profit_quote),
         max_notional_quote=exact(strategy.max_notional_quote),
-        max_age_ns=max_age_ns,
+        max_age_ns=round(exact(strategy.max_age_s) * 1_000_000_000),
         depth=strategy.depth_levels,
     )
-    scanner = Scanner(scan_config, instruments)
+    return Decider(Scanner(scan_config, instruments), depth=strategy.depth_levels)
+
+
+def build_risk(conf: ArbConf) -> RiskEngine:
+    """The risk gate (``risk.kill_switch`` engages the kill switch at start)."""
+    risk_conf = conf.risk
     limits = RiskLimits.from_decimals(
         max_notional_quote=exact(risk_conf.max_notional_quote),
         max_position={asset: exact(v) for asset, v in risk_conf.max_position.items()},
         max_open_legs=risk_conf.max_open_legs,
-        max_data_age_ns=max_age_ns,
+        max_data_age_ns=round(exact(conf.strategy.max_age_s) * 1_000_000_000),
         error_rate_limit=exact(risk_conf.error_rate_limit),
         error_window_orders=risk_conf.error_window,
     )
     risk = RiskEngine(limits)
     if risk_conf.kill_switch:
         risk.kill("kill switch set in config")
-    portfolio = Portfolio(starting_balances(conf))
-    journal = journal if journal is not None else MemoryJournal()
-    engine_ref: list[Engine] = []
-    paper = PaperConfig.from_decimals(
-        taker_fee_rates=fees,
+    return risk
+
+
+def trader_config(conf: ArbConf) -> TraderConfig:
+    return TraderConfig(
+        taker_fee_rates=fee_rates(conf),
         latency_ns=latencies_ns(conf),
         default_latency_ns=round(exact(conf.executor.latency_ms) * _NS_PER_MS),
-        one_legged=conf.executor.one_legged_policy,
-    )
-    executor = PaperExecutor(
-        paper,
-        portfolio,
-        market=lambda venue, symbol: engine_ref[0].market(venue, symbol),
-        journal=journal,
-        instruments=instruments,
-        risk=risk,
-        reporting_price=lambda asset: engine_ref[0].price(asset),
-    )
-    engine = Engine(
-        scanner,
-        risk,
-        executor,
-        portfolio,
-        depth=strategy.depth_levels,
+        one_legged=OneLegged(conf.executor.one_legged_policy),
+        market_slippage_bps=MARKET_SLIPPAGE_BPS,
         base_value_quote=from_decimal(exact(conf.executor.base_value_quote)),
     )
-    engine_ref.append(engine)
-    return Components(engine, scanner, risk, executor, portfolio, journal)
+
+
+def build_desk(
+    conf: ArbConf, market: Market, price: PriceFn, instruments: Instruments | None = None, journal: Journal | None = None,
+) -> Desk:
+    """A trader over a fresh portfolio (no balances yet: :meth:`Trader.restore` a journal, then
+    :meth:`Trader.fund` the starting balances), trading through a paper venue that fills
+    against ``market``."""
+    config = trader_config(conf)
+    paper = PaperVenue(config.taker_fee_rates, market)
+    trader = Trader(
+        config, Portfolio({}), market, build_risk(conf), journal=journal if journal is not None else MemoryJournal(),
+        instruments=instruments, reporting_price=price, sweep=paper.sweep,
+    )
+    return Desk(trader, paper)
+
+
+@dataclass
+class Components:
+    """The decision core for one process, and its parts by name."""
+
+    core: DecisionCore
+    decider: Decider
+    desk: Desk
+    trader: Trader
+    paper: PaperVenue
+    risk: RiskEngine
+    portfolio: Portfolio
+    journal: Journal
+
+
+def build(conf: ArbConf, instruments: Instruments | None = None, journal: Journal | None = None, now_ns: int = 0) -> Components:
+    """Decider, trader and paper venue wired into a :class:`DecisionCore`; ``journal`` (a
+    fresh :class:`MemoryJournal` by default) gets the starting balances at ``now_ns``."""
+    decider = build_decider(conf, instruments)
+    desk = build_desk(conf, decider.view, decider.price, instruments, journal)
+    trader = desk.trader
+    trader.fund(starting_balances(conf), now_ns)
+    assert isinstance(desk.port, PaperVenue)
+    return Components(DecisionCore(decider, desk), decider, desk, trader, desk.port, trader.risk, trader.portfolio, trader.journal)

@@ -1,17 +1,18 @@
-"""The live engine in one process: venue feeds → books → scanner → risk → paper executor.
+"""The local runtime: venue feeds → books → the decision core, in one asyncio loop.
 
-:class:`LiveEngine` runs in one asyncio loop. Each :class:`~arb.io.feed.VenueFeed` keeps its
-books exact and marks the ones that changed; the engine wakes when any feed has changes (or
-when a paper order falls due), hands the changed books to :class:`~arb.runtime.engine.Engine`
-— which rebuilds their views, scans, risk-checks and submits — and lets the executor fill
-due orders against the books as they are at that moment. Changes are conflated: a burst of
-updates to one book while the engine is busy becomes one scan of its latest state.
+:class:`LocalRuntime` hosts a :class:`~arb.decision.core.DecisionCore`. Each
+:class:`~arb.io.feed.VenueFeed` keeps its books exact and marks the ones that changed; the
+loop wakes when any feed has changes (or when the execution port has an event due), hands
+the changed books to the core — which rebuilds their views, scans, risk-checks and sends
+orders — and hands the port's due events to the trader, against the books as they are at
+that moment. Changes are conflated: a burst of updates to one book while the loop is busy
+becomes one scan of its latest state.
 
 A feed's unhealthy book (syncing, resyncing, stale, or on a lost connection) arrives as a
 non-live view and is skipped by the scanner until it is live again.
 
 Hooks for the shell around it (terminal view, MLflow, benchmarks): :attr:`on_decision` is
-called after every engine pass with the changed ``(venue, symbol)`` pairs and the time.
+called after every pass with the changed ``(venue, symbol)`` pairs and the time.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from arb.config import ArbConf
 from arb.io.connection import ConnectionOptions
@@ -94,11 +95,10 @@ class LiveStats:
     errors: int = 0
     started_ns: int = 0
     last_error: str = ""
-    recent_opportunities: list = field(default_factory=list)
 
 
-class LiveEngine:
-    """Feeds and decision components wired in one loop. ``clock`` gives wall-clock ns."""
+class LocalRuntime:
+    """Feeds and the decision core wired in one loop. ``clock`` gives wall-clock ns."""
 
     def __init__(
         self,
@@ -107,17 +107,15 @@ class LiveEngine:
         wake: asyncio.Event,
         clock: Callable[[], int] = time.time_ns,
         on_decision: DecisionHook | None = None,
-        keep_recent: int = 20,
     ) -> None:
         """``wake`` is the event every feed's ``notify`` sets (see :func:`build_feeds`)."""
         self.feeds = dict(feeds)
         self.parts = parts
-        self.engine = parts.engine
+        self.core = parts.core
         self.clock = clock
         self.on_decision = on_decision
         self.stats = LiveStats()
         self._wake = wake
-        self._keep_recent = keep_recent
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run every feed and the decision loop until ``stop`` is set; then close the feeds
@@ -142,14 +140,14 @@ class LiveEngine:
             for feed in self.feeds.values():
                 await feed.close()
             await asyncio.gather(*feed_tasks, return_exceptions=True)
-            self.engine.drain(self.clock())
+            self.core.drain(self.clock())
 
     def step(self) -> None:
-        """One engine pass: fill what is due, then scan every changed book."""
+        """One pass: order events that are due, then every changed book."""
         now = self.clock()
-        engine = self.engine
+        core = self.core
         try:
-            engine.advance(now)
+            core.advance(now)
             changed: list[tuple[str, str]] = []
             books = []
             for venue, feed in self.feeds.items():
@@ -160,23 +158,19 @@ class LiveEngine:
                         books.append(book)
                         changed.append((venue, symbol))
             if books:
-                submitted = engine.on_books(books, now)
+                core.on_books(books, now)
                 self.stats.books_scanned += len(books)
-                if submitted:
-                    recent = self.stats.recent_opportunities
-                    recent.extend(submitted)
-                    del recent[: -self._keep_recent]
             self.stats.passes += 1
             if self.on_decision is not None and changed:
                 self.on_decision(changed, self.clock())
         except Exception as exc:  # noqa: BLE001 - the supervisor loop: count, log, keep trading safely
             self.stats.errors += 1
             self.stats.last_error = f"{type(exc).__name__}: {exc}"[:300]
-            log.exception("engine pass failed; halting new trades")
-            self.parts.risk.kill(f"engine error: {self.stats.last_error}", now)
+            log.exception("decision pass failed; halting new trades")
+            self.parts.risk.kill(f"internal error: {self.stats.last_error}", now)
 
     def _until_next_due(self) -> float | None:
-        due = self.engine.executor.next_due_ns()
+        due = self.core.desk.next_due_ns()
         if due is None:
             return None
         return max(0.0, (due - self.clock()) / 1e9)

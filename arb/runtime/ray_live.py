@@ -3,7 +3,7 @@
 ::
 
     venue ws ─► FeedActor(venue, shard) ──batched, conflated views──► ScannerActor(shard) ──opportunities──► ExecutorActor
-                 VenueFeed: exact books                                 scanner over every venue         risk → paper → SQLite journal
+                 VenueFeed: exact books                                 hosts a Decider                  hosts a Desk: Trader → port, SQLite journal
 
 - **Shards.** A symbol belongs to shard ``crc32(symbol) % shards`` (stable across runs and
   processes). A shard's feeds and scanner share one placement-group bundle (packed on one
@@ -13,15 +13,19 @@
   :class:`~arb.book.view.BookView`: while a batch is in flight, later changes to the same
   book replace earlier ones, so there is one Ray call per batch, never one per message.
   Every ``refresh_s`` it republishes every book, so a restarted scanner is fed fresh views.
-- **ScannerActor** holds the latest view of every venue for its symbols and scans each
-  changed one (the same :class:`~arb.scan.scanner.Scanner` as backtests). It sizes with
-  the executor's last balance snapshot; the executor re-checks against fresh state.
-- **ExecutorActor** (named ``arb-executor``, pinned to the head) serializes trades: risk
-  check against its own state, paper execution at each venue's latency against the latest
-  views it was sent, every intent, order, fill and deposit in a durable
+- **ScannerActor** hosts the shard's :class:`~arb.decision.decider.Decider` (the same
+  object a backtest runs): views in, opportunities out, sized with the executor's last
+  balance snapshot. A view that is the first live one of its book goes to the executor
+  before the scan (it may fund the book: :meth:`~arb.decision.trader.Trader.on_views`).
+- **ExecutorActor** (named ``arb-executor``, pinned to the head) hosts the one
+  :class:`~arb.decision.desk.Desk` — the :class:`~arb.decision.trader.Trader` (risk against
+  fresh state, portfolio, journal) trading through the execution port (paper: filling at
+  each venue's latency against the latest views it was sent) — with a durable
   :class:`~arb.exec.journal_sqlite.SqliteJournal`. A restarted executor restores balances,
   open legs and P&L from the journal; opportunity and order ids make every step
   idempotent (no trade lost, none placed twice).
+
+The actors only move messages: no scanning, pricing, funding or risk logic lives here.
 
 All actors restart without limit (``max_restarts=-1``); :class:`RayTopology` (the
 supervisor, in the driver) builds the topology from config and calls ``ensure_started``
@@ -37,28 +41,25 @@ import zlib
 from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias
 
 import ray
-from ray.util.placement_group import placement_group, remove_placement_group
+from ray.actor import ActorHandle
+from ray.util.placement_group import PlacementGroup, placement_group, remove_placement_group
 from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
 
 from arb.book.view import BookView
 from arb.config import ArbConf
 from arb.core.instruments import Instruments
-from arb.core.numbers import ONE, to_float
-from arb.core.symbols import split
+from arb.core.numbers import to_float
+from arb.decision.views import ViewStore
 from arb.exec.journal_sqlite import SqliteJournal
-from arb.exec.orders import TradeResult
-from arb.exec.paper import PaperConfig, PaperExecutor
-from arb.exec.portfolio import Portfolio
+from arb.exec.orders import Order, TradeResult
 from arb.io.feed import VenueFeed
-from arb.risk.engine import RiskEngine
-from arb.runtime.components import build, latencies_ns, starting_balances
-from arb.runtime.engine import USD_LIKE
+from arb.runtime.components import build_decider, build_desk, starting_balances
 from arb.runtime.live import credentials, feed_options
 from arb.runtime.ray_cluster import HEAD_RESOURCE, SHARD_RESOURCE
-from arb.runtime.ray_metrics import EngineMetrics
+from arb.runtime.ray_metrics import ArbMetrics
 from arb.scan.opportunity import Opportunity
 from arb.venues.registry import get as venue_spec
 
@@ -69,6 +70,12 @@ EXECUTOR_NAME = "arb-executor"
 _SAMPLES = 20_000
 #: Errors that mean "the actor is restarting or gone": retry later, never crash a loop.
 _ACTOR_DOWN = (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError)
+
+
+#: Handles of the actors below (Ray's generic handle, typed by the class it drives).
+ExecutorHandle: TypeAlias = "ActorHandle[ExecutorActor]"
+ScannerHandle: TypeAlias = "ActorHandle[ScannerActor]"
+FeedHandle: TypeAlias = "ActorHandle[FeedActor]"
 
 
 def shard_of(symbol: str, shards: int) -> int:
@@ -94,7 +101,7 @@ class FeedActor:
 
     def __init__(
         self, conf: ArbConf, venue: str, shard: int, symbols: list[str], urls: Mapping[str, str] | None,
-        scanner: Any, refresh_s: float = 1.0, publish_interval_s: float = 0.002,
+        scanner: ScannerHandle, refresh_s: float = 1.0, publish_interval_s: float = 0.002,
     ) -> None:
         self.conf, self.venue, self.shard, self.symbols = conf, venue, shard, list(symbols)
         self.urls, self.scanner, self.refresh_s = urls, scanner, refresh_s
@@ -102,7 +109,7 @@ class FeedActor:
         #: side, so a busy book's updates wait up to this long to travel together.
         self.publish_interval_s = publish_interval_s
         self.depth = conf.strategy.depth_levels
-        self.metrics = EngineMetrics(default_tags={"venue": venue, "shard": str(shard)})
+        self.metrics = ArbMetrics(default_tags={"venue": venue, "shard": str(shard)})
         self.feed: VenueFeed | None = None
         self.tasks: list[asyncio.Task] = []
         self.published = 0
@@ -192,18 +199,19 @@ class FeedActor:
 
 @ray.remote
 class ScannerActor:
-    """One shard's scanner: the latest view of every venue per symbol; scans what changed."""
+    """One shard's :class:`~arb.decision.decider.Decider`: the latest view of every venue per
+    symbol; scans what changed and sends what it finds to the executor."""
 
-    def __init__(self, conf: ArbConf, shard: int, instruments: Instruments, executor: Any) -> None:
+    def __init__(self, conf: ArbConf, shard: int, instruments: Instruments, executor: ExecutorHandle) -> None:
         self.shard = shard
         self.executor = executor
-        parts = build(conf, instruments)
-        self.scanner = parts.scanner
-        self.views: dict[str, dict[str, BookView]] = {}
+        self.decider = build_decider(conf, instruments)
         self.balances = _Balances(starting_balances(conf))
+        #: Symbols the executor asked to see every view of (orders open there).
         self.watch: set[str] = set()
-        self.metrics = EngineMetrics(default_tags={"shard": str(shard)})
-        self.scans = 0
+        #: Books whose first live view the executor has seen (it may fund them).
+        self.announced: set[tuple[str, str]] = set()
+        self.metrics = ArbMetrics(default_tags={"shard": str(shard)})
         self.opportunities = 0
         self.submit_errors = 0
         self.decision_ms: deque[float] = deque(maxlen=_SAMPLES)
@@ -221,37 +229,38 @@ class ScannerActor:
         """Twice a second: send the executor every latest view (its prices for funding and
         marking to market) and take back the balances to size with."""
         while True:
-            views = [v for venues in self.views.values() for v in venues.values()]
+            views = [v for venues in self.decider.views.values() for v in venues.values()]
             try:
                 self.balances = _Balances(await self.executor.sync.remote(views))
             except _ACTOR_DOWN:
                 pass
             await asyncio.sleep(every_s)
 
-    async def on_views(self, batch: list[BookView]) -> None:
-        now = time.time_ns()
-        views = self.views
-        found: list[Opportunity] = []
-        for view in batch:
-            venues = views.setdefault(view.symbol, {})
-            old = venues.get(view.venue)
-            venues[view.venue] = view
-            if len(venues) < 2 or (old is not None and old.ts_recv_ns == view.ts_recv_ns and old.state == view.state):
-                continue  # a periodic refresh of a book that did not change: nothing new to scan
-            result = self.scanner.scan(view.symbol, venues, now, self.balances, changed_venue=view.venue)
-            self.scans += 1
-            decided = time.time_ns()
+    async def on_views(self, batch: list[BookView], now_ns: int | None = None) -> list[Opportunity]:
+        """A feed's batch: decide, send the opportunities found to the executor. ``now_ns``
+        (tests) replaces the wall clock. Returns the opportunities found."""
+        now = time.time_ns() if now_ns is None else now_ns
+        changed = self.decider.on_views(batch, now)
+        first = [v for v in changed if v.live and (v.venue, v.symbol) not in self.announced]
+        if first:  # the executor funds a book at its first live view: size with that balance
+            try:
+                self.balances = _Balances(await self.executor.sync.remote(first, now_ns))
+                self.announced.update((v.venue, v.symbol) for v in first)
+            except _ACTOR_DOWN:
+                pass
+        found = self.decider.decide(now, self.balances)
+        decided = time.time_ns() if now_ns is None else now
+        for view in changed:
             if view.live and view.ts_recv_ns:
                 self.decision_ms.append((decided - view.ts_recv_ns) / 1e6)
-            if result.opportunities:
-                found += result.opportunities
-                if view.ts_recv_ns:
-                    ms = (decided - view.ts_recv_ns) / 1e6
-                    self.opportunity_ms.append(ms)
-                    self.metrics.tick_to_opportunity_ms.observe(ms)
+        for opp in found:
+            ms = (decided - max(opp.buy_ts_recv_ns, opp.sell_ts_recv_ns)) / 1e6
+            self.opportunity_ms.append(ms)
+            self.metrics.tick_to_opportunity_ms.observe(ms)
         forward = [v for v in batch if v.symbol in self.watch]
         if not found and not forward:
-            return
+            return found
+        views = self.decider.views
         context = {(v.symbol, v.venue): v for v in forward}
         for opp in found:  # the executor fills against the views the decision saw (and newer ones)
             for venue in (opp.buy_venue, opp.sell_venue):
@@ -259,51 +268,41 @@ class ScannerActor:
         self.opportunities += len(found)
         self.metrics.count("opportunities", len(found))
         try:
-            reply = await self.executor.submit.remote(found, list(context.values()))
+            reply = await self.executor.submit.remote(found, list(context.values()), now_ns)
         except _ACTOR_DOWN:
             self.submit_errors += 1  # the executor is restarting: the next update decides again
-            return
+            return found
         except ray.exceptions.RayTaskError as exc:
             self.submit_errors += 1  # the executor failed this call; its state is journalled
             log.error("shard %s: executor.submit failed: %s", self.shard, exc)
-            return
+            return found
         self.balances = _Balances(reply["balances"])
         self.watch = set(reply["watch"])
+        return found
 
     async def stats(self) -> dict:
-        return {"shard": self.shard, "node": ray.get_runtime_context().get_node_id(), "scans": self.scans,
+        return {"shard": self.shard, "node": ray.get_runtime_context().get_node_id(), "scans": self.decider.scans,
                 "opportunities": self.opportunities,
-                "submit_errors": self.submit_errors, "symbols": len(self.views),
+                "submit_errors": self.submit_errors, "symbols": len(self.decider.views),
                 "decision_ms": list(self.decision_ms), "opportunity_ms": list(self.opportunity_ms)}
 
 
 @ray.remote
 class ExecutorActor:
-    """The one place trades happen: risk, paper execution and the durable journal."""
+    """The one place trades happen: a :class:`~arb.decision.desk.Desk` over the durable journal."""
 
-    def __init__(self, conf: ArbConf, journal_path: str, instruments: Instruments, shards: int = 1) -> None:
+    def __init__(self, conf: ArbConf, journal_path: str, instruments: Instruments, shards: int = 1, resume: bool = True) -> None:
         self.shards = shards
-        parts = build(conf, instruments)
-        self.risk: RiskEngine = parts.risk
-        self.views: dict[tuple[str, str], BookView] = {}
+        self.store = ViewStore()
         self.journal = SqliteJournal(journal_path)
-        self.portfolio = Portfolio({})
-        paper = parts.executor.config
-        self.executor = PaperExecutor(
-            PaperConfig(taker_fee_rates=paper.taker_fee_rates, latency_ns=latencies_ns(conf),
-                        default_latency_ns=paper.default_latency_ns, one_legged=paper.one_legged),
-            self.portfolio, market=self._market, journal=self.journal, instruments=instruments, risk=self.risk,
-            reporting_price=self._price,
-        )
+        self.desk = build_desk(conf, self.store.view, self.store.price, instruments, self.journal)
+        self.trader = self.desk.trader
         now = time.time_ns()
         with self.journal.batch():
-            self.restored = self.executor.restore()
-            self.executor.fund(starting_balances(conf), now)
-            self.executor.resume()
-        self.base_value_quote = parts.engine.base_value_quote
-        self.metrics = EngineMetrics()
-        self.accepted = 0
-        self.rejected: dict[str, int] = {}
+            self.restored = self.desk.restore(now_ns=now)
+            self.trader.fund(starting_balances(conf), now)
+            self._count(self.desk.resume(now))
+        self.metrics = ArbMetrics()
         self.trade_ms: deque[float] = deque(maxlen=_SAMPLES)
         self.ticker: asyncio.Task | None = None
         self.started_ns = now
@@ -315,96 +314,75 @@ class ExecutorActor:
         return True
 
     async def _tick(self) -> None:
-        """Fill orders as they fall due (the executor's own clock)."""
+        """Hand the trader the port's events as they fall due (the executor's own clock)."""
         while True:
-            due = self.executor.next_due_ns()
+            due = self.desk.next_due_ns()
             delay = 0.05 if due is None else max(0.0, min(0.05, (due - time.time_ns()) / 1e9))
             await asyncio.sleep(delay)
             if due is not None and due <= time.time_ns():
                 with self.journal.batch():
-                    done = self.executor.advance(time.time_ns())
-                self._count(done)
+                    self._count(self.desk.advance(time.time_ns()))
 
     def _count(self, done: list[TradeResult]) -> None:
         for result in done:
             self.metrics.trades.inc(1, {"action": result.action})
 
-    def _market(self, venue: str, symbol: str) -> BookView | None:
-        return self.views.get((symbol, venue))
-
-    def _price(self, asset: str) -> int | None:
-        if asset in USD_LIKE:
-            return ONE
-        for quote in ("USDT", "USDC", "USD"):
-            mids = [(v.bids[0][0] + v.asks[0][0]) // 2 for (s, _), v in self.views.items()
-                    if s == f"{asset}/{quote}" and v.live and v.bids and v.asks]
-            if mids:
-                return sum(mids) // len(mids)
-        return None
-
-    def _fund(self, view: BookView, now: int) -> None:
-        """Base inventory worth ``base_value_quote`` per venue and symbol, journalled once."""
-        if not (self.base_value_quote and view.live and view.bids and view.asks):
-            return
-        base, _ = split(view.symbol)
-        mid = (view.bids[0][0] + view.asks[0][0]) // 2
-        if mid > 0:
-            self.executor.deposit(view.venue, base, self.base_value_quote * ONE // mid, now, f"fund/{view.venue}/{view.symbol}")
-
-    async def submit(self, opportunities: list[Opportunity], views: list[BookView]) -> dict:
-        """New views and opportunities from a scanner: risk-check each against fresh state
-        and place the approved ones. Returns balances for sizing and the symbols whose views
-        the executor needs (open orders)."""
-        now = time.time_ns()
+    async def submit(self, opportunities: list[Opportunity], views: list[BookView], now_ns: int | None = None) -> dict:
+        """New views and opportunities from a scanner: the trader risk-checks each against
+        fresh state and places the approved ones. Returns balances for sizing and the
+        symbols whose views the executor needs (open orders). ``now_ns``: tests."""
+        now = time.time_ns() if now_ns is None else now_ns
+        trader = self.trader
         with self.journal.batch():
-            for view in views:
-                self.views[(view.symbol, view.venue)] = view
-                self._fund(view, now)
-            self._count(self.executor.advance(now))
-            for opp in opportunities:
-                decision = self.risk.check(opp, self.portfolio, now, self.executor.open_legs())
-                if not decision.approved:
-                    self.rejected[decision.code] = self.rejected.get(decision.code, 0) + 1
-                    self.metrics.rejections.inc(1, {"reason": decision.code})
-                    continue
-                if self.executor.submit(opp, now):
-                    self.accepted += 1
-                    ms = (time.time_ns() - max(opp.buy_ts_recv_ns, opp.sell_ts_recv_ns)) / 1e6
-                    self.trade_ms.append(ms)
-                    self.metrics.tick_to_trade_ms.observe(ms, {"shard": str(shard_of(opp.symbol, self.shards))})
-        watch = sorted({o.symbol for o in self.executor.open_orders()})
-        return {"balances": {k: self.portfolio.available(*k) for k in self.portfolio.balances()}, "watch": watch}
+            self.store.update(views)
+            trader.on_views(views, now)
+            self._count(self.desk.advance(now))
+            taken, rejected = trader.opportunities_taken, dict(trader.rejections)
+            self.desk.on_opportunities(opportunities, now)
+        for code, n in trader.rejections.items():
+            if n > rejected.get(code, 0):
+                self.metrics.rejections.inc(n - rejected.get(code, 0), {"reason": code})
+        for opp in list(trader.recent)[len(trader.recent) - (trader.opportunities_taken - taken):]:
+            ms = (time.time_ns() - max(opp.buy_ts_recv_ns, opp.sell_ts_recv_ns)) / 1e6
+            self.trade_ms.append(ms)
+            self.metrics.tick_to_trade_ms.observe(ms, {"shard": str(shard_of(opp.symbol, self.shards))})
+        watch = sorted({o.symbol for o in trader.open_orders()})
+        return {"balances": trader.balances(), "watch": watch}
 
-    async def sync(self, views: list[BookView]) -> dict[tuple[str, str], int]:
-        """A scanner's periodic update: its latest views (prices, funding); returns what is
-        free per (venue, asset) now, which scanners size with."""
-        now = time.time_ns()
+    async def sync(self, views: list[BookView], now_ns: int | None = None) -> dict[tuple[str, str], int]:
+        """A scanner's update: its latest views (prices, funding); returns what is free per
+        (venue, asset) now, which scanners size with."""
+        now = time.time_ns() if now_ns is None else now_ns
         with self.journal.batch():
-            for view in views:
-                self.views[(view.symbol, view.venue)] = view
-                self._fund(view, now)
-        return {k: self.portfolio.available(*k) for k in self.portfolio.balances()}
+            self.store.update(views)
+            self.trader.on_views(views, now)
+        return self.trader.balances()
+
+    async def orders(self) -> list[Order]:
+        """Every order the journal holds, in journal order (tests compare hosts with it)."""
+        return [record for record in self.journal if isinstance(record, Order)]
 
     async def state(self) -> dict:
-        results = self.executor.results()
-        pnl = self.portfolio.mtm_pnl(self._price)
+        trader = self.trader
+        results = trader.results()
+        pnl = trader.pnl()
         return {
             "trades": len(results),
-            "open_legs": self.executor.open_legs(),
-            "accepted": self.accepted,
-            "rejected": dict(self.rejected),
+            "open_legs": trader.open_legs(),
+            "accepted": trader.opportunities_taken,
+            "rejected": dict(trader.rejections),
             "restored_records": self.restored,
             "journal_records": len(self.journal),
             "pnl_usd": to_float(pnl) if pnl is not None else None,
-            "realized": {k: to_float(v) for k, v in self.portfolio.realized.items()},
-            "balances": {f"{v}:{a}": to_float(x) for (v, a), x in self.portfolio.balances().items()},
-            "risk_state": str(self.risk.state),
+            "realized": {k: to_float(v) for k, v in trader.portfolio.realized.items()},
+            "balances": {f"{v}:{a}": to_float(x) for (v, a), x in trader.portfolio.balances().items()},
+            "risk_state": str(trader.risk.state),
             "trade_ms": list(self.trade_ms),
             "trade_ids": [r.id for r in results],
         }
 
     async def kill(self, reason: str) -> None:
-        self.risk.kill(reason, time.time_ns())
+        self.trader.risk.kill(reason, time.time_ns())
 
 
 class RayTopology:
@@ -426,10 +404,10 @@ class RayTopology:
         self.urls = urls
         self.shards = shards
         self.actor_cpus = actor_cpus
-        self.executor: Any = None
-        self.scanners: list[Any] = []
-        self.feeds: list[Any] = []
-        self.groups: list[Any] = []
+        self.executor: ExecutorHandle | None = None
+        self.scanners: list[ScannerHandle] = []
+        self.feeds: list[FeedHandle] = []
+        self.groups: list[PlacementGroup] = []
         self._refs: tuple = ()
 
     def symbols_by_shard(self) -> list[list[str]]:
@@ -467,8 +445,8 @@ class RayTopology:
                 )
         self.ensure_started(timeout_s)
 
-    def actors(self) -> list[Any]:
-        return [self.executor, *self.scanners, *self.feeds]
+    def actors(self) -> list[ActorHandle]:
+        return [*([self.executor] if self.executor is not None else []), *self.scanners, *self.feeds]
 
     def ensure_started(self, timeout_s: float = 30.0) -> int:
         """(Re)start every actor's loops; returns how many were (re)started. Actors that are
@@ -492,6 +470,7 @@ class RayTopology:
         return out
 
     def state(self) -> dict:
+        assert self.executor is not None, "start() first"
         return ray.get(self.executor.state.remote(), timeout=30)
 
     def scanner_stats(self) -> list[dict]:

@@ -1,4 +1,4 @@
-"""The engine's Prometheus metrics, exported through Ray's metrics (``ray.util.metrics``).
+"""arb's Prometheus metrics, exported through Ray's metrics (``ray.util.metrics``).
 
 Every node's Ray metrics agent serves them for Prometheus (``ray start
 --metrics-export-port=8080``, see ``cluster.yaml``), prefixed ``ray_`` and counters
@@ -11,7 +11,7 @@ histogram's ``_sum`` from bucket midpoints, so use buckets, not ``_sum / _count`
 A process without Ray (``arb live`` with ``runtime=local``, tests) gets the same objects in
 plain Python (:class:`LocalCounter` …): same methods, same tag checks, values readable.
 
-    metrics = EngineMetrics()                    # in an actor's __init__: Ray's metrics
+    metrics = ArbMetrics()                    # in an actor's __init__: Ray's metrics
     metrics.feed_messages.inc(len(frames), {"venue": "binance", "shard": "0"})
     metrics.tick_to_trade_ms.observe(3.2, {"shard": "0"})
 
@@ -159,7 +159,7 @@ def _make(spec: MetricSpec, use_ray: bool):
     return LocalHistogram(spec)
 
 
-class EngineMetrics:
+class ArbMetrics:
     """Every metric of :data:`SPECS` as an attribute (``feed_messages``, ``tick_to_trade_ms`` …).
 
     ``backend``: ``"ray"`` (export through Ray), ``"local"`` (plain Python) or None — Ray

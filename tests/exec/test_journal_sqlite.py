@@ -26,13 +26,13 @@ from arb.exec import (
     JournalLockedError,
     MemoryJournal,
     Order,
-    PaperConfig,
-    PaperExecutor,
     Portfolio,
     SqliteJournal,
     TradeResult,
     encode,
 )
+from tests.exec.desks import PaperDesk
+from tests.exec.desks import config as paper_config
 from arb.scan import ScanConfig, Scanner
 from tests.exec.test_paper import mutate
 from tests.scan.books import SYMBOL
@@ -235,7 +235,7 @@ class Recorder:
         return iter(self.inner)
 
 
-def apply(op: tuple, executor: PaperExecutor, market: MovingMarket) -> None:
+def apply(op: tuple, executor: PaperDesk, market: MovingMarket) -> None:
     kind = op[0]
     if kind == "view":
         market.base[op[1]] = op[2]
@@ -255,11 +255,11 @@ def live_session(views, fees, policy, rng, journal, per_step=2, steps=20):
     """Random paper trading; returns the executor and the operations it ran (replayable)."""
     market = MovingMarket(views)
     latency = dict(zip(sorted(views), rng.sample(range(1, 1000), len(views))))  # distinct: unique due times
-    config = PaperConfig.from_decimals(fees, latency_ns=latency, one_legged=policy)
+    config = paper_config(fees, latency_ns=latency, one_legged=policy)
     portfolio = Portfolio({})
     if callable(journal):  # a factory that wants the live portfolio
         journal = journal(portfolio)
-    executor = PaperExecutor(config, portfolio, market, journal, reporting_price={"USDT": ONE}.get)
+    executor = PaperDesk(config, portfolio, market, journal, reporting_price={"USDT": ONE}.get)
     scanner = Scanner(ScanConfig.from_decimals(fees, min_profit_quote="0"))
     amounts = [0, ONE // 3, 2 * ONE, 500 * ONE, 3_000 * ONE]
     ops: list[tuple] = [("fund", {(v, a): rng.choice(amounts) for v in views for a in ("BTC", "USDT")}, 0)]
@@ -288,14 +288,14 @@ def live_session(views, fees, policy, rng, journal, per_step=2, steps=20):
     return executor, market, ops, bounds
 
 
-def state(executor: PaperExecutor) -> tuple:
+def state(executor: PaperDesk) -> tuple:
     return (executor.portfolio.snapshot(), executor.open_orders(), executor.next_due_ns(), executor.results())
 
 
-def fresh(executor: PaperExecutor, views: dict[str, BookView], journal=None) -> PaperExecutor:
+def fresh(executor: PaperDesk, views: dict[str, BookView], journal=None) -> PaperDesk:
     """A new executor like ``executor`` (same config), over the market as it started."""
     market = MovingMarket(views)
-    return PaperExecutor(executor.config, Portfolio({}), market, journal if journal is not None else MemoryJournal(),
+    return PaperDesk(executor.config, Portfolio({}), market, journal if journal is not None else MemoryJournal(),
                          reporting_price=executor.reporting_price)
 
 
@@ -368,11 +368,11 @@ def test_restart_then_replayed_decisions_and_funding_change_nothing(tmp_path):
     views = {"a": BookView("a", SYMBOL, ((99 * ONE, 5 * ONE),), ((100 * ONE, ONE),), 0, 0, None, "live"),
              "b": BookView("b", SYMBOL, ((101 * ONE, ONE),), ((102 * ONE, 5 * ONE),), 0, 0, None, "live")}
     fees = {"a": "0.001", "b": "0.001"}
-    config = PaperConfig.from_decimals(fees, latency_ns={"a": 5, "b": 7})
+    config = paper_config(fees, latency_ns={"a": 5, "b": 7})
     start = {(v, a): 1_000 * ONE for v in views for a in ("BTC", "USDT")}
     path = tmp_path / "journal.db"
 
-    first = PaperExecutor(config, Portfolio({}), MovingMarket(views), SqliteJournal(path))
+    first = PaperDesk(config, Portfolio({}), MovingMarket(views), SqliteJournal(path))
     assert first.restore() == 0 and first.fund(start, 0) == 4
     opp = Scanner(ScanConfig.from_decimals(fees)).scan(SYMBOL, views, 1_000, first.portfolio).opportunities[0]
     assert len(first.submit(opp, 1_000)) == 2
@@ -380,7 +380,7 @@ def test_restart_then_replayed_decisions_and_funding_change_nothing(tmp_path):
     before = state(first)
     first.journal.close()
 
-    second = PaperExecutor(config, Portfolio({}), MovingMarket(views), SqliteJournal(path))
+    second = PaperDesk(config, Portfolio({}), MovingMarket(views), SqliteJournal(path))
     assert second.restore() == 8  # 4 deposits, intent, 2 orders, 1 fill
     assert second.fund(start, 0) == 0 and second.submit(opp, 1_000) == [] and second.resume() == []
     assert state(second) == before and [o.role for o in second.open_orders()] == ["sell"]
@@ -389,7 +389,7 @@ def test_restart_then_replayed_decisions_and_funding_change_nothing(tmp_path):
     assert trade.buy_filled == trade.sell_filled == opp.qty and trade.realized_pnl_quote == opp.net_profit
     assert len(second.journal.of_kind(Order)) == 2 and len(second.journal.of_kind(TradeResult)) == 1
     # a decision journalled by an executor that was never restored is still not placed twice
-    third = PaperExecutor(config, Portfolio(start), MovingMarket(views), second.journal)
+    third = PaperDesk(config, Portfolio(start), MovingMarket(views), second.journal)
     assert third.submit(opp, 2_000) == [] and third.open_legs() == 0
     assert second.journal.duplicates == 1
 
@@ -398,13 +398,13 @@ def test_every_crash_point_of_a_one_legged_trade_recovers_exactly():
     views = {"a": BookView("a", SYMBOL, ((99 * ONE, 5 * ONE),), ((100 * ONE, ONE),), 0, 0, None, "live"),
              "b": BookView("b", SYMBOL, ((101 * ONE, ONE),), ((102 * ONE, 5 * ONE),), 0, 0, None, "live")}
     fees = {"a": "0.001", "b": "0.001"}
-    config = PaperConfig.from_decimals(fees, latency_ns={"a": 5, "b": 7}, one_legged="unwind")
+    config = paper_config(fees, latency_ns={"a": 5, "b": 7}, one_legged="unwind")
     start = {("a", "USDT"): 1_000 * ONE, ("a", "BTC"): ONE, ("b", "USDT"): 1_000 * ONE}  # no BTC to sell on b
     opp = Scanner(ScanConfig.from_decimals(fees)).scan(SYMBOL, views, 1_000).opportunities[0]
     ops = [("fund", start, 0), ("submit", opp, 1_000), ("advance", 1_005), ("advance", 1_010)]
 
     def run(journal, ops_to_run, executor=None):
-        executor = executor or PaperExecutor(config, Portfolio({}), MovingMarket(views), journal)
+        executor = executor or PaperDesk(config, Portfolio({}), MovingMarket(views), journal)
         bounds = []
         for op in ops_to_run:
             apply(op, executor, executor.market)
@@ -422,7 +422,7 @@ def test_every_crash_point_of_a_one_legged_trade_recovers_exactly():
         journal = SqliteJournal(":memory:")
         for record in records[:crash]:
             journal.append(record)
-        restarted = PaperExecutor(config, Portfolio({}), MovingMarket(views), journal)
+        restarted = PaperDesk(config, Portfolio({}), MovingMarket(views), journal)
         restarted.restore()
         interrupted = next((i for i, end in enumerate(bounds) if end > crash), len(ops))
         if interrupted < len(ops):
@@ -434,11 +434,11 @@ def test_every_crash_point_of_a_one_legged_trade_recovers_exactly():
 
 
 def test_a_journal_that_does_not_replay_is_refused_not_guessed():
-    config = PaperConfig.from_decimals({"a": "0.001", "b": "0.001"})
+    config = paper_config({"a": "0.001", "b": "0.001"})
     fill = Fill(id="t/buy", trade_id="t", role="buy", venue="a", symbol=SYMBOL, side="buy", qty_ordered=1,
                 qty=1, quote=1, fee=0, avg_price=1, worst_price=1, levels=1, ts_ns=1, status="filled")
     with pytest.raises(JournalError, match="unknown trade t"):
-        PaperExecutor(config, Portfolio({}), MovingMarket({})).restore([fill])
-    funded = PaperExecutor(config, Portfolio({("a", "USDT"): ONE}), MovingMarket({}))
+        PaperDesk(config, Portfolio({}), MovingMarket({})).restore([fill])
+    funded = PaperDesk(config, Portfolio({("a", "USDT"): ONE}), MovingMarket({}))
     with pytest.raises(ValueError, match="fresh executor"):
         funded.restore([])

@@ -12,14 +12,14 @@ from arb.exec import (
     Intent,
     MemoryJournal,
     Order,
-    PaperConfig,
-    PaperExecutor,
     Portfolio,
     TradeResult,
     encode,
     summarize,
 )
 from arb.risk import RiskEngine, RiskLimits
+from tests.exec.desks import PaperDesk
+from tests.exec.desks import config as paper_config
 from arb.scan import ScanConfig, Scanner
 from tests.scan.books import SYMBOL, fx, view
 from tests.scan.test_scanner import market as random_market
@@ -51,8 +51,8 @@ def rich_portfolio(venues=("a", "b", "c")) -> Portfolio:
 def make(policy="unwind", portfolio=None, mkt=None, risk=None, fees=FEES):
     mkt = mkt if mkt is not None else books()
     portfolio = portfolio if portfolio is not None else rich_portfolio()
-    config = PaperConfig.from_decimals(fees, latency_ns=LATENCY, default_latency_ns=4, one_legged=policy)
-    executor = PaperExecutor(config, portfolio, mkt, MemoryJournal(), risk=risk, reporting_price={"USDT": ONE}.get)
+    config = paper_config(fees, latency_ns=LATENCY, default_latency_ns=4, one_legged=policy)
+    executor = PaperDesk(config, portfolio, mkt, MemoryJournal(), risk=risk, reporting_price={"USDT": ONE}.get)
     return executor, portfolio, mkt
 
 
@@ -229,8 +229,8 @@ def test_same_inputs_same_journal():
 def test_a_fully_filled_arb_on_still_books_realizes_exactly_its_net_profit(mkt, latency):
     views, fees = mkt
     portfolio = rich_portfolio(tuple(views))
-    config = PaperConfig.from_decimals(fees, latency_ns=latency)
-    executor = PaperExecutor(config, portfolio, Market(views))
+    config = paper_config(fees, latency_ns=latency)
+    executor = PaperDesk(config, portfolio, Market(views))
     result = Scanner(ScanConfig.from_decimals(fees, min_profit_quote="0")).scan(SYMBOL, views, 100, portfolio)
     if not result.opportunities:
         return
@@ -265,7 +265,7 @@ def test_balances_never_go_negative_and_exposure_is_what_trades_left(mkt, policy
     start = {(v, a): rng.choice([0, ONE // 3, 2 * ONE, 500 * ONE, 3_000 * ONE]) for v in views for a in ("BTC", "USDT")}
     portfolio = Portfolio(start)
     latency = {v: rng.randint(0, 30) for v in views}
-    executor = PaperExecutor(PaperConfig.from_decimals(fees, latency_ns=latency, one_legged=policy), portfolio, views)
+    executor = PaperDesk(paper_config(fees, latency_ns=latency, one_legged=policy), portfolio, views)
     scanner = Scanner(ScanConfig.from_decimals(fees, min_profit_quote="0"))
     now = 0
     for _ in range(25):

@@ -72,14 +72,14 @@ def test_balances_never_negative_and_fills_respect_limits(market, policy):
 
     def watching(*args, **kwargs):
         parts = original(*args, **kwargs)
-        advance = parts.engine.advance
+        advance = parts.core.advance
 
         def checked(now_ns):
             done = advance(now_ns)
             seen_negative.extend(k for k, v in parts.portfolio.balances().items() if v < 0)
             return done
 
-        parts.engine.advance = checked
+        parts.core.advance = checked
         return parts
 
     bt.build = watching
@@ -113,7 +113,7 @@ def test_skipping_quiet_books_changes_no_trade(market):
 
     def scanning_everything(*args, **kwargs):
         parts = original(*args, **kwargs)
-        parts.engine.skip_quiet = False
+        parts.decider.skip_quiet = False
         return parts
 
     c = conf(latency_ms=30.0)

@@ -1,5 +1,5 @@
 """``arb live`` end to end on loopback: real feeds (arb.io) against the venue simulators
-(arb.sim.server), through the live engine, with every fault type injected.
+(arb.sim.server), through the local runtime, with every fault type injected.
 
 The market moves only when a test steps it, so "the books end equal to the simulator's
 truth" is checked exactly: after the faults stop, the market keeps stepping until every
@@ -18,7 +18,7 @@ from arb.config import ArbConf, FeedConf, LiveConf, UniverseConf
 from arb.record.rotating import RotatingRecorder
 from arb.replay.verify import verify
 from arb.runtime.components import build
-from arb.runtime.live import LiveEngine, build_feeds
+from arb.runtime.live import LocalRuntime, build_feeds
 from arb.sim import presets
 from arb.sim.config import DislocationConfig
 from arb.sim.market import instruments
@@ -31,7 +31,7 @@ VENUES = ("binance", "okx", "kraken")
 
 @dataclass
 class Run:
-    live: LiveEngine
+    live: LocalRuntime
     sims: SimulatedVenues
     scanned_unhealthy: list = field(default_factory=list)
     #: Every feed book's exact levels at the moment all books matched the truth.
@@ -66,10 +66,10 @@ async def _scenario(venues, faults, steps, recorder=None, n_symbols=2, dislocati
         parts = build(conf, instruments(market))
         wake = asyncio.Event()
         feeds = build_feeds(conf, wake, urls=sims.urls(), recorder=recorder, seed=3)
-        live = LiveEngine(feeds, parts, wake)
+        live = LocalRuntime(feeds, parts, wake)
         run = Run(live, sims)
         # Watch every scan: a book that is not LIVE must never reach an opportunity.
-        original = parts.engine.on_books
+        original = parts.core.on_books
 
         def watched(books, now_ns):
             submitted = original(books, now_ns)
@@ -80,7 +80,7 @@ async def _scenario(venues, faults, steps, recorder=None, n_symbols=2, dislocati
                         run.scanned_unhealthy.append((venue, opp.symbol, state))
             return submitted
 
-        parts.engine.on_books = watched
+        parts.core.on_books = watched
         if prepare is not None:
             prepare(sims)
         stop = asyncio.Event()
@@ -145,7 +145,7 @@ def test_engine_survives_each_stream_fault_and_books_end_equal_to_the_truth(kind
     if kind == "malformed":
         assert health.decode_errors >= 1
     # The engine went on deciding (and trading) across the fault.
-    assert stats.passes > 50 and run.live.engine.scans > 0
+    assert stats.passes > 50 and run.live.core.decider.scans > 0
 
 
 @pytest.mark.parametrize("kind", ["rest_slow", "rest_429"])
@@ -165,9 +165,9 @@ def test_slow_and_rate_limited_snapshots_still_sync(kind):
 
 def test_arbitrage_is_found_and_paper_traded_across_simulated_venues():
     run = asyncio.run(asyncio.wait_for(_scenario(VENUES, {}, steps=200, dislocations_per_min=60.0), 60))
-    engine = run.live.engine
-    assert engine.opportunities_seen > 0 and engine.opportunities_taken > 0
-    assert engine.trades and run.scanned_unhealthy == []
+    core = run.live.core
+    assert core.decider.opportunities_seen > 0 and core.trader.opportunities_taken > 0
+    assert core.trades and run.scanned_unhealthy == []
     assert all(v >= 0 for v in run.live.parts.portfolio.balances().values())
 
 

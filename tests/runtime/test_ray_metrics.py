@@ -8,12 +8,12 @@ import urllib.request
 
 import pytest
 
-from arb.runtime.ray_metrics import MS_BUCKETS, SPECS, EngineMetrics, LocalCounter, LocalHistogram
+from arb.runtime.ray_metrics import MS_BUCKETS, SPECS, ArbMetrics, LocalCounter, LocalHistogram
 
 SHARD = {"shard": "0"}
 
 
-def record_everything(metrics: EngineMetrics) -> None:
+def record_everything(metrics: ArbMetrics) -> None:
     """One value for every metric, as the live actors will record them."""
     for spec in SPECS:
         metric = getattr(metrics, spec.attr)
@@ -28,7 +28,7 @@ def record_everything(metrics: EngineMetrics) -> None:
 
 
 def test_without_ray_the_metrics_are_plain_python_with_rays_tag_rules():
-    metrics = EngineMetrics(backend="local", default_tags=SHARD)
+    metrics = ArbMetrics(backend="local", default_tags=SHARD)
     record_everything(metrics)
     metrics.count("opportunities", 0)  # a batch that found none records nothing
     metrics.count("opportunities", 2)
@@ -65,7 +65,7 @@ def test_metrics_register_and_record_inside_an_actor_and_reach_prometheus(ray_lo
     @ray.remote(num_cpus=0)
     class Recorder:
         def __init__(self) -> None:
-            self.metrics = EngineMetrics(default_tags=SHARD)
+            self.metrics = ArbMetrics(default_tags=SHARD)
 
         def record(self) -> str:
             record_everything(self.metrics)

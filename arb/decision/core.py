@@ -1,0 +1,72 @@
+"""The decision core in one process: a decider and a desk (trader + execution port).
+
+Backtests and the local runtime host a :class:`DecisionCore`; Ray hosts its two halves in
+different actors (the decider in each scanner shard, the desk in the executor) and only
+moves messages between them. Each pass over changed books is::
+
+    views  = decider.on_books(books, now)         # pass 1: every view current
+    trader.on_views(views, now)                   # funding, marks
+    for symbol, venue in decider.pending():       # pass 2: scan, then trade, one symbol at a time
+        desk.on_opportunities(decider.scan(symbol, venue, now, trader.portfolio), now)
+
+so each scan sizes with the balances every earlier decision of the batch left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from arb.book.book import OrderBook
+from arb.book.view import BookView
+from arb.decision.decider import Decider
+from arb.decision.desk import Desk
+from arb.decision.trader import Trader
+from arb.exec.orders import TradeResult
+from arb.scan.opportunity import Opportunity
+
+
+class DecisionCore:
+    """Decider + desk, for hosts that run both in one process."""
+
+    def __init__(self, decider: Decider, desk: Desk) -> None:
+        self.decider = decider
+        self.desk = desk
+        self.trader: Trader = desk.trader
+        #: Every completed trade, in completion order.
+        self.trades: list[TradeResult] = []
+
+    def on_books(self, books: Iterable[OrderBook], now_ns: int) -> list[Opportunity]:
+        """Books changed: decide and trade. Returns the opportunities the decider found."""
+        return self._decide(self.decider.on_books(books, now_ns), now_ns)
+
+    def on_views(self, views: Iterable[BookView], now_ns: int) -> list[Opportunity]:
+        """Views changed (as a remote feed would send them): decide and trade."""
+        return self._decide(self.decider.on_views(views, now_ns), now_ns)
+
+    def _decide(self, changed: list[BookView], now_ns: int) -> list[Opportunity]:
+        decider, trader, desk = self.decider, self.trader, self.desk
+        if changed:
+            trader.on_views(changed, now_ns)
+        found: list[Opportunity] = []
+        for symbol, venue in decider.pending():
+            opportunities = decider.scan(symbol, venue, now_ns, trader.portfolio)
+            if opportunities:
+                found += opportunities
+                desk.on_opportunities(opportunities, now_ns)
+        return found
+
+    def advance(self, now_ns: int) -> list[TradeResult]:
+        """Execution events due by ``now_ns`` (see :meth:`Desk.advance`)."""
+        done = self.desk.advance(now_ns)
+        self.trades += done
+        return done
+
+    def drain(self, now_ns: int) -> list[TradeResult]:
+        """Finish every open order (end of a run)."""
+        done = self.desk.drain(now_ns)
+        self.trades += done
+        return done
+
+    def pnl(self) -> int | None:
+        """Mark-to-market P&L in USD (None when an asset held has no price)."""
+        return self.trader.pnl()
