@@ -2,14 +2,16 @@
 
 Backtests and the local runtime host a :class:`DecisionCore`; Ray hosts its two halves in
 different actors (the decider in each scanner shard, the desk in the executor) and only
-moves messages between them. Each pass over changed books is::
+moves messages between them. A pass over changed books is::
 
-    views  = decider.on_books(books, now)         # pass 1: every view current
-    trader.on_views(views, now)                   # funding, marks
-    for symbol, venue in decider.pending():       # pass 2: scan, then trade, one symbol at a time
-        desk.on_opportunities(decider.scan(symbol, venue, now, trader.portfolio), now)
+    core.refresh(books, now)    # every view current (decider), funding and marks (trader)
+    core.advance(now)           # order events due by now → trader (follow-ups see current views)
+    core.decide(now)            # scan, then trade, one changed symbol at a time
 
-so each scan sizes with the balances every earlier decision of the batch left.
+so no decision — a new trade or an unwind — reads a view older than a book of the same
+batch, and each scan sizes with the balances every earlier decision of the batch left.
+:meth:`DecisionCore.on_books` is ``refresh`` + ``decide`` (a backtest advances to a record's
+time before applying the record: an order due at ``t`` meets the books as they were at ``t``).
 """
 
 from __future__ import annotations
@@ -36,17 +38,27 @@ class DecisionCore:
         self.trades: list[TradeResult] = []
 
     def on_books(self, books: Iterable[OrderBook], now_ns: int) -> list[Opportunity]:
-        """Books changed: decide and trade. Returns the opportunities the decider found."""
-        return self._decide(self.decider.on_books(books, now_ns), now_ns)
+        """Books changed: refresh, decide and trade. Returns the opportunities found."""
+        self.refresh(books, now_ns)
+        return self.decide(now_ns)
 
     def on_views(self, views: Iterable[BookView], now_ns: int) -> list[Opportunity]:
         """Views changed (as a remote feed would send them): decide and trade."""
-        return self._decide(self.decider.on_views(views, now_ns), now_ns)
-
-    def _decide(self, changed: list[BookView], now_ns: int) -> list[Opportunity]:
-        decider, trader, desk = self.decider, self.trader, self.desk
+        changed = self.decider.on_views(views, now_ns)
         if changed:
-            trader.on_views(changed, now_ns)
+            self.trader.on_views(changed, now_ns)
+        return self.decide(now_ns)
+
+    def refresh(self, books: Iterable[OrderBook], now_ns: int) -> None:
+        """Pass 1: every changed book's view current; the trader sees the new views."""
+        changed = self.decider.on_books(books, now_ns)
+        if changed:
+            self.trader.on_views(changed, now_ns)
+
+    def decide(self, now_ns: int) -> list[Opportunity]:
+        """Pass 2: scan every changed (symbol, venue) in order and trade what passes risk.
+        Returns the opportunities the decider found."""
+        decider, trader, desk = self.decider, self.trader, self.desk
         found: list[Opportunity] = []
         for symbol, venue in decider.pending():
             opportunities = decider.scan(symbol, venue, now_ns, trader.portfolio)

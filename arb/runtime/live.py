@@ -143,11 +143,11 @@ class LocalRuntime:
             self.core.drain(self.clock())
 
     def step(self) -> None:
-        """One pass: order events that are due, then every changed book."""
+        """One pass: every changed book's view current, then the order events that are due,
+        then the scans of the changed books (see :class:`~arb.decision.core.DecisionCore`)."""
         now = self.clock()
         core = self.core
         try:
-            core.advance(now)
             changed: list[tuple[str, str]] = []
             books = []
             for venue, feed in self.feeds.items():
@@ -158,7 +158,10 @@ class LocalRuntime:
                         books.append(book)
                         changed.append((venue, symbol))
             if books:
-                core.on_books(books, now)
+                core.refresh(books, now)
+            core.advance(now)  # after the refresh: a follow-up order sees every book as it is now
+            if books:
+                core.decide(now)
                 self.stats.books_scanned += len(books)
             self.stats.passes += 1
             if self.on_decision is not None and changed:

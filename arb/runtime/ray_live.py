@@ -349,6 +349,15 @@ class ExecutorActor:
         watch = sorted({o.symbol for o in trader.open_orders()})
         return {"balances": trader.balances(), "watch": watch}
 
+    async def advance(self, now_ns: int | None = None) -> int:
+        """Hand the trader every execution event due by now (the ticker does this on its own
+        clock; tests drive it). Returns the trades completed."""
+        now = time.time_ns() if now_ns is None else now_ns
+        with self.journal.batch():
+            done = self.desk.advance(now)
+        self._count(done)
+        return len(done)
+
     async def sync(self, views: list[BookView], now_ns: int | None = None) -> dict[tuple[str, str], int]:
         """A scanner's update: its latest views (prices, funding); returns what is free per
         (venue, asset) now, which scanners size with."""

@@ -69,10 +69,10 @@ async def _scenario(venues, faults, steps, recorder=None, n_symbols=2, dislocati
         live = LocalRuntime(feeds, parts, wake)
         run = Run(live, sims)
         # Watch every scan: a book that is not LIVE must never reach an opportunity.
-        original = parts.core.on_books
+        original = parts.core.decide
 
-        def watched(books, now_ns):
-            submitted = original(books, now_ns)
+        def watched(now_ns):
+            submitted = original(now_ns)
             for opp in submitted:
                 for venue in (opp.buy_venue, opp.sell_venue):
                     state = feeds[venue].book(opp.symbol).state
@@ -80,7 +80,7 @@ async def _scenario(venues, faults, steps, recorder=None, n_symbols=2, dislocati
                         run.scanned_unhealthy.append((venue, opp.symbol, state))
             return submitted
 
-        parts.core.on_books = watched
+        parts.core.decide = watched
         if prepare is not None:
             prepare(sims)
         stop = asyncio.Event()
