@@ -209,8 +209,6 @@ class RuntimeConf:
     #: ``arb live`` on Ray: how many scanner shards the symbols are split into (a shard's
     #: feeds and scanner share a node; shards spread over nodes).
     shards: int = 1
-    #: The executor's durable journal (on the head node's disk; relative to the project).
-    journal: str = "data/journal/arb.sqlite"
     #: CPUs each live actor reserves (feeds and scanners are I/O-bound asyncio actors).
     actor_cpus: float = 0.1
 
@@ -279,6 +277,12 @@ class LiveConf:
     duration_s: float = 0.0
     #: How often running metrics go to MLflow.
     metrics_every_s: float = 10.0
+    #: Every run journals every intent, order, fill and deposit to its own SQLite file here
+    #: (relative to the project; on Ray, on the head node's disk).
+    journal_dir: str = "data/journal"
+    #: Continue the most recent journal in ``journal_dir`` (balances, open orders, P&L)
+    #: instead of starting a new one. A resumed run says so at start and in its summary.
+    resume: bool = False
     #: Terminal view: ``auto`` (rich on a terminal, plain lines otherwise), ``rich``, ``plain``, ``none``.
     view: str = "auto"
     feed: FeedConf = field(default_factory=FeedConf)

@@ -30,7 +30,10 @@ from arb.config import ArbConf, flatten
 from arb.core.errors import ArbError, ConfigError
 from arb.core.instruments import Instruments
 from arb.io.feed import Recorder
-from arb.runtime.components import build
+from arb.exec.journal import Journal
+from arb.exec.journal_sqlite import SqliteJournal
+from arb.runtime import journals
+from arb.runtime.components import Started, build
 from arb.runtime.live import DecisionHook, LocalRuntime, build_feeds
 from arb.sim.config import DislocationConfig
 from arb.sim.market import instruments as sim_instruments
@@ -86,12 +89,13 @@ async def venues(conf: ArbConf, on_send: SendHook | None = None) -> AsyncIterato
 
 @contextlib.asynccontextmanager
 async def local_runtime(
-    conf: ArbConf, *, recorder: Recorder | None = None, on_decision: DecisionHook | None = None,
-    on_send: SendHook | None = None,
+    conf: ArbConf, *, journal: Journal | None = None, recorder: Recorder | None = None,
+    on_decision: DecisionHook | None = None, on_send: SendHook | None = None,
 ) -> AsyncIterator[LocalRuntime]:
-    """Venues (simulated or real), feeds and the decision core in this process, ready to run."""
+    """Venues (simulated or real), feeds and the decision core in this process, ready to run;
+    the core starts on ``journal`` (restored from it, when it holds records)."""
     async with venues(conf, on_send) as where:
-        parts = build(conf, where.instruments, now_ns=time.time_ns())
+        parts = build(conf, where.instruments, journal=journal, now_ns=time.time_ns())
         wake = asyncio.Event()
         feeds = build_feeds(conf, wake, urls=where.urls, recorder=recorder)
         yield LocalRuntime(feeds, parts, wake, on_decision=on_decision)
@@ -146,13 +150,35 @@ def stop_event(duration_s: float = 0.0, stop: asyncio.Event | None = None) -> as
     return stop
 
 
-async def run_live(conf: ArbConf, tracker: Tracker) -> LocalRuntime:
+def run_journal(conf: ArbConf) -> journals.RunJournal:
+    """This run's journal (a new file, or the last one with ``live.resume=true``), announced."""
+    directory = Path(conf.live.journal_dir)
+    chosen = journals.choose(directory if directory.is_absolute() else PROJECT_DIR / directory, conf.live.resume, time.time_ns())
+    print(f"journal: {chosen.describe()}", file=sys.stderr, flush=True)
+    return chosen
+
+
+def announce(started: Started, chosen: journals.RunJournal) -> None:
+    if chosen.resumed:
+        print(f"resuming {chosen.path.name}: {started.records} records, {started.trades} trades restored"
+              + (f", {len(started.resumed)} interrupted trades finished" if started.resumed else ""), file=sys.stderr, flush=True)
+
+
+async def run_live(conf: ArbConf, tracker: Tracker, chosen: journals.RunJournal) -> LocalRuntime:
     """``arb live`` inside a running loop: signals, view, periodic metrics, duration."""
     stop = stop_event(conf.live.duration_s)
     mode = conf.live.view
     if mode == "auto":
         mode = "rich" if sys.stdout.isatty() else "plain"
-    async with local_runtime(conf) as live:
+    with SqliteJournal(chosen.path) as journal:
+        return await _run_local(conf, tracker, journal, chosen, stop, mode)
+
+
+async def _run_local(
+    conf: ArbConf, tracker: Tracker, journal: Journal, chosen: journals.RunJournal, stop: asyncio.Event, mode: str,
+) -> LocalRuntime:
+    async with local_runtime(conf, journal=journal) as live:
+        announce(live.parts.started, chosen)
         helpers = [
             asyncio.ensure_future(_view(live, stop, mode, conf.live.source)),
             asyncio.ensure_future(_metrics(live, stop, tracker, conf.live.metrics_every_s)),
@@ -165,18 +191,20 @@ async def run_live(conf: ArbConf, tracker: Tracker) -> LocalRuntime:
         return live
 
 
-async def run_live_ray(conf: ArbConf, tracker: Tracker) -> dict:
+async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJournal) -> dict:
     """``arb live runtime=ray``: the same trading as one process, on Ray actors (feeds and
     scanners per shard, one executor with a durable journal). Returns the final state."""
     from arb.runtime.ray_live import RayTopology, live_books
 
     stop = stop_event(conf.live.duration_s)
     runtime = conf.runtime
-    journal = Path(runtime.journal)
-    journal = journal if journal.is_absolute() else PROJECT_DIR / journal
     async with venues(conf) as where:
-        topo = RayTopology(conf, journal, where.instruments, where.urls, shards=runtime.shards, actor_cpus=runtime.actor_cpus)
+        topo = RayTopology(conf, chosen.path, where.instruments, where.urls, shards=runtime.shards, actor_cpus=runtime.actor_cpus)
         await asyncio.to_thread(topo.start)
+        first = await asyncio.to_thread(topo.state)
+        if chosen.resumed:
+            print(f"resuming {chosen.path.name}: {first['restored_records']} records, {first['restored_trades']} trades restored",
+                  file=sys.stderr, flush=True)
         step = 0
         try:
             while not stop.is_set():
@@ -202,14 +230,15 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker) -> dict:
     report.print_summary(
         "arb live (ray) — final",
         {"trades": state["trades"], "P&L (USD, mark to market)": "n/a" if state["pnl_usd"] is None else state["pnl_usd"],
-         "risk state": state["risk_state"], "journal records": state["journal_records"],
-         "restored from journal at start": state["restored_records"]},
+         "risk state": state["risk_state"], "journal": chosen.describe(), "journal records": state["journal_records"],
+         **({"restored at start (records / trades)": f"{state['restored_records']} / {state['restored_trades']}"}
+            if chosen.resumed else {})},
     )
     tracker.metrics({"trades": float(state["trades"]), **({} if state["pnl_usd"] is None else {"pnl_usd": float(state["pnl_usd"])})})
     return state
 
 
-def finish(live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str) -> dict:
+def finish(live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, chosen: journals.RunJournal) -> dict:
     """Final summary table, metrics and trades."""
     snap = live_view.snapshot(live, time.time_ns())
     numbers = {k: float(v) for k, v in snap.items() if isinstance(v, (int, float))}
@@ -231,6 +260,9 @@ def finish(live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str) -> 
             "checksum failures": snap["checksum_failures"],
             "decode errors skipped": snap["decode_errors"],
             "internal errors": snap["internal_errors"],
+            "journal": chosen.describe(),
+            **({"restored at start (records / trades)": f"{live.parts.started.records} / {live.parts.started.trades}"}
+               if chosen.resumed else {}),
         },
     )
     return snap
@@ -241,8 +273,10 @@ def app(cfg: DictConfig) -> None:
     try:
         conf = load(cfg)
         out_dir = Path(HydraConfig.get().runtime.output_dir)
+        chosen = run_journal(conf)
         tracker = Tracker(conf.tracking, PROJECT_DIR)
-        tracker.start(f"live {conf.live.source}", {"arb.workflow": "live", "arb.source": conf.live.source})
+        tracker.start(f"live {conf.live.source}", {"arb.workflow": "live", "arb.source": conf.live.source,
+                                                   "arb.journal": str(chosen.path), "arb.resumed": str(chosen.resumed).lower()})
         status = "FAILED"
         try:
             tracker.params(flatten(conf))
@@ -252,10 +286,10 @@ def app(cfg: DictConfig) -> None:
                 runtime = conf.runtime  # Ray wants its driver set up on the main thread
                 resources = connect(runtime.address, runtime.num_cpus, runtime.namespace)
                 log.info("Ray: %s", {k: v for k, v in resources.items() if not k.startswith("node:")})
-                asyncio.run(run_live_ray(conf, tracker))
+                asyncio.run(run_live_ray(conf, tracker, chosen))
             else:
-                live = asyncio.run(run_live(conf, tracker))
-                finish(live, tracker, out_dir, conf.live.source)
+                live = asyncio.run(run_live(conf, tracker, chosen))
+                finish(live, tracker, out_dir, conf.live.source, chosen)
             status = "FINISHED"
         finally:
             tracker.end(status)

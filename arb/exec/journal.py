@@ -7,6 +7,7 @@ turn them into JSON bytes and back (what a persistent journal, e.g. SQLite, stor
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
 import msgspec
@@ -35,6 +36,10 @@ class Journal(Protocol):
         """Every record, oldest first."""
         ...
 
+    def batch(self) -> AbstractContextManager[object]:
+        """Group the appends inside into one durable unit (all or none survive a crash)."""
+        ...
+
 
 class MemoryJournal:
     """A journal in a list (backtests, tests)."""
@@ -53,6 +58,10 @@ class MemoryJournal:
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def batch(self) -> AbstractContextManager[object]:
+        """Nothing to group in memory."""
+        return nullcontext(self)
 
     def of_kind(self, kind: type) -> list:
         """Records of one type (``Intent``, ``Order``, ``Fill``, ``TradeResult``)."""

@@ -115,6 +115,8 @@ class SqliteJournal:
         self.duplicates = 0
         self._lock = threading.RLock()
         self._batch_depth = 0
+        #: A batch's transaction has begun (at its first append).
+        self._in_batch_tx = False
         self._lock_file = None
         memory = self.path == ":memory:"
         if not memory:
@@ -195,7 +197,9 @@ class SqliteJournal:
     @contextmanager
     def batch(self) -> Iterator[SqliteJournal]:
         """Group appends into one transaction (one fsync): all of them are stored, or —
-        after a crash or an exception inside — none. Nests (the outermost commits)."""
+        after a crash or an exception inside — none. Nests (the outermost commits). A batch
+        that appends nothing costs nothing (the transaction begins at the first append), so
+        hosts may wrap every pass in one."""
         with self._lock:
             if self._batch_depth:
                 self._batch_depth += 1
@@ -206,10 +210,17 @@ class SqliteJournal:
                 return
             self._batch_depth = 1
             try:
-                with self._transaction():
-                    yield self
+                yield self
+            except BaseException:
+                if self._in_batch_tx:
+                    self._db.execute("ROLLBACK")
+                raise
+            else:
+                if self._in_batch_tx:
+                    self._db.execute("COMMIT")
             finally:
                 self._batch_depth = 0
+                self._in_batch_tx = False
 
     def append(self, record: JournalRecord) -> JournalRecord:
         """Store ``record`` after the others; returns it — or, when its ``(kind, id)`` is
@@ -219,6 +230,9 @@ class SqliteJournal:
         kind = kind_of(record)
         body = encode(record)
         with self._lock:
+            if self._batch_depth and not self._in_batch_tx:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._in_batch_tx = True
             cur = self._db.execute(
                 "INSERT INTO journal (kind, id, crc, body) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO NOTHING",
                 (kind, record.id, _crc(body), body),

@@ -23,7 +23,7 @@ from arb.decision.decider import Decider
 from arb.decision.desk import Desk
 from arb.decision.trader import Trader, TraderConfig
 from arb.exec.journal import Journal, MemoryJournal
-from arb.exec.orders import OneLegged
+from arb.exec.orders import OneLegged, TradeResult
 from arb.exec.paper import PaperVenue
 from arb.exec.portfolio import Portfolio, PriceFn
 from arb.risk.engine import RiskEngine
@@ -126,6 +126,29 @@ def build_desk(
     return Desk(trader, paper)
 
 
+@dataclass(frozen=True)
+class Started:
+    """What :func:`start` found: records and completed trades restored from the journal, and
+    the trades it finished (a crash had interrupted them)."""
+
+    records: int
+    trades: int
+    resumed: list[TradeResult]
+
+
+def start(desk: Desk, conf: ArbConf, now_ns: int) -> Started:
+    """Bring a desk over a journal to where its last life stopped, then fund it: restore the
+    trader from its journal, ask the port about orders in flight, journal the starting
+    balances the journal lacks, finish what a crash interrupted — as one durable unit."""
+    trader = desk.trader
+    with trader.journal.batch():
+        records = desk.restore(now_ns=now_ns)
+        trades = len(trader.results())
+        trader.fund(starting_balances(conf), now_ns)
+        resumed = desk.resume(now_ns)
+    return Started(records, trades, resumed)
+
+
 @dataclass
 class Components:
     """The decision core for one process, and its parts by name."""
@@ -138,14 +161,17 @@ class Components:
     risk: RiskEngine
     portfolio: Portfolio
     journal: Journal
+    started: Started
 
 
 def build(conf: ArbConf, instruments: Instruments | None = None, journal: Journal | None = None, now_ns: int = 0) -> Components:
-    """Decider, trader and paper venue wired into a :class:`DecisionCore`; ``journal`` (a
-    fresh :class:`MemoryJournal` by default) gets the starting balances at ``now_ns``."""
+    """Decider, trader and paper venue wired into a :class:`DecisionCore`, started on
+    ``journal`` (a fresh :class:`MemoryJournal` by default; see :func:`start`)."""
     decider = build_decider(conf, instruments)
     desk = build_desk(conf, decider.view, decider.price, instruments, journal)
+    started = start(desk, conf, now_ns)
+    core = DecisionCore(decider, desk)
+    core.trades += desk.trader.results()
     trader = desk.trader
-    trader.fund(starting_balances(conf), now_ns)
     assert isinstance(desk.port, PaperVenue)
-    return Components(DecisionCore(decider, desk), decider, desk, trader, desk.port, trader.risk, trader.portfolio, trader.journal)
+    return Components(core, decider, desk, trader, desk.port, trader.risk, trader.portfolio, trader.journal, started)

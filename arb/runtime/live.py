@@ -28,6 +28,7 @@ from arb.config import ArbConf
 from arb.io.connection import ConnectionOptions
 from arb.io.feed import FeedOptions, Recorder, VenueFeed
 from arb.io.health import VenueHealth
+from arb.decision.core import DecisionCore
 from arb.runtime.components import Components
 from arb.venues.base import Credentials
 from arb.venues.registry import get as venue_spec
@@ -140,7 +141,8 @@ class LocalRuntime:
             for feed in self.feeds.values():
                 await feed.close()
             await asyncio.gather(*feed_tasks, return_exceptions=True)
-            self.core.drain(self.clock())
+            with self.core.trader.journal.batch():
+                self.core.drain(self.clock())
 
     def step(self) -> None:
         """One pass: every changed book's view current, then the order events that are due,
@@ -148,22 +150,8 @@ class LocalRuntime:
         now = self.clock()
         core = self.core
         try:
-            changed: list[tuple[str, str]] = []
-            books = []
-            for venue, feed in self.feeds.items():
-                symbols = feed.drain_changed()
-                for symbol in symbols:
-                    book = feed.book(symbol)
-                    if book is not None:
-                        books.append(book)
-                        changed.append((venue, symbol))
-            if books:
-                core.refresh(books, now)
-            core.advance(now)  # after the refresh: a follow-up order sees every book as it is now
-            if books:
-                core.decide(now)
-                self.stats.books_scanned += len(books)
-            self.stats.passes += 1
+            with core.trader.journal.batch():  # one durable unit per pass (costs nothing without records)
+                changed = self._pass(core, now)
             if self.on_decision is not None and changed:
                 self.on_decision(changed, self.clock())
         except Exception as exc:  # noqa: BLE001 - the supervisor loop: count, log, keep trading safely
@@ -171,6 +159,24 @@ class LocalRuntime:
             self.stats.last_error = f"{type(exc).__name__}: {exc}"[:300]
             log.exception("decision pass failed; halting new trades")
             self.parts.risk.kill(f"internal error: {self.stats.last_error}", now)
+
+    def _pass(self, core: DecisionCore, now: int) -> list[tuple[str, str]]:
+        changed: list[tuple[str, str]] = []
+        books = []
+        for venue, feed in self.feeds.items():
+            for symbol in feed.drain_changed():
+                book = feed.book(symbol)
+                if book is not None:
+                    books.append(book)
+                    changed.append((venue, symbol))
+        if books:
+            core.refresh(books, now)
+        core.advance(now)  # after the refresh: a follow-up order sees every book as it is now
+        if books:
+            core.decide(now)
+            self.stats.books_scanned += len(books)
+        self.stats.passes += 1
+        return changed
 
     def _until_next_due(self) -> float | None:
         due = self.core.desk.next_due_ns()

@@ -56,7 +56,7 @@ from arb.decision.views import ViewStore
 from arb.exec.journal_sqlite import SqliteJournal
 from arb.exec.orders import Order, TradeResult
 from arb.io.feed import VenueFeed
-from arb.runtime.components import build_decider, build_desk, starting_balances
+from arb.runtime.components import build_decider, build_desk, start, starting_balances
 from arb.runtime.live import credentials, feed_options
 from arb.runtime.ray_cluster import HEAD_RESOURCE, SHARD_RESOURCE
 from arb.runtime.ray_metrics import ArbMetrics
@@ -291,18 +291,16 @@ class ScannerActor:
 class ExecutorActor:
     """The one place trades happen: a :class:`~arb.decision.desk.Desk` over the durable journal."""
 
-    def __init__(self, conf: ArbConf, journal_path: str, instruments: Instruments, shards: int = 1, resume: bool = True) -> None:
+    def __init__(self, conf: ArbConf, journal_path: str, instruments: Instruments, shards: int = 1) -> None:
         self.shards = shards
         self.store = ViewStore()
         self.journal = SqliteJournal(journal_path)
         self.desk = build_desk(conf, self.store.view, self.store.price, instruments, self.journal)
         self.trader = self.desk.trader
         now = time.time_ns()
-        with self.journal.batch():
-            self.restored = self.desk.restore(now_ns=now)
-            self.trader.fund(starting_balances(conf), now)
-            self._count(self.desk.resume(now))
+        self.started = start(self.desk, conf, now)
         self.metrics = ArbMetrics()
+        self._count(self.started.resumed)
         self.trade_ms: deque[float] = deque(maxlen=_SAMPLES)
         self.ticker: asyncio.Task | None = None
         self.started_ns = now
@@ -380,7 +378,8 @@ class ExecutorActor:
             "open_legs": trader.open_legs(),
             "accepted": trader.opportunities_taken,
             "rejected": dict(trader.rejections),
-            "restored_records": self.restored,
+            "restored_records": self.started.records,
+            "restored_trades": self.started.trades,
             "journal_records": len(self.journal),
             "pnl_usd": to_float(pnl) if pnl is not None else None,
             "realized": {k: to_float(v) for k, v in trader.portfolio.realized.items()},

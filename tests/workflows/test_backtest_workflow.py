@@ -98,7 +98,7 @@ def test_arb_live_on_ray_runs_against_the_simulators_and_trades(tmp_path):
     env.pop("MLFLOW_TRACKING_URI", None)
     proc = subprocess.run(
         [sys.executable, "-m", "workflows.cli", "live", "runtime=ray", "runtime.num_cpus=2", "live.duration_s=25",
-         "live.view=plain", "live.sim.dislocations_per_min=40", f"runtime.journal={tmp_path / 'journal.sqlite'}",
+         "live.view=plain", "live.sim.dislocations_per_min=40", f"live.journal_dir={tmp_path / 'journal'}",
          f"tracking.dir={tmp_path / 'mlruns'}", f"hydra.run.dir={tmp_path / 'out'}"],
         cwd=ROOT, capture_output=True, text=True, env=env, timeout=300,
     )
