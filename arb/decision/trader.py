@@ -113,12 +113,13 @@ class _Trade:
 class _Progress:
     """What an open order has filled so far (executions may come one by one)."""
 
-    __slots__ = ("seq", "order", "qty", "quote", "fee", "levels", "worst", "refused")
+    __slots__ = ("seq", "order", "qty", "quote", "fee", "fee_asset", "levels", "worst", "refused")
 
     def __init__(self, seq: int, order: Order) -> None:
         self.seq = seq
         self.order = order
         self.qty = self.quote = self.fee = self.levels = self.worst = 0
+        self.fee_asset = ""
         self.refused = ""
 
 
@@ -279,13 +280,21 @@ class Trader:
         return commands
 
     def _apply(self, progress: _Progress, fill: PartiallyFilled | Filled) -> None:
-        refused = self.portfolio.fill(progress.order.id, fill.qty, fill.quote, fill.fee)
+        fee_asset = "" if fill.fee_asset in ("", split(progress.order.symbol)[1]) else fill.fee_asset
+        if progress.fee and fee_asset != progress.fee_asset:
+            # One fee asset per order (what the Fill record holds): a venue that switched
+            # mid-order is a discrepancy to see, not to average away.
+            progress.refused = f"fees in two assets ({progress.fee_asset or 'quote'}, {fee_asset or 'quote'})"
+            return
+        refused = self.portfolio.fill(progress.order.id, fill.qty, fill.quote, fill.fee, fee_asset)
         if refused is not None:
             progress.refused = refused
             return
         progress.qty += fill.qty
         progress.quote += fill.quote
-        progress.fee += fill.fee
+        if fill.fee:
+            progress.fee += fill.fee
+            progress.fee_asset = fee_asset
         progress.levels += fill.levels
         if fill.qty:
             progress.worst = fill.worst_price
@@ -301,7 +310,8 @@ class Trader:
             status, reason = FillStatus.REJECTED, progress.refused or reason
         else:
             status = FillStatus.EXPIRED
-        fill = self._outcome(order, progress.qty, progress.quote, progress.fee, progress.levels, progress.worst, ts_ns, status, reason)
+        fill = self._outcome(order, progress.qty, progress.quote, progress.fee, progress.levels, progress.worst, ts_ns, status, reason,
+                             progress.fee_asset)
         trade = self._trades[order.trade_id]
         trade.fills[order.role] = fill
         trade.pending -= 1
@@ -380,7 +390,7 @@ class Trader:
                 self._unsettled.pop(record.id, None)
                 if self._open.pop(record.id, None) is not None:
                     if record.qty:
-                        refused = portfolio.fill(record.id, record.qty, record.quote, record.fee)
+                        refused = portfolio.fill(record.id, record.qty, record.quote, record.fee, record.fee_asset)
                         if refused is not None:
                             raise JournalError(f"journal does not replay: fill {record.id}: {refused}")
                     elif record.status == FillStatus.REJECTED:
@@ -472,13 +482,13 @@ class Trader:
 
     def _outcome(
         self, order: Order, filled: int, quote: int, fee: int, levels: int, worst: int,
-        ts_ns: int, status: FillStatus, reason: str,
+        ts_ns: int, status: FillStatus, reason: str, fee_asset: str = "",
     ) -> Fill:
         fill = Fill(
             id=order.id, trade_id=order.trade_id, role=order.role, venue=order.venue, symbol=order.symbol,
             side=order.side, qty_ordered=order.qty, qty=filled, quote=quote, fee=fee,
             avg_price=quote * ONE // filled if filled else 0, worst_price=worst, levels=levels, ts_ns=ts_ns,
-            status=str(status), reason=reason,
+            status=str(status), reason=reason, fee_asset=fee_asset,
         )
         self.journal.append(fill)
         self.risk.record_order(status is not FillStatus.REJECTED, ts_ns)
@@ -579,15 +589,34 @@ class Trader:
         return best_venue
 
     # -- outcome ---------------------------------------------------------------------------
+    def _fee_value(self, fill: Fill, base: str) -> tuple[int, int]:
+        """``(fee in quote, fee in base)`` of a fill: what realized P&L subtracts, and what it
+        took from the base position (a fee in a third asset is valued through the reporting
+        currency)."""
+        asset = fill.fee_asset
+        if not fill.fee or not asset:
+            return fill.fee, 0
+        if asset == base:
+            return _fee_in_quote(fill.fee, fill.qty, fill.quote), fill.fee
+        price, quote_price = (self.reporting_price(asset), self.reporting_price(split(fill.symbol)[1])) if self.reporting_price else (None, None)
+        if not price or not quote_price:
+            return 0, 0  # valued nowhere; the portfolio still holds the exact fee
+        return -((-fill.fee * price) // quote_price), 0
+
     def _finish(self, trade: _Trade, ts_ns: int) -> None:
         opp = trade.opp
         buy, sell = trade.fills[Role.BUY], trade.fills[Role.SELL]
         action = trade.fills.get(trade.action_role) if trade.action_role else None
         bought, cost = buy.qty, buy.quote
         sold, proceeds = sell.qty, sell.quote
-        fees = buy.fee + sell.fee
+        base_fees = 0
+        fees = 0
+        for fill in (buy, sell, action):
+            if fill is not None:
+                in_quote, in_base = self._fee_value(fill, opp.base)
+                fees += in_quote
+                base_fees += in_base
         if action is not None:
-            fees += action.fee
             if action.side == Side.BUY:
                 bought, cost = bought + action.qty, cost + action.quote
             else:
@@ -611,7 +640,7 @@ class Trader:
             action_filled=action.qty if action is not None else 0,
             action_quote=action.quote if action is not None else 0,
             action_fee=action.fee if action is not None else 0,
-            residual_base=bought - sold, fees_quote=fees, realized_pnl_quote=realized,
+            residual_base=bought - sold - base_fees, fees_quote=fees, realized_pnl_quote=realized,
             realized_pnl_reporting=reporting, expected_net_profit=opp.net_profit,
             ts_decision_ns=opp.ts_decision_ns, ts_submit_ns=trade.ts_submit_ns, ts_done_ns=ts_ns, reason=reason,
         )
@@ -619,6 +648,11 @@ class Trader:
         self._results.append(result)
         self._completed.append(result)
         del self._trades[opp.id]
+
+
+def _fee_in_quote(fee: int, qty: int, quote: int) -> int:
+    """A fee of ``fee`` base on a fill of ``qty`` base for ``quote``, in quote (rounded up)."""
+    return -((-fee * quote) // qty) if qty else 0
 
 
 def _plain_sweep(venue: str, symbol: str, buy: bool, levels: tuple[tuple[int, int], ...], qty: int, limit: int) -> Sweep:

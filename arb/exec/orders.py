@@ -88,8 +88,8 @@ class Fill(msgspec.Struct, frozen=True, tag="fill"):
     """An order's outcome (one per order): what filled, at what cost, with which fee.
 
     ``quote`` is paid (buy, rounded up) or received (sell, rounded down); ``fee`` is in
-    quote; ``avg_price`` rounded down; ``worst_price`` the last price touched; ``levels`` how
-    many price levels it touched.
+    ``fee_asset`` (empty: the quote asset); ``avg_price`` rounded down; ``worst_price`` the
+    last price touched; ``levels`` how many price levels it touched.
     """
 
     id: str
@@ -108,6 +108,7 @@ class Fill(msgspec.Struct, frozen=True, tag="fill"):
     ts_ns: int
     status: str
     reason: str = ""
+    fee_asset: str = ""
 
 
 class TradeResult(msgspec.Struct, frozen=True, tag="trade"):

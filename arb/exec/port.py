@@ -105,8 +105,9 @@ class Rejected(msgspec.Struct, frozen=True, tag="rejected"):
 
 class PartiallyFilled(msgspec.Struct, frozen=True, tag="partially-filled"):
     """One execution of an order that stays open: ``qty`` base for ``quote`` (paid on a buy,
-    rounded up; received on a sell, rounded down) and ``fee`` (in quote). ``worst_price`` is the
-    last price touched, ``levels`` how many book levels the execution took."""
+    rounded up; received on a sell, rounded down) and ``fee`` in ``fee_asset`` (empty: the
+    quote asset; venues that take a buy's fee from what it bought name the base). ``worst_price``
+    is the last price touched, ``levels`` how many book levels the execution took."""
 
     order_id: str
     ts_ns: int
@@ -115,6 +116,7 @@ class PartiallyFilled(msgspec.Struct, frozen=True, tag="partially-filled"):
     fee: int
     worst_price: int = 0
     levels: int = 0
+    fee_asset: str = ""
 
 
 class Filled(msgspec.Struct, frozen=True, tag="filled"):
@@ -127,6 +129,7 @@ class Filled(msgspec.Struct, frozen=True, tag="filled"):
     fee: int
     worst_price: int = 0
     levels: int = 0
+    fee_asset: str = ""
 
 
 class Cancelled(msgspec.Struct, frozen=True, tag="cancelled"):

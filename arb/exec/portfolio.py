@@ -163,8 +163,10 @@ class Portfolio:
         book[base] = book.get(base, 0) + qty
         return None
 
-    def fill(self, order_id: str, qty: int, quote: int, fee: int) -> str | None:
-        """Apply a fill of an open order (buy: +base, −quote−fee; sell: −base, +quote−fee).
+    def fill(self, order_id: str, qty: int, quote: int, fee: int, fee_asset: str = "") -> str | None:
+        """Apply a fill of an open order (buy: +base, −quote; sell: −base, +quote), and its
+        fee in ``fee_asset`` (the venue's choice: the quote by default, the base on venues
+        that take a buy's fee from what it bought, or a third asset).
 
         Returns the reason and changes nothing when it would overdraw a balance.
         """
@@ -173,27 +175,35 @@ class Portfolio:
             return f"order {order_id} is not open"
         if qty < 0 or quote < 0 or fee < 0 or qty > order.qty:
             return "malformed fill"
-        base_key = (order.venue, order.base)
-        quote_key = (order.venue, order.quote)
+        fee_asset = fee_asset or order.quote
+        venue = order.venue
+        deltas: dict[str, int] = {}
         if order.side == Side.BUY:
-            base_delta, quote_delta = qty, -quote - fee
+            deltas[order.base], deltas[order.quote] = qty, -quote
         else:
-            base_delta, quote_delta = -qty, quote - fee
-        spent_asset, spent = (order.quote, quote + fee) if order.side == Side.BUY else (order.base, qty)
+            deltas[order.base], deltas[order.quote] = -qty, quote
+        deltas[fee_asset] = deltas.get(fee_asset, 0) - fee
+        # What the order locked (quote for a buy, base for a sell) pays for the fill first.
+        spent = -min(0, deltas[order.lock_asset])
         # Never negative, and never into what other open orders have locked.
-        covered = self.available(order.venue, spent_asset) + order.lock >= spent
-        if not covered or self.balance(*base_key) + base_delta < 0 or self.balance(*quote_key) + quote_delta < 0:
+        covered = self.available(venue, order.lock_asset) + order.lock >= spent
+        others_ok = all(
+            self.available(venue, asset) + delta >= 0 for asset, delta in deltas.items() if asset != order.lock_asset and delta < 0
+        )
+        if not covered or not others_ok or any(self.balance(venue, a) + d < 0 for a, d in deltas.items()):
             self.refused_fills += 1
-            return f"fill would overdraw {order.venue}: {order.side} {qty} for {quote} + fee {fee}"
-        self._balances[base_key] = self.balance(*base_key) + base_delta
-        self._balances[quote_key] = self.balance(*quote_key) + quote_delta
+            return f"fill would overdraw {venue}: {order.side} {qty} for {quote} + fee {fee} {fee_asset}"
+        for asset, delta in deltas.items():
+            key = (venue, asset)
+            self._balances[key] = self._balances.get(key, 0) + delta
         if fee:
-            self.fees_paid[quote_key] = self.fees_paid.get(quote_key, 0) + fee
+            fee_key = (venue, fee_asset)
+            self.fees_paid[fee_key] = self.fees_paid.get(fee_key, 0) + fee
         # What the fill spent is no longer locked (an overrun beyond the lock was covered
         # by the free balance, checked above).
         release = min(spent, order.lock)
         order.lock -= release
-        self._unlock((order.venue, order.lock_asset), release)
+        self._unlock((venue, order.lock_asset), release)
         order.qty -= qty
         book = self._open_buys if order.side == Side.BUY else self._open_sells
         book[order.base] -= qty

@@ -182,7 +182,7 @@ def test_a_leg_the_balance_cannot_cover_is_rejected_and_the_other_is_unwound():
 
 def test_a_fill_the_portfolio_refuses_is_a_rejected_order():
     class Refusing(Portfolio):
-        def fill(self, order_id, qty, quote, fee):
+        def fill(self, order_id, qty, quote, fee, fee_asset=""):
             return "refused for the test"
 
     risk = RiskEngine(RiskLimits())

@@ -81,3 +81,20 @@ def test_a_deposit_is_starting_capital_not_pnl():
     p.deposit("a", "BTC", ONE)
     assert p.balance("a", "BTC") == ONE and p.exposure("BTC") == 0
     assert p.mtm_pnl(lambda asset: {"USDT": ONE, "BTC": 50_000 * ONE}[asset]) == 0
+
+
+def test_a_fee_taken_in_the_base_asset_comes_off_what_the_buy_bought():
+    p = Portfolio({("a", "USDT"): 1000 * ONE})
+    assert p.open_order("o", "a", "BTC/USDT", "buy", ONE, 101 * ONE) is None
+    assert p.fill("o", ONE, 100 * ONE, ONE // 1000, "BTC") is None  # 0.001 BTC fee
+    assert p.balance("a", "BTC") == ONE - ONE // 1000 and p.balance("a", "USDT") == 900 * ONE
+    assert p.fees_paid == {("a", "BTC"): ONE // 1000}
+    p.close_order("o")
+    assert p.locked("a", "USDT") == 0
+
+
+def test_a_fee_in_a_third_asset_needs_that_asset():
+    p = Portfolio({("a", "USDT"): 1000 * ONE})
+    p.open_order("o", "a", "BTC/USDT", "buy", ONE, 101 * ONE)
+    reason = p.fill("o", ONE, 100 * ONE, ONE, "BNB")
+    assert reason is not None and "overdraw" in reason and p.balance("a", "BTC") == 0
