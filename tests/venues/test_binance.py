@@ -12,7 +12,8 @@ from arb.book.health import BookState
 from arb.core.errors import DecodeError
 from arb.core.events import BookDelta, BookSnapshot, Control
 from arb.core.numbers import FixedParser
-from arb.venues import binance
+from arb.venues.binance import market_data as binance
+from arb.venues.binance import signing
 from arb.venues.books import VenueBooks
 from tests import samples
 from tests.venues.fuzz import assert_total, frame_mutations, json_values
@@ -203,11 +204,11 @@ def test_fuzz_rest_snapshot(body):
 def test_signing_matches_the_official_vectors():
     vectors = json.loads((samples.VENUES / "binance" / "signing_test_vectors.json").read_text())
     for vector in vectors["vectors"]:
-        assert binance.sign(vectors["secretKey"], vector["payload"]) == vector["signature"]
+        assert signing.sign(vectors["secretKey"], vector["payload"]) == vector["signature"]
 
 
 def test_encoder_round_trips_through_the_decoder():
-    from arb.sim.wire.binance import Encoder
+    from arb.venues.binance import Encoder
 
     symbols = binance.SPEC.symbol_map(["BTC/USDT"])
     enc = Encoder(symbols)

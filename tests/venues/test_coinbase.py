@@ -19,8 +19,9 @@ from arb.core.errors import DecodeError, SymbolError
 from arb.core.events import BookDelta, BookSnapshot, Control, ResyncRequired
 from arb.core.numbers import FixedParser
 from arb.record.reader import RecordingReader
-from arb.sim.wire.coinbase import Encoder, rfc3339
-from arb.venues import coinbase
+from arb.venues.coinbase import market_data as coinbase
+from arb.venues.coinbase import signing
+from arb.venues.coinbase.wire import Encoder, rfc3339
 from arb.venues.books import VenueBooks
 from tests import samples
 from tests.venues import coinbase_stream
@@ -332,12 +333,12 @@ def _b64(part: str) -> bytes:
 
 
 def test_jwt_claims_and_header_are_pure_values():
-    assert coinbase.format_jwt_uri("get", "/api/v3/brokerage/accounts") == "GET api.coinbase.com/api/v3/brokerage/accounts"
-    assert coinbase.jwt_header("organizations/o/apiKeys/k", "ab12") == {"alg": "ES256", "kid": "organizations/o/apiKeys/k", "nonce": "ab12", "typ": "JWT"}
-    assert coinbase.jwt_claims("k", 1_700_000_000, "GET api.coinbase.com/x") == {
+    assert signing.format_jwt_uri("get", "/api/v3/brokerage/accounts") == "GET api.coinbase.com/api/v3/brokerage/accounts"
+    assert signing.jwt_header("organizations/o/apiKeys/k", "ab12") == {"alg": "ES256", "kid": "organizations/o/apiKeys/k", "nonce": "ab12", "typ": "JWT"}
+    assert signing.jwt_claims("k", 1_700_000_000, "GET api.coinbase.com/x") == {
         "iss": "cdp", "sub": "k", "nbf": 1_700_000_000, "exp": 1_700_000_120, "uri": "GET api.coinbase.com/x",
     }
-    assert "uri" not in coinbase.jwt_claims("k", 1, None)  # websocket JWTs
+    assert "uri" not in signing.jwt_claims("k", 1, None)  # websocket JWTs
 
 
 def test_build_jwt_signs_es256_verifiably():
@@ -347,9 +348,9 @@ def test_build_jwt_signs_es256_verifiably():
 
     key = ec.generate_private_key(ec.SECP256R1())
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()).decode()
-    token = coinbase.sign("organizations/o/apiKeys/k", pem, "POST", "/api/v3/brokerage/orders", 1_700_000_000, "deadbeef")
+    token = signing.sign("organizations/o/apiKeys/k", pem, "POST", "/api/v3/brokerage/orders", 1_700_000_000, "deadbeef")
     header, claims, signature = token.split(".")
-    assert msgspec.json.decode(_b64(header)) == coinbase.jwt_header("organizations/o/apiKeys/k", "deadbeef")
+    assert msgspec.json.decode(_b64(header)) == signing.jwt_header("organizations/o/apiKeys/k", "deadbeef")
     assert msgspec.json.decode(_b64(claims))["uri"] == "POST api.coinbase.com/api/v3/brokerage/orders"
     raw = _b64(signature)
     assert len(raw) == 64
@@ -357,7 +358,7 @@ def test_build_jwt_signs_es256_verifiably():
     key.public_key().verify(der, f"{header}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))  # raises if wrong
     other = ec.generate_private_key(ec.SECP384R1())
     with pytest.raises(ValueError):
-        coinbase.build_jwt("k", other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode(), None, 1, "n")
+        signing.build_jwt("k", other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode(), None, 1, "n")
 
 
 # -- the encoder ------------------------------------------------------------------------

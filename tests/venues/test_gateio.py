@@ -16,8 +16,9 @@ from arb.book.health import BookState
 from arb.core.errors import DecodeError, SymbolError
 from arb.core.events import BookDelta, BookSnapshot, Control, Subscribed, TopOfBook
 from arb.core.numbers import FixedParser
-from arb.sim.wire.gateio import Encoder
-from arb.venues import gateio
+from arb.venues.gateio import Encoder
+from arb.venues.gateio import market_data as gateio
+from arb.venues.gateio import signing
 from arb.venues.books import VenueBooks
 from tests import samples
 from tests.venues.fuzz import assert_total, frame_mutations, json_values
@@ -326,17 +327,17 @@ def test_rest_snapshot_needs_the_id_and_names_the_pair():
 # -- signing ----------------------------------------------------------------------------
 def test_signature_payload_and_sign():
     # No official vectors ship with the samples: check the documented composition.
-    payload = gateio.signature_payload("get", "/api/v4/spot/accounts", "currency=BTC", "", 1541993715)
+    payload = signing.signature_payload("get", "/api/v4/spot/accounts", "currency=BTC", "", 1541993715)
     empty_sha512 = (
         "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
         "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"
     )
     assert payload == f"GET\n/api/v4/spot/accounts\ncurrency=BTC\n{empty_sha512}\n1541993715"
     expected = hmac.new(b"secret", payload.encode(), hashlib.sha512).hexdigest()
-    assert gateio.sign("secret", "GET", "/api/v4/spot/accounts", "currency=BTC", "", 1541993715) == expected
-    headers = gateio.auth_headers("key", "secret", "GET", "/api/v4/spot/accounts", "currency=BTC", "", 1541993715)
+    assert signing.sign("secret", "GET", "/api/v4/spot/accounts", "currency=BTC", "", 1541993715) == expected
+    headers = signing.auth_headers("key", "secret", "GET", "/api/v4/spot/accounts", "currency=BTC", "", 1541993715)
     assert headers == {"KEY": "key", "Timestamp": "1541993715", "SIGN": expected}
-    ws = gateio.ws_sign("secret", "spot.orders", "subscribe", 1611541000)
+    ws = signing.ws_sign("secret", "spot.orders", "subscribe", 1611541000)
     assert ws == hmac.new(b"secret", b"channel=spot.orders&event=subscribe&time=1611541000", hashlib.sha512).hexdigest()
 
 

@@ -15,8 +15,9 @@ from arb.book.sync import BookSync, Outcome, SeqRule, SyncStats
 from arb.core.errors import DecodeError
 from arb.core.events import BookDelta, BookSnapshot, Control, Subscribed
 from arb.core.numbers import FixedParser
-from arb.sim.wire.kraken import Encoder
-from arb.venues import kraken, kraken_v1
+from arb.venues.kraken import Encoder, signing
+from arb.venues.kraken import market_data as kraken
+from arb.venues.kraken import v1 as kraken_v1
 from arb.venues.books import VenueBooks
 from tests import samples
 from tests.samples import texts
@@ -329,7 +330,7 @@ def test_fuzz_v1_arrays(items):
 
 def test_signing_matches_the_official_vector():
     v = json.loads((samples.VENUES / "kraken" / "signing_test_vectors.json").read_text())
-    assert kraken.sign(v["private_key"], v["uri_path"], v["nonce"], v["post_data"]) == v["api_sign"]
+    assert signing.sign(v["private_key"], v["uri_path"], v["nonce"], v["post_data"]) == v["api_sign"]
 
 
 # -- simulator encoder ----------------------------------------------------------------------

@@ -17,8 +17,8 @@ from arb.book.health import BookState
 from arb.core.errors import DecodeError
 from arb.core.events import BookDelta, BookSnapshot, Control, TopOfBook
 from arb.core.numbers import FixedParser
-from arb.sim.wire.kucoin import Encoder
-from arb.venues import kucoin
+from arb.venues.kucoin import Encoder, signing
+from arb.venues.kucoin import market_data as kucoin
 from arb.venues.books import VenueBooks
 from tests import samples
 from tests.venues.fuzz import assert_total, frame_mutations, json_values
@@ -346,13 +346,13 @@ def test_signing_follows_the_documented_composition():
     # No official vectors ship with the samples: check the documented composition.
     path = "/api/v3/market/orderbook/level2?symbol=BTC-USDT"
     expected = base64.b64encode(hmac.new(b"secret", f"1547015186532GET{path}".encode(), hashlib.sha256).digest()).decode()
-    assert kucoin.sign("secret", 1547015186532, "get", path) == expected
-    headers = kucoin.auth_headers("key", "secret", "pass", 1547015186532, "GET", path)
+    assert signing.sign("secret", 1547015186532, "get", path) == expected
+    headers = signing.auth_headers("key", "secret", "pass", 1547015186532, "GET", path)
     assert headers["KC-API-SIGN"] == expected and headers["KC-API-TIMESTAMP"] == "1547015186532"
     assert headers["KC-API-PASSPHRASE"] == base64.b64encode(hmac.new(b"secret", b"pass", hashlib.sha256).digest()).decode()
     assert headers["KC-API-KEY"] == "key" and headers["KC-API-KEY-VERSION"] == "3"
     body = '{"symbol":"BTC-USDT"}'
-    assert kucoin.sign("s", 1, "POST", "/api/v1/hf/orders", body) == base64.b64encode(
+    assert signing.sign("s", 1, "POST", "/api/v1/hf/orders", body) == base64.b64encode(
         hmac.new(b"s", b"1POST/api/v1/hf/orders" + body.encode(), hashlib.sha256).digest()
     ).decode()
 

@@ -16,8 +16,9 @@ from arb.core.errors import DecodeError
 from arb.core.events import BookDelta, BookSnapshot, Control, TopOfBook
 from arb.core.numbers import FixedParser
 from arb.record.reader import RecordingReader
-from arb.venues import mexc
-from arb.venues import mexc_proto as pb
+from arb.venues.mexc import market_data as mexc
+from arb.venues.mexc import proto as pb
+from arb.venues.mexc import signing
 from arb.venues.books import VenueBooks
 from tests import samples
 from tests.venues import mexc_stream
@@ -271,11 +272,11 @@ def test_signing_matches_the_verifiable_vectors():
     vectors = json.loads((samples.VENUES / "mexc" / "signing_test_vectors.json").read_text())
     first, second = vectors["vectors"]
     # The docs print 323c96ab… for the first payload too; only fd3e4e85… is its HMAC.
-    assert mexc.sign(vectors["secretKey"], first["payload"]) == first["documented_signature_example2"]
-    assert mexc.sign(vectors["secretKey"], first["payload"]).startswith("fd3e4e85")
-    assert mexc.sign(vectors["secretKey"], first["payload"]) != first["documented_signature"]
+    assert signing.sign(vectors["secretKey"], first["payload"]) == first["documented_signature_example2"]
+    assert signing.sign(vectors["secretKey"], first["payload"]).startswith("fd3e4e85")
+    assert signing.sign(vectors["secretKey"], first["payload"]) != first["documented_signature"]
     query, body = "symbol=BTCUSDT&side=BUY&type=LIMIT", "quantity=1&price=11&recvWindow=5000&timestamp=1644489390087"
-    assert mexc.sign(vectors["secretKey"], query, body) == second["documented_signature"]
+    assert signing.sign(vectors["secretKey"], query, body) == second["documented_signature"]
 
 
 # -- a synthetic session through VenueBooks and arb verify ------------------------------
@@ -507,7 +508,7 @@ def test_fuzz_rest_snapshot(body):
 
 # -- the encoder ------------------------------------------------------------------------
 def test_encoder_round_trips_through_the_decoder():
-    from arb.sim.wire.mexc import Encoder
+    from arb.venues.mexc import Encoder
 
     symbols = mexc.SPEC.symbol_map(["BTC/USDT"])
     enc = Encoder(symbols)

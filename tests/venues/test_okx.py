@@ -15,8 +15,8 @@ from arb.book.health import BookState
 from arb.core.errors import DecodeError, SymbolError
 from arb.core.events import BookDelta, BookSnapshot, Control
 from arb.core.numbers import FixedParser
-from arb.sim.wire.okx import Encoder
-from arb.venues import okx
+from arb.venues.okx import Encoder, signing
+from arb.venues.okx import market_data as okx
 from arb.venues.books import VenueBooks
 from tests import samples
 from tests.samples import texts
@@ -307,9 +307,9 @@ def test_signing():
     # No official vector ships with the samples; these were computed independently with
     # `openssl dgst -sha256 -hmac <secret> -binary | base64` on the docs' example values.
     secret, ts = "22582BD0CFF14C41EDBF1AB98506286D", "2020-12-08T09:08:57.715Z"
-    assert okx.sign(secret, ts, "GET", "/api/v5/account/balance?ccy=BTC") == "HiZhvSfMtWJA3uUIVXV3a/bSXNPCWvYFXoGCVS8V4zY="
+    assert signing.sign(secret, ts, "GET", "/api/v5/account/balance?ccy=BTC") == "HiZhvSfMtWJA3uUIVXV3a/bSXNPCWvYFXoGCVS8V4zY="
     body = '{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"2.15","sz":"2"}'
-    assert okx.sign(secret, ts, "post", "/api/v5/trade/order", body) == "iwrdSpN7pm4G4u8+fswZUyH6mOM48+sBF6WvKpj4Dvk="
+    assert signing.sign(secret, ts, "post", "/api/v5/trade/order", body) == "iwrdSpN7pm4G4u8+fswZUyH6mOM48+sBF6WvKpj4Dvk="
 
 
 # -- simulator encoder ----------------------------------------------------------------------
