@@ -2,11 +2,11 @@
 
 Every venue is a package ``arb/venues/<name>/`` exposing ``SPEC`` (its market-data
 :class:`~arb.venues.base.VenueSpec`) and ``Encoder`` (its wire encoder). Every other list of
-venues derives from :data:`NAMES`: ``arb.config.VENUE_NAMES``, the simulator's protocols
-(:mod:`arb.sim.server.registry`) and market profiles (:mod:`arb.sim.presets`); tests check
-those, the import-linter independence contract and the ``conf/`` YAML files against it.
-Adding a venue means adding its package here and a row to the venue-contract tests
-(``tests/venues/table.py``).
+venues derives from :data:`NAMES` (``arb.config.VENUE_NAMES``, the simulator's protocols in
+:mod:`arb.sim.server.registry`) or is checked against it by tests (the market profiles of
+:mod:`arb.sim.presets`, the import-linter independence contract, the ``conf/`` YAML files:
+tests/venues/test_registry.py, tests/sim). Adding a venue means adding its package here and
+its row to the venue-contract tests (``tests/venues/rows/<venue>.py``).
 """
 
 from __future__ import annotations
