@@ -19,10 +19,10 @@ from typing import Any
 
 from arb.core.errors import ConfigError, SymbolError
 from arb.core.symbols import split
+from arb.venues.registry import NAMES as VENUE_NAMES
 
 #: Config keys that hold secrets (masked wherever a config is shown or logged).
 SECRET_KEYS = frozenset({"api_key", "api_secret", "api_passphrase"})
-VENUE_NAMES = ("binance", "gateio", "mexc", "kraken", "coinbase", "kucoin", "okx")
 POLICIES = ("unwind", "hedge", "hold")
 
 

@@ -46,7 +46,8 @@ UNIVERSE: tuple[SymbolConfig, ...] = tuple(
     )
 )
 
-#: One profile per venue (leaders first). Kraken and OKX quote coarser ticks.
+#: One profile per venue of :data:`arb.venues.registry.NAMES` (tests/sim/test_market.py checks
+#: that), leaders first. Kraken and OKX quote coarser ticks.
 VENUES: dict[str, VenueConfig] = {
     v.name: v
     for v in (

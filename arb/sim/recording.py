@@ -34,10 +34,10 @@ from arb.record.writer import RecordingWriter
 from arb.sim.config import MarketConfig, VenueConfig
 from arb.sim.market import DEFAULT_START_NS, BookChange, Dislocation, MarketModel
 from arb.sim.stream import Connection, Sequencer
-from arb.sim.wire import Frame
-from arb.sim.wire.registry import get as get_encoder
 from arb.venues.base import VenueSpec
+from arb.venues.registry import encoder as get_encoder
 from arb.venues.registry import get as get_spec
+from arb.venues.wire import Frame
 
 _MS = 1_000_000
 _S = 1_000_000_000

@@ -2,7 +2,7 @@
 
 Shared by the offline recorder (:mod:`arb.sim.recording`) and online loopback servers.
 Neither does I/O: they turn the model's :class:`~arb.sim.market.BookChange` values into the
-frames a venue would send, through that venue's wire :class:`~arb.sim.wire.Encoder`.
+frames a venue would send, through that venue's wire :class:`~arb.venues.wire.Encoder`.
 
 - :class:`Sequencer` — the venue's own update ids per symbol. Every change advances them,
   whether anyone listens or not, like a matching engine; a change of ``n`` levels takes
@@ -20,8 +20,8 @@ from typing import Protocol, runtime_checkable
 
 from arb.book.book import OrderBook
 from arb.sim.market import BookChange
-from arb.sim.wire import Encoder, Frame
 from arb.venues.base import VenueSpec
+from arb.venues.wire import Encoder, Frame
 
 #: Chance that a change's id range has a few extra ids (netted-out updates).
 EXTRA_IDS_PROBABILITY = 0.2

@@ -1,9 +1,10 @@
-"""What every venue module provides, and helpers they share.
+"""What every venue package provides, and helpers they share.
 
-A venue module is sans-I/O: it turns wire text into :mod:`arb.core.events`, builds the
-frames and URLs to send, and knows its own sequencing and checksum rules. It never opens
-a socket and never imports another venue. Each module exposes one :class:`VenueSpec`
-named ``SPEC``; :mod:`arb.venues.registry` lists them all.
+A venue is a sans-I/O package ``arb/venues/<venue>/``: it turns wire text into
+:mod:`arb.core.events`, builds the frames and URLs to send, and knows its own sequencing
+and checksum rules. It never opens a socket and never imports another venue. Each package
+exposes one :class:`VenueSpec` named ``SPEC`` (built in its ``market_data.py``) and its
+wire encoder (:mod:`arb.venues.wire`); :mod:`arb.venues.registry` lists them all.
 
 Decoders are per connection (some venues number messages per connection or name
 channels by ids assigned at subscribe time) and raise only
@@ -238,7 +239,3 @@ def query_param(url: str, name: str) -> str:
     if not values:
         raise KeyError(name)
     return values[0]
-
-
-def ms_to_ns(ms: int) -> int:
-    return ms * 1_000_000

@@ -1,5 +1,6 @@
 """Small loopback venues for transport tests: a websockets server and an aiohttp REST app on
-127.0.0.1 (port 0), speaking a real venue's protocol through its :mod:`arb.sim.wire` encoder.
+127.0.0.1 (port 0), speaking a real venue's protocol through its wire encoder
+(``arb/venues/<venue>/wire.py``).
 
 Not the venue simulator: just enough of Binance, Kraken, OKX and KuCoin — subscribe, acks,
 snapshots, deltas, pings, REST snapshots and tokens — plus the faults the tests inject
@@ -25,11 +26,11 @@ from websockets.exceptions import ConnectionClosed
 from arb.book.book import OrderBook
 from arb.core.numbers import FixedParser
 from arb.io.clock import SystemClock
-from arb.sim.wire import binance as binance_wire
-from arb.sim.wire import coinbase as coinbase_wire
-from arb.sim.wire import kraken as kraken_wire
-from arb.sim.wire import kucoin as kucoin_wire
-from arb.sim.wire import okx as okx_wire
+from arb.venues.binance import wire as binance_wire
+from arb.venues.coinbase import wire as coinbase_wire
+from arb.venues.kraken import wire as kraken_wire
+from arb.venues.kucoin import wire as kucoin_wire
+from arb.venues.okx import wire as okx_wire
 from arb.venues.base import VenueSpec
 
 ENCODERS = {

@@ -7,7 +7,8 @@ import json
 
 from arb.io.connection import ConnectionOptions
 from arb.record.writer import RecordingWriter
-from arb.venues import kucoin
+from arb.venues.kucoin import market_data as kucoin
+from arb.venues.kucoin import signing as kucoin_signing
 from arb.venues.base import Credentials
 from tests.io.loopback import LoopbackVenue, until
 from tests.io.harness import SYMBOLS, Harness, run
@@ -49,7 +50,7 @@ def test_with_credentials_the_full_book_request_is_signed():
         gets = [(path, headers) for m, path, headers in h.venue.rest_requests if m == "GET"]
         assert {path.split("?")[0] for path, _ in gets} == {kucoin.SNAPSHOT_PATH}
         for path, headers in gets:
-            expected = kucoin.sign("secret-456", int(headers["KC-API-TIMESTAMP"]), "GET", path)
+            expected = kucoin_signing.sign("secret-456", int(headers["KC-API-TIMESTAMP"]), "GET", path)
             assert headers["KC-API-KEY"] == "key-123" and headers["KC-API-SIGN"] == expected
         assert h.feed.depth is None
         await h.settle()

@@ -12,7 +12,7 @@ from arb.io.backoff import Backoff
 from arb.io.errors import HttpError, RateLimited, RequestFailed
 from arb.io.ratelimit import RateBudget
 from arb.io.rest import RestClient, parse_retry_after
-from arb.venues import binance
+from arb.venues.binance import market_data as binance
 from tests.io.loopback import FakeClock, LoopbackVenue
 
 NOW = 1_700_000_000.0

@@ -8,7 +8,14 @@ import pytest
 
 from arb.core.events import Control
 from arb.core.numbers import FixedParser
-from arb.venues import binance, coinbase, gateio, kraken, kucoin, mexc, okx
+from arb.venues.binance import market_data as binance
+from arb.venues.coinbase import market_data as coinbase
+from arb.venues.gateio import market_data as gateio
+from arb.venues.kraken import market_data as kraken
+from arb.venues.kucoin import market_data as kucoin
+from arb.venues.kucoin import signing as kucoin_signing
+from arb.venues.mexc import market_data as mexc
+from arb.venues.okx import market_data as okx
 from arb.venues.base import Credentials, RestBudget
 from arb.venues.registry import VENUES
 
@@ -77,8 +84,8 @@ def test_kucoin_connects_with_a_token_and_serves_100_levels_without_a_key():
     assert full.url.endswith(kucoin.SNAPSHOT_PATH + "?symbol=BTC-USDT") and full.weight == 3
     signed = spec.sign_request(full, Credentials("k", "s", "p"), NOW_MS)
     assert signed.headers["KC-API-TIMESTAMP"] == str(NOW_MS)
-    assert signed.headers["KC-API-SIGN"] == kucoin.sign("s", NOW_MS, "GET", kucoin.SNAPSHOT_PATH + "?symbol=BTC-USDT")
-    assert signed.headers["KC-API-PASSPHRASE"] == kucoin.sign_passphrase("s", "p") and full.headers == {}
+    assert signed.headers["KC-API-SIGN"] == kucoin_signing.sign("s", NOW_MS, "GET", kucoin.SNAPSHOT_PATH + "?symbol=BTC-USDT")
+    assert signed.headers["KC-API-PASSPHRASE"] == kucoin_signing.sign_passphrase("s", "p") and full.headers == {}
 
 
 def test_credentials_never_show_in_repr():

@@ -15,6 +15,7 @@ from arb.core.numbers import FixedParser
 from arb.sim.config import DislocationConfig, MarketConfig, SymbolConfig, VenueConfig, validate
 from arb.sim.market import DEFAULT_START_NS, MarketModel, crossing_pairs, instruments
 from arb.sim.presets import UNIVERSE, VENUES, market, seven_venues, three_venues
+from arb.venues.registry import NAMES
 from arb.venues.registry import get as get_spec
 
 TICK_NS = 10_000_000
@@ -243,3 +244,8 @@ def test_presets_are_valid():
     assert validate(three_venues()) == [] and validate(seven_venues()) == []
     assert three_venues().venue_names == ("binance", "okx", "kraken") and len(three_venues().symbols) == 10
     assert len(seven_venues().venues) == 7 and seven_venues().symbol_names[:3] == ("BTC/USDT", "ETH/USDT", "SOL/USDT")
+
+
+def test_every_registered_venue_has_a_market_profile_and_nothing_else_does():
+    assert sorted(VENUES) == sorted(NAMES) and all(profile.name == name for name, profile in VENUES.items())
+    assert sorted(seven_venues().venue_names) == sorted(NAMES)

@@ -19,7 +19,7 @@ from arb.replay.verify import verify
 from arb.sim.config import DislocationConfig
 from arb.sim.presets import market, seven_venues, three_venues
 from arb.sim.recording import WireTiming, write_recording
-from arb.sim.wire.registry import ENCODERS
+from arb.venues.registry import ENCODERS
 from arb.venues.registry import get as get_spec
 
 SEED = 20240101

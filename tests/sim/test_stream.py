@@ -7,7 +7,7 @@ import random
 from arb.sim.market import DEFAULT_START_NS, MarketModel
 from arb.sim.presets import market
 from arb.sim.stream import Connection, Sequencer
-from arb.sim.wire.registry import get as get_encoder
+from arb.venues.registry import encoder as get_encoder
 from arb.venues.registry import get as get_spec
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from arb.core.symbols import SymbolMap
 from arb.record.writer import RecordingWriter
-from arb.sim.wire.coinbase import Encoder
-from arb.venues import coinbase
+from arb.venues.coinbase import Encoder
+from arb.venues.coinbase import market_data as coinbase
 
 SYMBOLS = ("BTC/USD", "ETH/USD")
 MIDS = {"BTC/USD": 68923.0, "ETH/USD": 3512.0}
@@ -43,7 +43,7 @@ class Stream:
         return bids, asks
 
     def write(self, path) -> None:
-        with RecordingWriter(path, "coinbase", list(SYMBOLS), source="synthetic: arb.sim.wire.coinbase encoder (tests)") as writer:
+        with RecordingWriter(path, "coinbase", list(SYMBOLS), source="synthetic: arb.venues.coinbase encoder (tests)") as writer:
             for ts, kind, data, url in self.records:
                 writer.write(ts, "coinbase", kind, data, conn=1, url=url)
 

@@ -1,4 +1,4 @@
-"""Decoder fuzzing shared by every venue's tests.
+"""Decoder fuzzing for the venue contract (test_contract.py) and venue-specific tests.
 
 The contract: for *any* input a decoder returns a list of events or raises
 :class:`arb.core.errors.DecodeError` — nothing else, and it never hangs.
@@ -75,3 +75,22 @@ def assert_total(decode: Callable[[Any], object], frame: Any) -> None:
     except DecodeError:
         return
     assert isinstance(result, list), type(result)
+
+
+def binary_mutations(frames: Iterable[bytes], seed: int, per_frame: int = 40) -> list[bytes]:
+    """Truncations, byte flips, insertions and deletions of real-shaped binary frames."""
+    rng = random.Random(seed)
+    out = []
+    for frame in frames:
+        for _ in range(per_frame):
+            i = rng.randrange(len(frame) + 1)
+            roll = rng.random()
+            if roll < 0.25:
+                out.append(frame[:i])
+            elif roll < 0.5 and i < len(frame):
+                out.append(frame[:i] + bytes([frame[i] ^ (1 << rng.randrange(8))]) + frame[i + 1 :])
+            elif roll < 0.75:
+                out.append(frame[:i] + bytes(rng.randrange(256) for _ in range(rng.randint(1, 4))) + frame[i:])
+            else:
+                out.append(frame[:i] + frame[i + rng.randint(1, 4) :])
+    return out

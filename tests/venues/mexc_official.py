@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from arb.venues import mexc_proto as pb
+from arb.venues.mexc import proto as pb
 from tests import samples
 
 PROTO_DIR = samples.VENUES / "mexc" / "proto"

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 from arb.core.symbols import SymbolMap
 from arb.record.writer import RecordingWriter
-from arb.sim.wire.mexc import Encoder
-from arb.venues import mexc
+from arb.venues.mexc import Encoder
+from arb.venues.mexc import market_data as mexc
 
 SYMBOL = "BTC/USDT"
 T0_NS = 1_736_411_507_000_000_000
@@ -50,7 +50,7 @@ class Stream:
         return bids, asks
 
     def write(self, path, venue: str = "mexc") -> None:
-        with RecordingWriter(path, venue, [SYMBOL], source="synthetic: arb.sim.wire.mexc encoder (tests)") as writer:
+        with RecordingWriter(path, venue, [SYMBOL], source="synthetic: arb.venues.mexc encoder (tests)") as writer:
             for ts, kind, data, url in self.records:
                 writer.write(ts, venue, kind, data, conn=None if kind == "rest" else 1, url=url)
 

@@ -1,49 +1,33 @@
-"""Gate adapter: official doc examples, real obu frames, the real recording, sync rules, fuzzing."""
+"""Gate, what only Gate has: doc examples and real ``spot.obu`` frames decoded field by
+field, ``full:true`` pushes, requests, the upgrade notice, ``spot.obu`` through the wire
+encoder. The venue contract (test_contract.py, row rows/gateio.py) covers the recording,
+the ``U``/``u`` rule, bad input, fuzzing, signing and the ``order_book_update`` encoder."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import random
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from arb.book.book import OrderBook
 from arb.book.health import BookState
-from arb.core.errors import DecodeError, SymbolError
+from arb.core.errors import DecodeError
 from arb.core.events import BookDelta, BookSnapshot, Control, Subscribed, TopOfBook
 from arb.core.numbers import FixedParser
-from arb.sim.wire.gateio import Encoder
-from arb.venues import gateio
 from arb.venues.books import VenueBooks
+from arb.venues.gateio import Encoder
+from arb.venues.gateio import market_data as gateio
 from tests import samples
-from tests.venues.fuzz import assert_total, frame_mutations, json_values
-
-EXAMPLES = "spot_obu_and_docs_examples.jsonl"
-
-
-def doc(name: str) -> dict:
-    return samples.example("gateio", EXAMPLES, name)["msg"]
-
-
-def obu_push(result: dict) -> str:
-    """The gocryptotrader frames are bare ``result`` objects: put the envelope back."""
-    return json.dumps({"time": 1757377580, "time_ms": 1757377580100, "channel": "spot.obu", "event": "update", "result": result})
+from tests.venues.rows.gateio import doc, obu_push
 
 
 def decoder():
     return gateio.SPEC.decoder(gateio.SPEC.symbol_map(), FixedParser())
 
 
-def replay(records, after_each=None):
-    return samples.replay(gateio.SPEC, records, after_each)
-
-
-def with_data(rec, data: str):
-    return type(rec)(**{**{f: getattr(rec, f) for f in rec.__struct_fields__}, "data": data})
+def replay(records):
+    return samples.replay(gateio.SPEC, records)
 
 
 # -- official examples ------------------------------------------------------------------
@@ -146,44 +130,7 @@ def test_requests_match_the_doc_shapes():
     assert gateio.connect_url(gateio.WS_URL, ["BTC_USDT"], 100) == "wss://api.gateio.ws/ws/v4/"
 
 
-def test_symbols():
-    assert gateio.parse_symbol("NEO_BTC") == "NEO/BTC"
-    assert gateio.format_symbol("ZKS/ETH") == "ZKS_ETH"
-    with pytest.raises(SymbolError):
-        gateio.parse_symbol("NEOBTC")
-
-
 # -- the real recording -----------------------------------------------------------------
-def test_recording_syncs_with_drop_counts_and_no_gaps():
-    vb = replay(samples.records("gateio"))
-    assert vb.errors == {}
-    # FAST, INK, NANO, ZKS drop their first (cached) update; NEO drops three. The rest chain.
-    assert vb.stats.dropped == 7
-    assert vb.stats.applied == 71
-    assert vb.stats.gaps == 0 and vb.stats.crossed == 0 and vb.stats.resyncs == 0
-    assert {s: vb.book(s).seq for s in vb.syncs} == {
-        "FAST/USDT": 1138143, "INK/USDT": 2509482, "NANO/USDT": 8008166, "NEO/BTC": 31244121, "ZKS/ETH": 11077674,
-    }
-    assert all(sync.book.is_live for sync in vb.syncs.values())
-    assert vb.book("NEO/BTC").best_bid() == ("0.0018659", "0.5")
-    assert vb.book("NEO/BTC").best_ask() == ("0.001873", "5.24738")
-    assert vb.book("FAST/USDT").best_bid() == ("10.21", "36.50154112")
-    assert vb.book("FAST/USDT").best_ask() == ("10.62", "25.96795888")
-
-
-def test_recording_books_stay_within_100_levels_and_never_cross():
-    worst = [0]
-
-    def check(vb, _rec):
-        for sync in vb.syncs.values():
-            book = sync.book
-            assert not book.is_crossed()
-            worst[0] = max(worst[0], *book.depth())
-
-    replay(samples.records("gateio"), after_each=check)
-    assert worst[0] == 100
-
-
 def test_ink_book_is_its_rest_snapshot_alone():
     records = samples.records("gateio")
     vb = replay(records)
@@ -192,33 +139,6 @@ def test_ink_book_is_its_rest_snapshot_alone():
     book = vb.book("INK/USDT")
     assert book.seq == body["id"]
     assert book.bids() == [tuple(lv) for lv in body["bids"]] and book.asks() == [tuple(lv) for lv in body["asks"]]
-
-
-def test_gap_clears_book_and_next_snapshot_resyncs_it():
-    records = samples.records("gateio")
-    kept = [r for r in records if not (r.kind == "ws" and '"U":31244076' in r.data)]
-    vb = replay(kept)
-    book = vb.book("NEO/BTC")
-    assert vb.stats.gaps == 1
-    assert book.state is BookState.RESYNCING and "gap" in book.reason and book.depth() == (0, 0)
-    snap = next(r for r in records if r.kind == "rest" and "NEO_BTC" in r.url)
-    body = json.loads(snap.data)
-    body["id"] = 31244121
-    assert vb.on_rest(snap.url, json.dumps(body), 1) == []
-    assert book.is_live and book.seq == 31244121 and vb.stats.resyncs == 1
-
-
-def test_duplicate_and_out_of_order_updates_are_dropped_not_applied():
-    records = samples.records("gateio")
-    updates = [r for r in records if r.kind == "ws" and "order_book_update" in r.data and "NEO_BTC" in r.data]
-    vb = replay(records)
-    book = vb.book("NEO/BTC")
-    before = book.bids(), book.asks()
-    dropped = vb.stats.dropped
-    for rec in reversed(updates):
-        vb.on_frame(1, rec.data, rec.ts)
-    assert vb.stats.dropped == dropped + len(updates)
-    assert (book.bids(), book.asks()) == before and book.is_live
 
 
 def test_full_push_mid_stream_overwrites_the_book():
@@ -241,77 +161,7 @@ def test_upgrade_notice_is_a_reconnect_control_and_books_stay_until_reconnect():
     assert sorted(vb.on_connect(1)) == sorted(vb.syncs)  # the reconnect resyncs every book
 
 
-# -- bad input --------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "frame",
-    [
-        "", "{", "null", "[]", "42", b"\xff\xfe",
-        '{"channel":"spot.order_book_update","event":"update","result":{}}',
-        '{"channel":"spot.order_book_update","event":"update","result":{"s":"NEO_BTC","U":2,"u":1,"b":[],"a":[]}}',
-        '{"channel":"spot.order_book_update","event":"update","result":{"s":"NEO_BTC","u":1,"b":[],"a":[]}}',
-        '{"channel":"spot.order_book_update","event":"update","result":{"s":"NEO_BTC","U":-1,"u":1,"b":[],"a":[]}}',
-        '{"channel":"spot.order_book_update","event":"update","result":{"s":"NEO_BTC","U":1,"u":1,"b":[["1"]],"a":[]}}',
-        '{"channel":"spot.order_book_update","event":"update","result":{"s":"NEO_BTC","U":1,"u":1,"b":[[1,2]],"a":[]}}',
-        '{"channel":"spot.order_book_update","event":"update","result":{"s":"NEOBTC","U":1,"u":1,"b":[],"a":[]}}',
-        '{"channel":"spot.order_book_update","event":"update","result":{"t":"x","s":"NEO_BTC","U":1,"u":1,"b":[],"a":[]}}',
-        '{"channel":"spot.obu","event":"update","result":{"s":"BTC_USDT","U":1,"u":1,"b":[],"a":[]}}',
-        '{"channel":"spot.obu","event":"update","result":{"s":"ob.BTC_USDT.x","full":true,"u":1,"b":[],"a":[]}}',
-        '{"channel":"spot.book_ticker","event":"update","result":{"u":1,"s":"BTC_USDT"}}',
-        '{"channel":"spot.something_new","event":"update","result":{}}',
-        '{"time":1,"channel":"","event":"","result":null}',
-    ],
-)
-def test_malformed_frames_raise_only_decode_error(frame):
-    with pytest.raises(DecodeError):
-        decoder().decode(frame, 1)
-
-
-def test_malformed_number_marks_the_book_for_resync_and_is_counted():
-    vb = replay(samples.records("gateio"))
-    bad = (
-        '{"channel":"spot.order_book_update","event":"update","result":{"t":1,"s":"NEO_BTC",'
-        '"U":31244122,"u":31244122,"b":[["-0.1","2"]],"a":[]}}'
-    )
-    assert vb.on_frame(1, bad, 1) == ["NEO/BTC"]
-    assert vb.book("NEO/BTC").state is BookState.RESYNCING and vb.stats.bad_levels == 1
-    assert vb.book("FAST/USDT").is_live
-
-
-def test_bad_frames_are_counted_and_the_feed_goes_on():
-    vb = VenueBooks(gateio.SPEC)
-    for i, rec in enumerate(samples.records("gateio")):
-        if rec.kind == "ws":
-            vb.on_frame(1, "{garbage" if i % 5 == 0 else '{"channel":"spot.obu","event":"update","result":{"s":"?"}}', rec.ts)
-            vb.on_frame(1, rec.data, rec.ts)
-        elif rec.kind == "rest":
-            vb.on_rest(rec.url, rec.data, rec.ts)
-    assert sum(vb.errors.values()) > 100
-    assert all(sync.book.is_live for sync in vb.syncs.values()) and vb.stats.gaps == 0
-
-
-def test_fuzz_mutations_of_real_and_example_frames():
-    frames = [r.data for r in samples.records("gateio") if r.kind == "ws"][::3]
-    frames += [obu_push(doc("obu_real_incremental_result"))] + [
-        json.dumps(e["msg"]) for e in samples.examples("gateio", EXAMPLES) if e["name"] != "obu_real_full_snapshot_result"
-    ]
-    d = decoder()
-    for frame in frame_mutations(frames, seed=2):
-        assert_total(lambda f: d.decode(f, 1), frame)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.one_of(st.binary(max_size=200), st.text(max_size=200), json_values.map(json.dumps)))
-def test_fuzz_arbitrary_input(frame):
-    assert_total(lambda f: decoder().decode(f, 1), frame)
-
-
-@settings(max_examples=200, deadline=None)
-@given(json_values.map(json.dumps))
-def test_fuzz_rest_snapshot(body):
-    url = "https://api.gateio.ws/api/v4/spot/order_book?currency_pair=BTC_USDT&limit=100&with_id=true"
-    assert_total(lambda b: [gateio.decode_snapshot(url, b, 1, gateio.SPEC.symbol_map(), FixedParser())], body)
-
-
+# -- REST -------------------------------------------------------------------------------
 def test_rest_snapshot_needs_the_id_and_names_the_pair():
     url = "https://api.gateio.ws/api/v4/spot/order_book?currency_pair=FAST_USDT&limit=100&with_id=true"
     symbols, parser = gateio.SPEC.symbol_map(), FixedParser()
@@ -323,24 +173,7 @@ def test_rest_snapshot_needs_the_id_and_names_the_pair():
         gateio.decode_snapshot(url, '{"label":"INVALID_CURRENCY_PAIR","message":"x"}', 3, symbols, parser)
 
 
-# -- signing ----------------------------------------------------------------------------
-def test_signature_payload_and_sign():
-    # No official vectors ship with the samples: check the documented composition.
-    payload = gateio.signature_payload("get", "/api/v4/spot/accounts", "currency=BTC", "", 1541993715)
-    empty_sha512 = (
-        "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
-        "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"
-    )
-    assert payload == f"GET\n/api/v4/spot/accounts\ncurrency=BTC\n{empty_sha512}\n1541993715"
-    expected = hmac.new(b"secret", payload.encode(), hashlib.sha512).hexdigest()
-    assert gateio.sign("secret", "GET", "/api/v4/spot/accounts", "currency=BTC", "", 1541993715) == expected
-    headers = gateio.auth_headers("key", "secret", "GET", "/api/v4/spot/accounts", "currency=BTC", "", 1541993715)
-    assert headers == {"KEY": "key", "Timestamp": "1541993715", "SIGN": expected}
-    ws = gateio.ws_sign("secret", "spot.orders", "subscribe", 1611541000)
-    assert ws == hmac.new(b"secret", b"channel=spot.orders&event=subscribe&time=1611541000", hashlib.sha512).hexdigest()
-
-
-# -- simulator encoder ------------------------------------------------------------------
+# -- the wire encoder -------------------------------------------------------------------
 def random_walk(rng: random.Random, steps: int):
     """Batches of absolute-size changes on a small uncrossed book (bids < 100 ≤ asks)."""
     for _ in range(steps):
@@ -349,25 +182,20 @@ def random_walk(rng: random.Random, steps: int):
         yield list(dict(bids).items()), list(dict(asks).items())
 
 
-@pytest.mark.parametrize("channel", ["spot.order_book_update", "spot.obu"])
-def test_encoder_round_trips_through_venue_books(channel):
+def test_obu_encoder_round_trips_through_venue_books():
+    # The contract's random walk covers the default channel (order_book_update, REST-synced);
+    # spot.obu starts from an in-stream full push instead.
     seed = 20210422
     print("seed", seed)
     rng = random.Random(seed)
     symbols = gateio.SPEC.symbol_map(["BTC/USDT"])
-    enc = Encoder(symbols, 50, channel=channel)
+    enc = Encoder(symbols, 50, channel="spot.obu")
     truth = OrderBook("gateio", "BTC/USDT")
     truth.load([("99", "1")], [("101", "1")])
     seq = 1000
     vb = VenueBooks(gateio.SPEC, symbols=["BTC/USDT"])
-    frames = enc.snapshot("BTC/USDT", truth.bids(), truth.asks(), seq, 0, truth)
-    if channel == "spot.obu":
-        [frame] = frames
-        vb.on_frame(1, frame, 0)
-    else:
-        assert frames == []
-        url, body = enc.rest_snapshot(gateio.REST_URL, "BTC/USDT", truth.bids(), truth.asks(), seq, 0)
-        vb.on_rest(url, body, 0)
+    [frame] = enc.snapshot("BTC/USDT", truth.bids(), truth.asks(), seq, 0, truth)
+    vb.on_frame(1, frame, 0)
     for bids, asks in random_walk(rng, 300):
         first, seq = seq + 1, seq + rng.randint(1, 3)
         truth.apply(bids, asks)

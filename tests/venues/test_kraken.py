@@ -1,9 +1,12 @@
-"""Kraken adapter: official v2 examples, the real v1 capture and its v2 rendering, checksums, fuzzing."""
+"""Kraken, what only Kraken has: official v2 examples and their checksum precision, the
+real v1 capture (and that it builds the books its v2 rendering does), v1 frames, the
+subscribed depth cutting the book before the checksum, reordering caught by the checksum.
+The venue contract (test_contract.py, row rows/kraken.py) covers the v2 recording, bad
+input, fuzzing, signing and the wire encoder's random walk."""
 
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 from hypothesis import given, settings
@@ -12,22 +15,16 @@ from hypothesis import strategies as st
 from arb.book.book import OrderBook
 from arb.book.health import BookState
 from arb.book.sync import BookSync, Outcome, SeqRule, SyncStats
-from arb.core.errors import DecodeError
 from arb.core.events import BookDelta, BookSnapshot, Control, Subscribed
 from arb.core.numbers import FixedParser
-from arb.sim.wire.kraken import Encoder
-from arb.venues import kraken, kraken_v1
 from arb.venues.books import VenueBooks
+from arb.venues.kraken import Encoder
+from arb.venues.kraken import market_data as kraken
+from arb.venues.kraken import v1 as kraken_v1
 from tests import samples
 from tests.samples import texts
-from tests.venues.fuzz import assert_total, frame_mutations, json_values
-
-V1 = "kraken-2021-04-17-book1000-v1"
-V2 = "kraken-2021-04-17-book1000-v2"
-SYMBOLS = ("GRT/ETH", "KSM/BTC", "SC/EUR", "XMR/USD")
-
-
-DOCS = samples.verbatim_examples("kraken", "v2_book_examples_with_checksums.jsonl")
+from tests.venues.fuzz import assert_total, json_values
+from tests.venues.rows.kraken import BOOK, DOCS, SYMBOLS, V1, V2
 
 
 def decoder():
@@ -104,7 +101,7 @@ def test_doc_control_messages():
     assert d.decode('{"channel":"level3","type":"update","data":[{"symbol":"BTC/USD","bids":[{"order_id":"O","limit_price":1.5}]}]}', 9) == []
 
 
-def test_subscribe_request_symbols_and_ping():
+def test_subscribe_request_and_ping():
     doc = json.loads(DOCS["v2_subscribe_request"])
     [frame] = kraken.subscribe_frames(["ALGO/USD", "MATIC/USD"], 10, 0)
     assert json.loads(frame) == {**doc, "params": {**doc["params"], "depth": 10, "snapshot": True}}
@@ -113,8 +110,6 @@ def test_subscribe_request_symbols_and_ping():
         kraken.subscribe_frames(["BTC/USD"], 50, 0)
     assert kraken.connect_url(kraken.WS_URL, ["BTC/USD"], 10) == "wss://ws.kraken.com/v2"
     assert json.loads(kraken.SPEC.ping_frame(3, 0)) == {"method": "ping", "req_id": 3}
-    assert kraken.parse_symbol("XBT/USD") == "BTC/USD" and kraken.parse_symbol("XDG/EUR") == "DOGE/EUR"
-    assert kraken.format_symbol("BTC/USD") == "BTC/USD"
     assert kraken_v1.format_pair("BTC/USD") == "XBT/USD" and kraken_v1.format_pair("DOGE/EUR") == "XDG/EUR"
     assert json.loads(kraken_v1.subscribe_frames(["XBT/USD"], 1000)[0])["subscription"] == {"name": "book", "depth": 1000}
 
@@ -133,23 +128,6 @@ def v1_records():
 @pytest.fixture(scope="module")
 def v2_books(v2_records):
     return replay(v2_records)
-
-
-def test_v2_recording_verifies_every_checksum(v2_books):
-    vb = v2_books
-    assert vb.errors == {}
-    assert vb.stats.snapshots == 4 and vb.stats.applied == 2019
-    assert vb.stats.checksum_ok == 2023 and vb.stats.checksum_failed == 0
-    assert vb.stats.gaps == 0 and vb.stats.crossed == 0 and vb.stats.resyncs == 0
-    assert vb.controls == {"heartbeat": 31, "status": 1}
-    for symbol in SYMBOLS:
-        book = vb.book(symbol)
-        assert book.state is BookState.LIVE and book.max_depth == 1000  # from the subscribe acks
-        assert not book.is_crossed()
-    xmr = vb.book("XMR/USD")
-    assert xmr.best_bid()[:2] == ("353.64000000", "30.30000000")
-    assert xmr.best_ask()[:2] == ("354.48000000", "6.86050247")
-    assert vb.book("SC/EUR").depth() == (847, 588)
 
 
 def test_v1_recording_verifies_every_checksum_and_builds_the_same_books(v1_records, v2_books):
@@ -208,30 +186,6 @@ def test_subscribed_depth_cuts_the_book_before_the_checksum():
     assert vb.stats.checksum_ok == 2 and vb.stats.checksum_failed == 0
 
 
-def test_missed_update_is_caught_by_the_checksum_and_a_new_snapshot_resyncs(v2_records, v2_books):
-    # Arrange: drop the first XMR/USD update that changed the top 10 (its checksum moved).
-    last, dropped = None, None
-    for rec in v2_records:
-        if rec.kind == "ws" and '"type":"update"' in rec.data and '"XMR/USD"' in rec.data:
-            crc = json.loads(rec.data)["data"][0]["checksum"]
-            if last is not None and crc != last:
-                dropped = rec
-                break
-            last = crc
-    kept = [r for r in v2_records if r is not dropped]
-    # Act
-    vb = replay(kept)
-    # Assert
-    book = vb.book("XMR/USD")
-    assert vb.stats.checksum_failed == 1 and book.state is BookState.RESYNCING and "checksum" in book.reason
-    assert book.depth() == (0, 0) and vb.book("KSM/BTC").is_live
-    truth = v2_books.book("XMR/USD")
-    [frame] = Encoder(kraken.SPEC.symbol_map(), depth=1000).snapshot("XMR/USD", truth.bids(), truth.asks(), 0, 1, truth)
-    assert vb.on_frame(1, frame, 1) == []
-    assert book.is_live and vb.stats.resyncs == 1
-    assert (book.bids(), book.asks()) == (truth.bids(), truth.asks())
-
-
 def test_duplicate_update_is_harmless_and_reordering_is_caught(v2_records):
     updates = [i for i, r in enumerate(v2_records) if r.kind == "ws" and '"type":"update"' in r.data and '"SC/EUR"' in r.data]
     # Quantities are absolute: applying an update twice changes nothing, its checksum still holds.
@@ -259,67 +213,7 @@ def test_corrupted_checksum_is_detected(v2_records):
     assert vb.book("XMR/USD").state is BookState.RESYNCING and vb.book("SC/EUR").is_live
 
 
-# -- bad input --------------------------------------------------------------------------
-BOOK = '{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":%s,"asks":[],"checksum":%s}]}'
-
-
-@pytest.mark.parametrize(
-    "frame",
-    [
-        "", "{", "null", "[]", "5", b"\xff\xfe", '{"channel":"book"}', '{"channel":"book","type":"update","data":[{}]}',
-        '{"channel":"book","type":"partial","data":[]}', '{"channel":"book","type":"update","data":{"symbol":"BTC/USD"}}',
-        BOOK % ('[{"price":1.5,"qty":2.0}]', "null"), BOOK % ('[{"price":true,"qty":2.0}]', "1"),
-        BOOK % ('[{"price":null,"qty":2.0}]', "1"), BOOK % ('[{"price":1.5}]', "1"), BOOK % ("[[1.5,2.0]]", "1"),
-        BOOK % ("[]", "-1"), BOOK % ("[]", "4294967296"), BOOK % ("[]", '"123"'),
-        BOOK.replace("BTC/USD", "???") % ("[]", "1"), BOOK.replace("BTC/USD", "BTC/USD:BTC") % ("[]", "1"),
-        '{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[],"asks":[],"checksum":1,"timestamp":"yesterday"}]}',
-        '{"channel":"somethingNew","data":[]}', '{"method":"subscribe","success":true}', '{"method":"explode","success":true}',
-        '{"hello":"world"}', '{"event":"mystery"}', '{"event":"subscriptionStatus","status":"subscribed"}',
-        '[1,{"a":[["1","2"]],"c":"1"},"book-10","XBT/USD"]', '[1,{"a":[["1","2","3"]]},"book-10","XBT/USD"]',
-        '[1,{"zz":[]},"book-10","XBT/USD"]', '[1,{"as":[]},"nope","XBT/USD"]', '[1,{"a":[[1,2,3]],"c":"1"},"book-10","XBT/USD"]',
-        '[1,{"a":[["1","2","3"]],"c":"-5"},"book-10","XBT/USD"]', '[1,{"a":[["1","2","3"]],"c":"1"},"book-10","???"]',
-        '["x",{},"book-10","XBT/USD"]', '[1,{"a":[["1","2","soon"]],"c":"1"},"book-10","XBT/USD"]',
-    ],
-)
-def test_malformed_frames_raise_only_decode_error(frame):
-    with pytest.raises(DecodeError):
-        decoder().decode(frame, 1)
-
-
-def test_malformed_number_marks_the_book_for_resync_and_is_counted(v2_records):
-    vb = replay(v2_records)
-    bad = BOOK.replace("BTC/USD", "XMR/USD") % ('[{"price":-0.1,"qty":2.0}]', "1")
-    assert vb.on_frame(1, bad, 1) == ["XMR/USD"]
-    book = vb.book("XMR/USD")
-    assert book.state is BookState.RESYNCING and "bad level" in book.reason
-    assert vb.stats.bad_levels == 1 and book.depth() == (0, 0)
-    assert vb.book("SC/EUR").is_live
-
-
-def test_bad_frames_are_counted_and_the_feed_goes_on(v2_records):
-    vb = VenueBooks(kraken.SPEC)
-    for i, rec in enumerate(v2_records):
-        if rec.kind == "ws":
-            vb.on_frame(1, "{garbage" if i % 7 == 0 else '{"channel":"book","type":"update","data":[{}]}', rec.ts)
-            vb.on_frame(1, rec.data, rec.ts)
-    assert vb.errors["json"] > 0 and vb.errors["schema"] > 0
-    assert vb.stats.checksum_ok == 2023 and vb.stats.checksum_failed == 0
-
-
-def test_fuzz_mutations_of_real_and_example_frames(v1_records, v2_records):
-    frames = [r.data for r in v2_records[:120] if r.kind == "ws"] + [r.data for r in v1_records[:120] if r.kind == "ws"]
-    frames += [doc_frame(name) for name in DOCS]
-    d = decoder()
-    for frame in frame_mutations(frames, seed=1, per_frame=20):
-        assert_total(lambda f: d.decode(f, 1), frame)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.one_of(st.binary(max_size=200), st.text(max_size=200), json_values.map(json.dumps)))
-def test_fuzz_arbitrary_input(frame):
-    assert_total(lambda f: decoder().decode(f, 1), frame)
-
-
+# -- v1 arrays ---------------------------------------------------------------------------
 @settings(max_examples=200, deadline=None)
 @given(st.lists(json_values, min_size=4, max_size=6))
 def test_fuzz_v1_arrays(items):
@@ -327,12 +221,7 @@ def test_fuzz_v1_arrays(items):
     assert_total(lambda f: decoder().decode(f, 1), json.dumps(items))
 
 
-def test_signing_matches_the_official_vector():
-    v = json.loads((samples.VENUES / "kraken" / "signing_test_vectors.json").read_text())
-    assert kraken.sign(v["private_key"], v["uri_path"], v["nonce"], v["post_data"]) == v["api_sign"]
-
-
-# -- simulator encoder ----------------------------------------------------------------------
+# -- the wire encoder -------------------------------------------------------------------
 def test_encoder_round_trips_through_the_decoder():
     symbols = kraken.SPEC.symbol_map(["BTC/USD"])
     enc = Encoder(symbols, depth=10)
@@ -345,35 +234,3 @@ def test_encoder_round_trips_through_the_decoder():
     assert decoder().decode(enc.heartbeat(0)[0], 0)[0].kind == "heartbeat"
     with pytest.raises(ValueError):
         enc.delta("BTC/USD", [("1e5", "1")], [], 1, 1, 0, truth)
-
-
-def test_encoder_round_trips_through_venue_books():
-    seed = 20240611
-    print(f"seed={seed}")
-    rng = random.Random(seed)
-    symbols = kraken.SPEC.symbol_map(["BTC/USD"])
-    enc = Encoder(symbols, depth=10)
-    truth = OrderBook("kraken", "BTC/USD", None, FixedParser())  # deeper than the subscription
-
-    def level(price: int) -> tuple[str, str]:
-        return f"{price / 10:.1f}", f"{rng.randint(1, 10**8) / 10**8:.8f}"
-
-    truth.load([level(p) for p in range(900, 990, 3)], [level(p) for p in range(1010, 1100, 3)])
-    vb = VenueBooks(kraken.SPEC)
-    vb.on_frame(1, enc.subscribe_ack("BTC/USD", 0)[0], 0)
-    vb.on_frame(1, enc.snapshot("BTC/USD", truth.bids(), truth.asks(), 0, 0, truth)[0], 0)
-    for i in range(1, 301):
-        bids, asks = [], []
-        for _ in range(rng.randint(1, 4)):
-            side, lo, hi = (bids, 900, 999) if rng.random() < 0.5 else (asks, 1001, 1100)
-            live = truth.bids(12) if side is bids else truth.asks(12)
-            if live and rng.random() < 0.4:
-                side.append((rng.choice(live)[0], "0.00000000"))  # delete, often inside the window
-            else:
-                side.append(level(rng.randint(lo, hi)))
-        truth.apply(bids, asks)
-        for frame in enc.delta("BTC/USD", bids, asks, i, i, i, truth):
-            assert vb.on_frame(1, frame, i) == []
-        book = vb.book("BTC/USD")
-        assert (texts(book.bids()), texts(book.asks())) == (texts(truth.bids(10)), texts(truth.asks(10))), i
-    assert vb.stats.checksum_ok == 301 and vb.stats.checksum_failed == 0 and vb.errors == {}

@@ -1,33 +1,23 @@
-"""KuCoin adapter: official doc examples, the real recording, per-change sequences, oracles, fuzzing."""
+"""KuCoin, what only KuCoin has: doc examples decoded field by field, the bullet token
+flow, requests, every ticker checked at its sequence, price-"0" no-ops, straddling messages
+and per-change sequences, split sequences. The venue contract (test_contract.py, row
+rows/kucoin.py) covers the recording, the sequence rule, bad input, fuzzing, signing and
+the wire encoder with its ticker oracle."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-import random
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from arb.book.book import OrderBook
 from arb.book.health import BookState
 from arb.core.errors import DecodeError
 from arb.core.events import BookDelta, BookSnapshot, Control, TopOfBook
 from arb.core.numbers import FixedParser
-from arb.sim.wire.kucoin import Encoder
-from arb.venues import kucoin
 from arb.venues.books import VenueBooks
+from arb.venues.kucoin import market_data as kucoin
 from tests import samples
-from tests.venues.fuzz import assert_total, frame_mutations, json_values
-
-EXAMPLES = "docs_examples.jsonl"
-
-
-def doc(name: str) -> dict:
-    return samples.example("kucoin", EXAMPLES, name)["msg"]
+from tests.venues.rows.kucoin import SNAP_URL, doc, l2update
 
 
 def decoder(split_sequences: bool = False):
@@ -38,11 +28,6 @@ def replay(records, vb=None, on_event=None):
     return samples.replay(vb if vb is not None else kucoin.SPEC, records, on_event)
 
 
-def l2update(symbol: str, start: int, end: int, bids=(), asks=()) -> str:
-    data = {"sequenceStart": start, "symbol": symbol, "changes": {"asks": list(asks), "bids": list(bids)}, "sequenceEnd": end}
-    return json.dumps({"data": data, "subject": "trade.l2update", "topic": f"/market/level2:{symbol}", "type": "message"})
-
-
 def ticker(symbol: str, seq: int, bid: tuple[str, str], ask: tuple[str, str]) -> str:
     data = {"sequence": str(seq), "bestBid": bid[0], "bestBidSize": bid[1], "bestAsk": ask[0], "bestAskSize": ask[1]}
     return json.dumps({"data": data, "subject": "trade.ticker", "topic": f"/market/ticker:{symbol}", "type": "message"})
@@ -50,9 +35,6 @@ def ticker(symbol: str, seq: int, bid: tuple[str, str], ask: tuple[str, str]) ->
 
 def snapshot_body(seq: int, bids, asks) -> str:
     return json.dumps({"code": "200000", "data": {"time": 1, "sequence": str(seq), "bids": bids, "asks": asks}})
-
-
-SNAP_URL = "https://api.kucoin.com/api/v3/market/orderbook/level2?symbol=BTC-USDT"
 
 
 # -- official examples ------------------------------------------------------------------
@@ -119,39 +101,7 @@ def test_control_frames():
     assert error.kind == "error" and "404" in error.detail and "not found" in error.detail
 
 
-def test_symbols_map_bchsv_to_bsv_both_ways():
-    assert kucoin.parse_symbol("BCHSV-USDT") == "BSV/USDT"
-    assert kucoin.parse_symbol("COV-BTC") == "COV/BTC"
-    assert kucoin.format_symbol("BSV/USDT") == "BCHSV-USDT"
-    assert kucoin.format_symbol("BTC/USDT") == "BTC-USDT"
-    vb = VenueBooks(kucoin.SPEC, symbols=["BSV/USDT"])
-    assert vb.symbol_map.to_venue["BSV/USDT"] == "BCHSV-USDT"
-
-
 # -- the real recording -----------------------------------------------------------------
-def test_recording_syncs_with_no_gaps_and_every_message_accounted_for():
-    vb = replay(samples.records("kucoin"))
-    assert vb.errors == {}
-    # 2,521 l2updates: 31 older than their snapshot (4 of them buffered before it), 2,490 applied.
-    assert vb.stats.applied == 2490 and vb.stats.dropped == 31 and vb.stats.buffered == 4
-    assert vb.stats.gaps == 0 and vb.stats.crossed == 0 and vb.stats.resyncs == 0 and vb.stats.bad_levels == 0
-    assert vb.controls == {"ack": 13, "welcome": 1}
-    assert {s: vb.book(s).seq for s in vb.syncs} == {
-        "BSV/USDT": 1613277186234, "COV/BTC": 1612699351291, "EQZ/BTC": 1619079123974, "NRG/BTC": 1612702190374,
-    }
-    bsv = vb.book("BSV/USDT")
-    assert bsv.is_live and bsv.best_bid()[:2] == ("243.216", "4.51280965") and bsv.best_ask()[:2] == ("243.457", "4.51280965")
-    assert "LTX/USDT" not in vb.syncs  # subscribed, but the venue sent nothing for it
-
-
-def test_recording_matches_every_ticker_venue_books_can_see():
-    vb = replay(samples.records("kucoin"))
-    assert vb.oracle_failed == 0
-    # 374 tickers: 6 are older than their book's snapshot; 12 arrive after the book has
-    # already moved past their sequence (VenueBooks only compares at equal sequence).
-    assert vb.oracle_ok == 356
-
-
 def test_recording_every_ticker_from_the_snapshot_on_matches_the_book_at_its_sequence():
     # Keep the book's top at every sequence it passes through, then check all tickers.
     tops: dict[tuple[str, int], tuple] = {}
@@ -215,7 +165,7 @@ def test_inside_a_straddling_message_only_newer_changes_apply():
     assert [lv[:2] for lv in book.asks()] == [("101", "1"), ("102", "7")]  # 100 ≤ snapshot: skipped
 
 
-def test_gap_clears_book_and_next_snapshot_resyncs_it():
+def test_after_a_gap_buffered_messages_apply_onto_the_fresh_snapshot():
     vb = synced_books(100)
     vb.on_frame(1, l2update("BTC-USDT", 101, 101, asks=[["102", "1", "101"]]), 1)
     assert vb.on_frame(1, l2update("BTC-USDT", 103, 103, asks=[["103", "1", "103"]]), 2) == ["BTC/USDT"]
@@ -225,19 +175,6 @@ def test_gap_clears_book_and_next_snapshot_resyncs_it():
     assert vb.on_rest(SNAP_URL, snapshot_body(103, [["99", "1"]], [["101", "1"]]), 4) == []
     assert book.is_live and book.seq == 104 and vb.stats.resyncs == 1
     assert [lv[0] for lv in book.asks()] == ["101", "104"]
-
-
-def test_duplicate_and_out_of_order_messages_are_dropped_not_applied():
-    records = samples.records("kucoin")
-    updates = [r for r in records if r.kind == "ws" and "l2update" in r.data and "COV-BTC" in r.data]
-    vb = replay(records)
-    book = vb.book("COV/BTC")
-    before = book.bids(), book.asks()
-    dropped = vb.stats.dropped
-    for rec in reversed(updates):
-        vb.on_frame(1, rec.data, rec.ts)
-    assert vb.stats.dropped == dropped + len(updates)
-    assert (book.bids(), book.asks()) == before and book.is_live
 
 
 def test_split_sequences_makes_tickers_inside_a_message_checkable():
@@ -262,128 +199,14 @@ def test_split_sequences_replays_the_recording_identically():
     assert vb.stats.applied == 2490 and vb.oracle_ok == 356 and vb.oracle_failed == 0
 
 
-# -- bad input --------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "frame",
-    [
-        "", "{", "null", "[]", b"\xff\xfe", '{"type":"message","subject":"trade.l2update"}',
-        '{"type":"message","subject":"trade.l2update","data":"x"}',
-        '{"type":"message","subject":"trade.l2update","data":{"symbol":"BTC-USDT","sequenceStart":1,"changes":{"asks":[],"bids":[]}}}',
-        '{"type":"message","subject":"trade.l2update","data":{"symbol":"BTC-USDT","sequenceStart":2,"sequenceEnd":1,"changes":{"asks":[],"bids":[]}}}',
-        '{"type":"message","subject":"trade.l2update","data":{"symbol":"BTC-USDT","sequenceStart":1,"sequenceEnd":1}}',
-        '{"type":"message","subject":"trade.l2update","data":{"symbol":"BTC-USDT","sequenceStart":1,"sequenceEnd":1,"changes":{"asks":[["1","2"]],"bids":[]}}}',
-        '{"type":"message","subject":"trade.l2update","data":{"symbol":"BTC-USDT","sequenceStart":1,"sequenceEnd":1,"changes":{"asks":[["1","2","x"]],"bids":[]}}}',
-        '{"type":"message","subject":"trade.l2update","data":{"symbol":"BTC-USDT","sequenceStart":1,"sequenceEnd":1,"changes":{"asks":[["1","2","-1"]],"bids":[]}}}',
-        '{"type":"message","subject":"trade.l2update","data":{"symbol":"BTC-USDT","sequenceStart":"-5","sequenceEnd":1,"changes":{"asks":[],"bids":[]}}}',
-        '{"type":"message","subject":"trade.l2update","data":{"symbol":"BTCUSDT","sequenceStart":1,"sequenceEnd":1,"changes":{"asks":[],"bids":[]}}}',
-        '{"type":"message","subject":"trade.ticker","topic":"/market/ticker:BTC-USDT","data":{"bestBid":"1"}}',
-        '{"type":"message","subject":"trade.ticker","topic":"/market/ticker","data":{"sequence":"1","bestBid":"1","bestBidSize":"1","bestAsk":"2","bestAskSize":"1"}}',
-        '{"type":"message","subject":"trade.somethingNew","data":{}}', '{"type":"notice"}', '{"id":"1"}',
-    ],
-)
-def test_malformed_frames_raise_only_decode_error(frame):
-    with pytest.raises(DecodeError):
-        decoder().decode(frame, 1)
-
-
+# -- bad input the contract does not cover ---------------------------------------------
 def test_split_rejects_change_sequences_outside_the_message_range():
     frame = l2update("BTC-USDT", 101, 102, asks=[["101", "1", "101"], ["102", "1", "107"]])
     with pytest.raises(DecodeError):
         decoder(split_sequences=True).decode(frame, 1)
 
 
-def test_malformed_number_marks_the_book_for_resync_and_is_counted():
-    vb = replay(samples.records("kucoin"))
-    bad = l2update("COV-BTC", 1612699351292, 1612699351292, bids=[["-0.1", "2", "1612699351292"]])
-    assert vb.on_frame(1, bad, 1) == ["COV/BTC"]
-    assert vb.book("COV/BTC").state is BookState.RESYNCING and vb.stats.bad_levels == 1
-    assert vb.book("BSV/USDT").is_live
-
-
-def test_bad_frames_are_counted_and_the_feed_goes_on():
-    vb = VenueBooks(kucoin.SPEC)
-    for i, rec in enumerate(samples.records("kucoin")):
-        if rec.kind == "ws":
-            if i % 7 == 0:
-                vb.on_frame(1, "{garbage", rec.ts)
-            vb.on_frame(1, rec.data, rec.ts)
-        elif rec.kind == "rest":
-            vb.on_rest(rec.url, rec.data, rec.ts)
-    assert sum(vb.errors.values()) > 300
-    assert all(sync.book.is_live for sync in vb.syncs.values()) and vb.oracle_failed == 0
-
-
-def test_fuzz_mutations_of_real_and_example_frames():
-    frames = [r.data for r in samples.records("kucoin") if r.kind == "ws"][::25]
-    frames += [json.dumps(e["msg"]) for e in samples.examples("kucoin", EXAMPLES)]
-    d, s = decoder(), decoder(split_sequences=True)
-    for frame in frame_mutations(frames, seed=3, per_frame=30):
-        assert_total(lambda f: d.decode(f, 1), frame)
-        assert_total(lambda f: s.decode(f, 1), frame)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.one_of(st.binary(max_size=200), st.text(max_size=200), json_values.map(json.dumps)))
-def test_fuzz_arbitrary_input(frame):
-    assert_total(lambda f: decoder().decode(f, 1), frame)
-
-
-@settings(max_examples=200, deadline=None)
-@given(json_values.map(json.dumps))
-def test_fuzz_rest_snapshot_and_bullet(body):
-    assert_total(lambda b: [kucoin.decode_snapshot(SNAP_URL, b, 1, kucoin.SPEC.symbol_map(), FixedParser())], body)
-    assert_total(lambda b: list(kucoin.connect_url_from_bullet(b, "x")), body)
-
-
 def test_rest_error_body_is_a_decode_error():
     with pytest.raises(DecodeError) as info:
         kucoin.decode_snapshot(SNAP_URL, '{"code":"400003","msg":"KC-API-KEY not exists"}', 1, kucoin.SPEC.symbol_map(), FixedParser())
     assert info.value.reason == "venue-error"
-
-
-# -- signing ----------------------------------------------------------------------------
-def test_signing_follows_the_documented_composition():
-    # No official vectors ship with the samples: check the documented composition.
-    path = "/api/v3/market/orderbook/level2?symbol=BTC-USDT"
-    expected = base64.b64encode(hmac.new(b"secret", f"1547015186532GET{path}".encode(), hashlib.sha256).digest()).decode()
-    assert kucoin.sign("secret", 1547015186532, "get", path) == expected
-    headers = kucoin.auth_headers("key", "secret", "pass", 1547015186532, "GET", path)
-    assert headers["KC-API-SIGN"] == expected and headers["KC-API-TIMESTAMP"] == "1547015186532"
-    assert headers["KC-API-PASSPHRASE"] == base64.b64encode(hmac.new(b"secret", b"pass", hashlib.sha256).digest()).decode()
-    assert headers["KC-API-KEY"] == "key" and headers["KC-API-KEY-VERSION"] == "3"
-    body = '{"symbol":"BTC-USDT"}'
-    assert kucoin.sign("s", 1, "POST", "/api/v1/hf/orders", body) == base64.b64encode(
-        hmac.new(b"s", b"1POST/api/v1/hf/orders" + body.encode(), hashlib.sha256).digest()
-    ).decode()
-
-
-# -- simulator encoder ------------------------------------------------------------------
-def test_encoder_round_trips_through_the_decoder_and_venue_books():
-    seed = 20210425
-    print("seed", seed)
-    rng = random.Random(seed)
-    symbols = kucoin.SPEC.symbol_map(["BSV/USDT"])
-    enc = Encoder(symbols)
-    truth = OrderBook("kucoin", "BSV/USDT")
-    truth.load([("99", "1")], [("101", "1")])
-    seq = 5000
-    vb = VenueBooks(kucoin.SPEC, symbols=["BSV/USDT"])
-    url, body = enc.rest_snapshot(kucoin.REST_URL, "BSV/USDT", truth.bids(), truth.asks(), seq, 0)
-    assert "symbol=BCHSV-USDT" in url
-    vb.on_rest(url, body, 0)
-    for _ in range(300):
-        bids = list(dict((f"{rng.randint(90, 99)}.{rng.randint(0, 9)}", rng.choice(["0", "1", "2.50"])) for _ in range(rng.randint(0, 3))).items())
-        asks = list(dict((f"{rng.randint(100, 109)}.{rng.randint(0, 9)}", rng.choice(["0", "3"])) for _ in range(rng.randint(0, 3))).items())
-        n = len(bids) + len(asks)
-        first, seq = seq + 1, seq + max(n, 1) + rng.randint(0, 2)  # spare sequences become no-ops
-        truth.apply(bids, asks)
-        [frame] = enc.delta("BSV/USDT", bids, asks, first, seq, 1_700_000_000_000_000_000, truth)
-        [delta] = decoder().decode(frame, 0)
-        assert (delta.symbol, delta.first_seq, delta.last_seq) == ("BSV/USDT", first, seq)
-        assert [lv[:2] for lv in delta.bids] == bids and [lv[:2] for lv in delta.asks] == asks
-        assert vb.on_frame(1, frame, 0) == []
-        vb.on_frame(1, enc.ticker("BSV/USDT", seq, truth.best_bid()[:2], truth.best_ask()[:2], 0), 0)
-    book = vb.book("BSV/USDT")
-    assert book.is_live and book.seq == seq
-    assert book.bid_levels() == truth.bid_levels() and book.ask_levels() == truth.ask_levels()
-    assert vb.oracle_ok == 300 and vb.oracle_failed == 0

@@ -1,11 +1,13 @@
-"""MEXC adapter: protobuf reader/writer proven against the official runtime, doc examples,
-a synthetic session (no real capture exists) through VenueBooks and ``arb verify``, fuzzing."""
+"""MEXC, what only MEXC has: the hand-written protobuf reader and writer proven against
+Google's official runtime, the constructed vectors and doc renderings decoded field by
+field, requests, the docs' wrong signature, the synthetic session against its own truth and
+through ``arb verify``. The venue contract (test_contract.py, row rows/mexc.py) covers the
+session's counts, the version rule, bad input, fuzzing, signing and the wire encoder."""
 
 from __future__ import annotations
 
 import base64
 import json
-import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,29 +18,18 @@ from arb.core.errors import DecodeError
 from arb.core.events import BookDelta, BookSnapshot, Control, TopOfBook
 from arb.core.numbers import FixedParser
 from arb.record.reader import RecordingReader
-from arb.venues import mexc
-from arb.venues import mexc_proto as pb
-from arb.venues.books import VenueBooks
+from arb.venues.mexc import market_data as mexc
+from arb.venues.mexc import proto as pb
+from arb.venues.mexc import signing
 from tests import samples
 from tests.venues import mexc_stream
+from tests.venues.fuzz import assert_total
 from tests.venues.mexc_official import MEMBERS, compile_official, from_official, to_official
-from tests.venues.fuzz import assert_total, frame_mutations, json_values
-
-DOCS = {e["name"]: e["msg"] for e in samples.examples("mexc", "docs_examples.jsonl")}
-VECTORS = {v["name"]: v for v in json.loads((samples.VENUES / "mexc" / "protobuf_test_vectors_constructed.json").read_text())["vectors"]}
-DEPTH = "spot@public.aggre.depth.v3.api.pb@100ms@BTCUSDT"
+from tests.venues.rows.mexc import DOCS, VECTORS, aggre, push
 
 
 def decoder():
     return mexc.SPEC.decoder(mexc.SPEC.symbol_map(), FixedParser())
-
-
-def push(body, symbol="BTCUSDT", channel=DEPTH, **fields) -> bytes:
-    return pb.encode_wrapper(pb.Wrapper(channel=channel, body=body, symbol=symbol, **fields))
-
-
-def aggre(bids=(), asks=(), first="11", last="12") -> pb.AggreDepths:
-    return pb.AggreDepths(list(asks), list(bids), "spot@public.aggre.depth.v3.api.pb@100ms", first, last)
 
 
 # -- the official runtime ---------------------------------------------------------------
@@ -246,8 +237,7 @@ def test_doc_rest_depth_decodes_to_snapshot():
     assert snap.bids == [("15.00000", "49999.00000")] and snap.asks == [("14.0000", "1.0000")]
 
 
-def test_symbols_frames_and_requests():
-    assert mexc.parse_symbol("BTCUSDT") == "BTC/USDT" and mexc.format_symbol("ETH/USDC") == "ETHUSDC"
+def test_frames_and_requests():
     assert mexc.connect_url(mexc.WS_URL, ["BTCUSDT"], None) == "wss://wbs-api.mexc.com/ws"
     [frame] = mexc.subscribe_frames(["BTCUSDT", "ETHUSDT"], None, 0)
     assert json.loads(frame) == {
@@ -267,15 +257,13 @@ def test_symbols_frames_and_requests():
     assert req.url == "https://api.mexc.com/api/v3/depth?symbol=BTCUSDT&limit=1000"
 
 
-def test_signing_matches_the_verifiable_vectors():
+def test_the_docs_print_a_signature_that_is_not_the_hmac_of_its_payload():
+    # The contract checks the verifiable vectors; the docs print 323c96ab… for the first
+    # payload too, and only fd3e4e85… is its HMAC.
     vectors = json.loads((samples.VENUES / "mexc" / "signing_test_vectors.json").read_text())
-    first, second = vectors["vectors"]
-    # The docs print 323c96ab… for the first payload too; only fd3e4e85… is its HMAC.
-    assert mexc.sign(vectors["secretKey"], first["payload"]) == first["documented_signature_example2"]
-    assert mexc.sign(vectors["secretKey"], first["payload"]).startswith("fd3e4e85")
-    assert mexc.sign(vectors["secretKey"], first["payload"]) != first["documented_signature"]
-    query, body = "symbol=BTCUSDT&side=BUY&type=LIMIT", "quantity=1&price=11&recvWindow=5000&timestamp=1644489390087"
-    assert mexc.sign(vectors["secretKey"], query, body) == second["documented_signature"]
+    first = vectors["vectors"][0]
+    assert signing.sign(vectors["secretKey"], first["payload"]).startswith("fd3e4e85")
+    assert signing.sign(vectors["secretKey"], first["payload"]) != first["documented_signature"]
 
 
 # -- a synthetic session through VenueBooks and arb verify ------------------------------
@@ -308,16 +296,9 @@ def test_recording_holds_binary_pushes_as_base64(recording):
     assert sum(r.kind == "rest" for r in records) == 2
 
 
-def test_session_replays_with_exact_counts_and_the_true_book(stream, recording):
-    # Act
+def test_session_replays_to_the_true_book(stream, recording):
+    # The exact counts are the contract's (rows/mexc.py); here the book is the stream's truth.
     vb = replay(read(recording))
-    # Assert
-    assert vb.errors == {}
-    s = vb.stats
-    assert (s.buffered, s.dropped, s.applied) == (7, 4, 114)
-    assert (s.gaps, s.resyncs, s.snapshots, s.crossed, s.bad_levels) == (1, 1, 2, 0, 0)
-    assert vb.oracle_ok == 12 and vb.oracle_failed == 0
-    assert vb.controls == {"ack": 2, "pong": 5}
     book = vb.book("BTC/USDT")
     bids, asks = stream.truth()
     assert book.state is BookState.LIVE and book.seq == stream.last_version
@@ -338,40 +319,6 @@ def test_arb_verify_rebuilds_the_session(stream, recording, capsys):
     assert summary["messages"] == sum(1 for r in read(recording) if r.kind in ("ws", "rest"))
 
 
-def test_gap_clears_the_book_until_the_resync_snapshot(recording):
-    records = read(recording)
-    rest = [i for i, r in enumerate(records) if r.kind == "rest"]
-    vb = replay(records[: rest[1]])
-    book = vb.book("BTC/USDT")
-    assert vb.stats.gaps == 1 and book.state is BookState.RESYNCING and "gap" in book.reason
-    assert book.depth() == (0, 0)
-    assert vb.on_rest(records[rest[1]].url, records[rest[1]].data, records[rest[1]].ts) == []
-    assert book.is_live and vb.stats.resyncs == 1
-
-
-def test_the_gap_asks_for_a_snapshot(recording):
-    records = read(recording)
-    vb = VenueBooks(mexc.SPEC)
-    asked = []
-    for rec in records:
-        asked += vb.on_record(rec)
-    assert asked == ["BTC/USDT"]
-
-
-def test_duplicate_and_out_of_order_pushes_are_dropped_not_applied(recording):
-    records = read(recording)
-    vb = replay(records)
-    book = vb.book("BTC/USDT")
-    before = book.bids(), book.asks()
-    pushes = [r for r in records if r.kind == "ws" and r.data_b64 is not None]
-    deltas = [r for r in pushes if isinstance(decoder().decode(r.payload, 0)[0], BookDelta)]
-    dropped = vb.stats.dropped
-    for rec in reversed(deltas):
-        vb.on_frame(1, rec.payload, rec.ts)
-    assert vb.stats.dropped == dropped + len(deltas)
-    assert (book.bids(), book.asks()) == before and book.is_live
-
-
 def test_oracle_mismatch_is_detected(recording):
     records = read(recording)
     tampered = False
@@ -387,108 +334,7 @@ def test_oracle_mismatch_is_detected(recording):
     assert vb.oracle_failed == 1 and vb.oracle_ok == 11
 
 
-# -- bad input --------------------------------------------------------------------------
-MALFORMED = [
-    b"",  # no body
-    b"\x0a",  # truncated length
-    b"\x0a\x05abc",  # truncated string
-    b"\xff" * 11,  # overlong key varint
-    b"\x28" + b"\xff" * 9 + b"\x02",  # varint above 2**64
-    b"\x00\x00",  # field number 0
-    b"\x0f",  # wire type 7
-    b"\x0e",  # wire type 6
-    b"\x0b\x08\x01",  # group without its end
-    b"\x0c",  # end group without a start
-    b"\x0b\x14",  # group ended by another field's end
-    b"\x0a\x02\xff\xfe",  # invalid UTF-8
-    b"\x29\x00\x00",  # truncated fixed64
-    b"\xea\x13\x05\x0a\x03\x0a\x01",  # truncated item inside the body
-    push(aggre(first="1", last="2"), symbol=None),
-    push(aggre(first="abc")),
-    push(aggre(first="", last="5")),
-    push(aggre(first="-1", last="5")),
-    push(aggre(first="1e5", last="100001")),
-    push(aggre(first="１２", last="13")),
-    push(aggre(first="9", last="8")),
-    push(aggre(first="1", last="99999999999999999999")),
-    push(aggre(first="1", last="9999999999999999999")),  # 19 digits, above int64
-    push(pb.AggreBookTicker("1", "1", "2", "1", "x")),
-    push(pb.LimitDepths([], [], "", "")),
-    push(pb.IncreaseDepths([], [], "", "v")),
-    push(aggre(first="1", last="2"), symbol="???"),
-    pb.encode_wrapper(pb.Wrapper(channel="new")) + b"\xe2\x13\x00",  # body field 316: unknown
-    "", "{", "null", "[]", '{"id":0}', '{"id":0,"code":0}', '{"c":"spot@public.increase.depth.v3.api@BTCUSDT","d":{}}',
-    '{"code":"0","msg":1}', "ÿ",
-]
-
-
-@pytest.mark.parametrize("frame", MALFORMED)
-def test_malformed_frames_raise_only_decode_error(frame):
-    with pytest.raises(DecodeError):
-        decoder().decode(frame, 1)
-
-
-def test_malformed_number_marks_the_book_for_resync_and_is_counted(recording):
-    vb = replay(read(recording))
-    book = vb.book("BTC/USDT")
-    bad = push(aggre(bids=[("-0.1", "2")], first=str(book.seq + 1), last=str(book.seq + 1)))
-    assert vb.on_frame(1, bad, 1) == ["BTC/USDT"]
-    assert book.state is BookState.RESYNCING and "bad level" in book.reason
-    assert vb.stats.bad_levels == 1 and book.depth() == (0, 0)
-
-
-def test_bad_frames_are_counted_and_the_feed_goes_on(stream, recording):
-    vb = VenueBooks(mexc.SPEC)
-    rng = random.Random(3)
-    for rec in read(recording):
-        if rec.kind == "ws":
-            vb.on_frame(1, rng.choice(MALFORMED), rec.ts)
-            vb.on_frame(1, rec.payload, rec.ts)
-        elif rec.kind == "rest":
-            vb.on_rest(rec.url, rec.data, rec.ts)
-            vb.on_rest(rec.url, "{garbage", rec.ts)  # a bad body for a live book asks for nothing
-    assert sum(vb.errors.values()) > 100
-    book = vb.book("BTC/USDT")
-    assert book.is_live and (book.bids(), book.asks()) == stream.truth() and vb.oracle_failed == 0
-
-
-def binary_mutations(frames: list[bytes], seed: int, per_frame: int = 40) -> list[bytes]:
-    """Truncations, byte flips, insertions and deletions of real-shaped binary frames."""
-    rng = random.Random(seed)
-    out = []
-    for frame in frames:
-        for _ in range(per_frame):
-            i = rng.randrange(len(frame) + 1)
-            roll = rng.random()
-            if roll < 0.25:
-                out.append(frame[:i])
-            elif roll < 0.5 and i < len(frame):
-                out.append(frame[:i] + bytes([frame[i] ^ (1 << rng.randrange(8))]) + frame[i + 1 :])
-            elif roll < 0.75:
-                out.append(frame[:i] + bytes(rng.randrange(256) for _ in range(rng.randint(1, 4))) + frame[i:])
-            else:
-                out.append(frame[:i] + frame[i + rng.randint(1, 4) :])
-    return out
-
-
-def test_fuzz_mutations_of_pushes_and_replies(recording):
-    records = [r for r in read(recording) if r.kind == "ws"]
-    binary = [r.payload for r in records if r.data_b64 is not None][:40]
-    binary += [bytes.fromhex(v["hex"]) for v in VECTORS.values()]
-    text = [r.data for r in records if r.data is not None] + [json.dumps(m) for m in DOCS.values()]
-    d = decoder()
-    for frame in binary_mutations(binary, seed=1):
-        assert_total(lambda f: d.decode(f, 1), frame)
-    for frame in frame_mutations(text, seed=2):
-        assert_total(lambda f: d.decode(f, 1), frame)
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.one_of(st.binary(max_size=300), st.text(max_size=200), json_values.map(json.dumps)))
-def test_fuzz_arbitrary_input(frame):
-    assert_total(lambda f: decoder().decode(f, 1), frame)
-
-
+# -- fuzzing the contract does not do ----------------------------------------------------
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=60), st.binary(max_size=60))
 def test_fuzz_garbage_around_a_valid_push(prefix, suffix):
@@ -496,18 +342,9 @@ def test_fuzz_garbage_around_a_valid_push(prefix, suffix):
     assert_total(lambda f: decoder().decode(f, 1), frame)
 
 
-@settings(max_examples=200, deadline=None)
-@given(json_values.map(json.dumps))
-def test_fuzz_rest_snapshot(body):
-    assert_total(
-        lambda b: [mexc.decode_snapshot("https://x/api/v3/depth?symbol=BTCUSDT", b, 1, mexc.SPEC.symbol_map(), FixedParser())],
-        body,
-    )
-
-
 # -- the encoder ------------------------------------------------------------------------
 def test_encoder_round_trips_through_the_decoder():
-    from arb.sim.wire.mexc import Encoder
+    from arb.venues.mexc import Encoder
 
     symbols = mexc.SPEC.symbol_map(["BTC/USDT"])
     enc = Encoder(symbols)

@@ -1,29 +1,27 @@
-"""OKX adapter: official examples, the real capture, the seqId chain, checksums, fuzzing."""
+"""OKX, what only OKX has: official examples decoded field by field, the ``prevSeqId``/``seqId``
+chain (resets, duplicates, gaps), checksum strings, the 2022 capture's updates without
+sequence ids, a corrupted checksum. The venue contract (test_contract.py, row rows/okx.py)
+covers the recording, instruments, bad input, fuzzing, signing and the wire encoder's
+random walk."""
 
 from __future__ import annotations
 
 import json
-import random
 import zlib
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from arb.book.book import OrderBook
 from arb.book.health import BookState
-from arb.core.errors import DecodeError, SymbolError
+from arb.core.errors import DecodeError
 from arb.core.events import BookDelta, BookSnapshot, Control
 from arb.core.numbers import FixedParser
-from arb.sim.wire.okx import Encoder
-from arb.venues import okx
 from arb.venues.books import VenueBooks
+from arb.venues.okx import Encoder
+from arb.venues.okx import market_data as okx
 from tests import samples
 from tests.samples import texts
-from tests.venues.fuzz import assert_total, frame_mutations, json_values
-
-
-DOCS = samples.verbatim_examples("okx", "docs_examples.jsonl")
+from tests.venues.rows.okx import DOCS
 
 
 def decoder():
@@ -152,24 +150,6 @@ def test_doc_rest_books_response():
         okx.decode_rest_books(url, '{"code":"51001","msg":"Instrument ID does not exist","data":[]}', 3, okx.SPEC.symbol_map(), FixedParser())
 
 
-@pytest.mark.parametrize(
-    ("inst_id", "symbol"),
-    [
-        ("BTC-USDT", "BTC/USDT"), ("UNI-USD-SWAP", "UNI/USD:UNI"), ("BTC-USDT-SWAP", "BTC/USDT:USDT"),
-        ("BTC-USD-220527", "BTC/USD:BTC-220527"), ("ETH-USDC-250926", "ETH/USDC:USDC-250926"),
-    ],
-)
-def test_instruments_round_trip(inst_id, symbol):
-    assert okx.parse_symbol(inst_id) == symbol
-    assert okx.format_symbol(symbol) == inst_id
-
-
-@pytest.mark.parametrize("text", ["BTC", "BTC-USD-220527-30000-C", "BTC-USD-FUTURE", "BTC--USDT", "BTC-USDT-", "BTC/USDT"])
-def test_unsupported_instruments_are_rejected(text):
-    with pytest.raises(SymbolError):
-        okx.parse_symbol(text)
-
-
 def test_requests():
     [frame] = okx.subscribe_frames(["BTC-USDT", "UNI-USD-SWAP"], None, 0)
     assert json.loads(frame) == {"op": "subscribe", "args": [{"channel": "books", "instId": "BTC-USDT"}, {"channel": "books", "instId": "UNI-USD-SWAP"}]}
@@ -178,8 +158,6 @@ def test_requests():
     with pytest.raises(ValueError):
         okx.subscribe_frames(["BTC-USDT"], 5, 0)
     assert okx.SPEC.ping_frame(1, 0) == "ping" and okx.connect_url(okx.WS_URL, [], None) == okx.WS_URL
-    with pytest.raises(SymbolError):
-        okx.format_symbol("BTC/USD:USDT")
 
 
 # -- the real capture -------------------------------------------------------------------
@@ -188,39 +166,11 @@ def records():
     return samples.records("okx")
 
 
-def test_recording_verifies_every_checksum(records):
-    vb = replay(records)
-    assert vb.errors == {}
-    assert vb.stats.snapshots == 2 and vb.stats.applied == 190
-    assert vb.stats.checksum_ok == 192 and vb.stats.checksum_failed == 0
-    assert vb.stats.gaps == 0 and vb.stats.dropped == 0 and vb.stats.crossed == 0
-    assert vb.controls == {"ack": 12}
-    fut, swap = vb.book("BTC/USD:BTC-220527"), vb.book("UNI/USD:UNI")
-    assert fut.is_live and swap.is_live and not fut.is_crossed() and not swap.is_crossed()
-    assert fut.seq is None  # the 2022 capture predates seqId: no sequence check
-    assert fut.best_bid()[:2] == ("30229.4", "2") and fut.best_ask()[:2] == ("30238.8", "3")
-    assert swap.best_bid()[:2] == ("5.137", "20") and swap.best_ask()[:2] == ("5.145", "50")
-    assert fut.depth() == (74, 62) and swap.depth() == (125, 118)
-
-
 def test_capture_update_without_sequence_ids(records):
     first = next(r.data for r in records if r.kind == "ws" and '"action":"update"' in r.data)
     [delta] = decoder().decode(first, 1)
     assert (delta.prev_seq, delta.last_seq, delta.first_seq) == (None, None, None)
     assert delta.checksum is not None and all(lv[2] == f"{lv[0]}:{lv[1]}" for lv in delta.bids + delta.asks)
-
-
-def test_missed_update_is_caught_by_the_checksum_and_a_new_snapshot_resyncs(records):
-    updates = [r for r in records if r.kind == "ws" and '"action":"update"' in r.data and "UNI-USD-SWAP" in r.data]
-    kept = [r for r in records if r is not updates[5]]
-    vb = replay(kept)
-    book = vb.book("UNI/USD:UNI")
-    assert vb.stats.checksum_failed == 1 and book.state is BookState.RESYNCING
-    assert vb.book("BTC/USD:BTC-220527").is_live
-    truth = replay(records).book("UNI/USD:UNI")
-    [frame] = Encoder(okx.SPEC.symbol_map()).snapshot("UNI/USD:UNI", truth.bids(), truth.asks(), 1, 1, truth)
-    assert vb.on_frame(1, frame, 1) == []
-    assert book.is_live and vb.stats.resyncs == 1 and (book.bids(), book.asks()) == (truth.bids(), truth.asks())
 
 
 def test_corrupted_checksum_is_detected(records):
@@ -236,83 +186,7 @@ def test_corrupted_checksum_is_detected(records):
     assert vb.book("BTC/USD:BTC-220527").state is BookState.RESYNCING and vb.book("UNI/USD:UNI").is_live
 
 
-# -- bad input --------------------------------------------------------------------------
-UPD = '{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[%s]}'
-
-
-@pytest.mark.parametrize(
-    "frame",
-    [
-        "", "{", "null", "[]", "ping", b"\xff\xfe", '{"arg":{"channel":"books","instId":"BTC-USDT"},"data":[]}',
-        '{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"partial","data":[]}',
-        '{"arg":{"channel":"books"},"action":"update","data":[]}', '{"action":"update","data":[]}',
-        UPD % "{}", UPD % '{"asks":[],"bids":[]}', UPD % '{"asks":[],"ts":"1"}',
-        UPD % '{"asks":[["1","2"]],"bids":[],"ts":"1"}', UPD % '{"asks":[[1,2,3,4]],"bids":[],"ts":"1"}',
-        UPD % '{"asks":[],"bids":[],"ts":"soon"}', UPD % '{"asks":[],"bids":[],"ts":"1","seqId":5}',
-        UPD % '{"asks":[],"bids":[],"ts":"1","prevSeqId":5}', UPD % '{"asks":[],"bids":[],"ts":"1","checksum":"abc"}',
-        UPD % '{"asks":[],"bids":[],"ts":"1","checksum":4294967295}', UPD % '{"asks":[],"bids":[],"ts":"1","seqId":"5","prevSeqId":4}',
-        UPD.replace("BTC-USDT", "BTC-USD-220527-30000-C") % '{"asks":[],"bids":[],"ts":"1"}',
-        '{"arg":{"channel":"brandNew","instId":"BTC-USDT"},"data":[]}', '{"event":"surprise"}', '{"hello":1}',
-        '{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[["x"]]}',
-    ],
-)
-def test_malformed_frames_raise_only_decode_error(frame):
-    with pytest.raises(DecodeError):
-        decoder().decode(frame, 1)
-
-
-def test_malformed_number_marks_the_book_for_resync_and_is_counted(records):
-    vb = replay(records)
-    bad = UPD.replace("BTC-USDT", "UNI-USD-SWAP") % '{"asks":[["-5.1","2","0","1"]],"bids":[],"ts":"1"}'
-    assert vb.on_frame(1, bad, 1) == ["UNI/USD:UNI"]
-    book = vb.book("UNI/USD:UNI")
-    assert book.state is BookState.RESYNCING and "bad level" in book.reason
-    assert vb.stats.bad_levels == 1 and book.depth() == (0, 0)
-    assert vb.book("BTC/USD:BTC-220527").is_live
-
-
-def test_bad_frames_are_counted_and_the_feed_goes_on(records):
-    vb = VenueBooks(okx.SPEC)
-    for i, rec in enumerate(records):
-        if rec.kind == "ws":
-            vb.on_frame(1, "{garbage" if i % 5 == 0 else UPD % "{}", rec.ts)
-            vb.on_frame(1, rec.data, rec.ts)
-    assert vb.errors["json"] > 0 and vb.errors["schema"] > 0
-    assert vb.stats.checksum_ok == 192 and vb.stats.checksum_failed == 0
-
-
-def test_fuzz_mutations_of_real_and_example_frames(records):
-    frames = [r.data for r in records if r.kind == "ws"][:80] + list(DOCS.values())
-    d = decoder()
-    for frame in frame_mutations(frames, seed=1, per_frame=25):
-        assert_total(lambda f: d.decode(f, 1), frame)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.one_of(st.binary(max_size=200), st.text(max_size=200), json_values.map(json.dumps)))
-def test_fuzz_arbitrary_input(frame):
-    assert_total(lambda f: decoder().decode(f, 1), frame)
-
-
-@settings(max_examples=200, deadline=None)
-@given(json_values.map(json.dumps))
-def test_fuzz_rest_books(body):
-    assert_total(
-        lambda b: [okx.decode_rest_books("https://x/api/v5/market/books?instId=BTC-USDT", b, 1, okx.SPEC.symbol_map(), FixedParser())],
-        body,
-    )
-
-
-def test_signing():
-    # No official vector ships with the samples; these were computed independently with
-    # `openssl dgst -sha256 -hmac <secret> -binary | base64` on the docs' example values.
-    secret, ts = "22582BD0CFF14C41EDBF1AB98506286D", "2020-12-08T09:08:57.715Z"
-    assert okx.sign(secret, ts, "GET", "/api/v5/account/balance?ccy=BTC") == "HiZhvSfMtWJA3uUIVXV3a/bSXNPCWvYFXoGCVS8V4zY="
-    body = '{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"2.15","sz":"2"}'
-    assert okx.sign(secret, ts, "post", "/api/v5/trade/order", body) == "iwrdSpN7pm4G4u8+fswZUyH6mOM48+sBF6WvKpj4Dvk="
-
-
-# -- simulator encoder ----------------------------------------------------------------------
+# -- the wire encoder -------------------------------------------------------------------
 def test_encoder_round_trips_through_the_decoder():
     symbols = okx.SPEC.symbol_map(["UNI/USD:UNI"])
     enc = Encoder(symbols)
@@ -331,34 +205,3 @@ def test_encoder_round_trips_through_the_decoder():
     rest = okx.decode_rest_books(url, body, 0, symbols, FixedParser())
     assert (rest.symbol, rest.bids, rest.asks) == ("UNI/USD:UNI", truth.bids(), truth.asks())
     assert decoder().decode(enc.subscribe_ack("UNI/USD:UNI", 0)[0], 0)[0].kind == "ack"
-
-
-def test_encoder_round_trips_through_venue_books():
-    seed = 20240612
-    print(f"seed={seed}")
-    rng = random.Random(seed)
-    symbols = okx.SPEC.symbol_map(["BTC/USDT"])
-    enc = Encoder(symbols)
-    truth = OrderBook("okx", "BTC/USDT", None, FixedParser())
-
-    def level(tick: int) -> tuple[str, str]:
-        return f"{tick / 10:g}", f"{rng.randint(1, 10**6) / 10**4:g}"
-
-    truth.load([level(t) for t in range(9000, 9990, 7)], [level(t) for t in range(10010, 11000, 7)])
-    vb = VenueBooks(okx.SPEC)
-    vb.on_frame(1, enc.snapshot("BTC/USDT", truth.bids(), truth.asks(), 1000, 0, truth)[0], 0)
-    seq = 1000
-    for i in range(1, 301):
-        bids, asks = [], []
-        for _ in range(rng.randint(0, 5)):  # 0: an empty heartbeat update
-            side, lo, hi = (bids, 9000, 9999) if rng.random() < 0.5 else (asks, 10001, 11000)
-            live = truth.bids(30) if side is bids else truth.asks(30)
-            side.append((rng.choice(live)[0], "0") if live and rng.random() < 0.4 else level(rng.randint(lo, hi)))
-        truth.apply(bids, asks)
-        step = rng.randint(1, 3) if bids or asks else 0
-        for frame in enc.delta("BTC/USDT", bids, asks, seq + 1, seq + step, i, truth):
-            assert vb.on_frame(1, frame, i) == []
-        seq += step
-        book = vb.book("BTC/USDT")
-        assert (texts(book.bids()), texts(book.asks())) == (texts(truth.bids()), texts(truth.asks())) and book.seq == seq, i
-    assert vb.stats.checksum_ok == 301 and vb.stats.checksum_failed == 0 and vb.stats.gaps == 0

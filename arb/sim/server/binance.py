@@ -26,8 +26,8 @@ from arb.sim.server.frames import Out
 from arb.sim.server.protocol import BOOK, TICKER, Route, VenueProtocol, json_response, read_json
 from arb.sim.server.session import Session
 from arb.sim.server.venue import Stream
-from arb.sim.wire import Frame
-from arb.sim.wire.binance import Encoder
+from arb.venues.binance import Encoder
+from arb.venues.wire import Frame
 
 _json = msgspec.json.Encoder()
 #: Depth stream names the server serves (the 1000 ms stream carries the same diffs).

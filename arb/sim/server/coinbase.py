@@ -27,9 +27,9 @@ from arb.sim.server.frames import Numbered, Out
 from arb.sim.server.protocol import BOOK, Route, VenueProtocol, json_response, read_json
 from arb.sim.server.session import Session
 from arb.sim.server.venue import Stream
-from arb.sim.wire import Frame
-from arb.sim.wire.coinbase import Encoder
-from arb.venues import coinbase
+from arb.venues.coinbase import Encoder
+from arb.venues.coinbase import market_data as coinbase
+from arb.venues.wire import Frame
 
 _json = msgspec.json.Encoder()
 _LEVEL2 = ("level2", "l2_data")

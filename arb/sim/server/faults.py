@@ -28,7 +28,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
-from arb.sim.wire import Frame
+from arb.venues.wire import Frame
 
 #: Stream fault kinds, in the order their probabilities are stacked.
 STREAM_FAULTS = ("drop", "stall", "gap", "checksum", "malformed", "duplicate", "reorder")

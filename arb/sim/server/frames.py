@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import struct
 
-from arb.sim.wire import Frame
+from arb.venues.wire import Frame
 
 _TEXT = 0x81  # FIN + text opcode
 _BINARY = 0x82  # FIN + binary opcode

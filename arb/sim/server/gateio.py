@@ -21,8 +21,8 @@ from aiohttp import web
 
 from arb.sim.server.protocol import BOOK, Route, VenueProtocol, json_response, read_json
 from arb.sim.server.session import Session
-from arb.sim.wire.gateio import Encoder
-from arb.venues import gateio
+from arb.venues.gateio import Encoder
+from arb.venues.gateio import market_data as gateio
 
 _json = msgspec.json.Encoder()
 _UPDATE = "spot.order_book_update"

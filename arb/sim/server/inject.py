@@ -14,8 +14,8 @@ from arb.core.errors import DecodeError
 from arb.sim.server.faults import FaultPlan, corrupt_checksum
 from arb.sim.server.frames import Numbered, Out, unwire, wire
 from arb.sim.server.session import Session
-from arb.sim.wire import Frame
 from arb.venues.base import Decoder
+from arb.venues.wire import Frame
 
 
 class Injector:

@@ -22,9 +22,9 @@ import msgspec
 from arb.sim.server.frames import Out
 from arb.sim.server.protocol import BOOK, VenueProtocol, read_json
 from arb.sim.server.session import Session
-from arb.sim.wire import Frame
-from arb.sim.wire.kraken import Encoder
-from arb.venues import kraken
+from arb.venues.kraken import Encoder
+from arb.venues.kraken import market_data as kraken
+from arb.venues.wire import Frame
 
 _json = msgspec.json.Encoder()
 _HEARTBEAT = '{"channel":"heartbeat"}'

@@ -29,9 +29,9 @@ from arb.sim.server.frames import Out
 from arb.sim.server.protocol import BOOK, TICKER, Route, VenueProtocol, json_response, read_json
 from arb.sim.server.session import Session
 from arb.sim.server.venue import Stream
-from arb.sim.wire import Frame
-from arb.sim.wire.kucoin import Encoder
-from arb.venues import kucoin
+from arb.venues.kucoin import Encoder
+from arb.venues.kucoin import market_data as kucoin
+from arb.venues.wire import Frame
 
 _json = msgspec.json.Encoder()
 _TOPICS = {"/market/level2": BOOK, "/market/ticker": TICKER}

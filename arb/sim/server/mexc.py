@@ -23,9 +23,9 @@ from arb.sim.server.frames import Out
 from arb.sim.server.protocol import BOOK, TICKER, Route, VenueProtocol, json_response, read_json
 from arb.sim.server.session import Session
 from arb.sim.server.venue import Stream
-from arb.sim.wire import Frame
-from arb.sim.wire.mexc import Encoder
-from arb.venues import mexc
+from arb.venues.mexc import Encoder
+from arb.venues.mexc import market_data as mexc
+from arb.venues.wire import Frame
 
 _json = msgspec.json.Encoder()
 _KINDS = {mexc.DEPTH_CHANNEL.format(""): BOOK, mexc.BOOK_TICKER_CHANNEL.format(""): TICKER}

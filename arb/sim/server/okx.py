@@ -17,8 +17,8 @@ from aiohttp import web
 
 from arb.sim.server.protocol import BOOK, Route, VenueProtocol, json_response, read_json
 from arb.sim.server.session import Session
-from arb.sim.wire.okx import Encoder
-from arb.venues import okx
+from arb.venues.okx import Encoder
+from arb.venues.okx import market_data as okx
 
 _json = msgspec.json.Encoder()
 #: Public channels a client may subscribe to that carry nothing here (acked, never sent).

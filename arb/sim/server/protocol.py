@@ -2,9 +2,9 @@
 
 A :class:`VenueProtocol` answers a client the way its venue does — handshake path,
 greeting, subscribe/unsubscribe/ping frames, acks, in-stream snapshots, heartbeats, REST
-routes — and frames book changes with the venue's wire encoder
-(:mod:`arb.sim.wire`). The generic machinery (sockets, fan-out, faults, sequencing,
-replay) is :class:`~arb.sim.server.venue.VenueServer`'s; a protocol reaches it through
+routes — and frames book changes with the venue's wire encoder (``arb/venues/<venue>/wire.py``,
+shaped by :class:`arb.venues.wire.Encoder`). The generic machinery (sockets, fan-out, faults,
+sequencing, replay) is :class:`~arb.sim.server.venue.VenueServer`'s; a protocol reaches it through
 the few methods of its ``server``.
 
 Client input is hostile by default: a protocol answers anything it cannot read with the
@@ -23,8 +23,8 @@ from aiohttp import web
 from arb.book.book import OrderBook
 from arb.sim.market import BookChange
 from arb.sim.server.frames import Out
-from arb.sim.wire import Frame
 from arb.venues.base import VenueSpec
+from arb.venues.wire import Frame
 
 if TYPE_CHECKING:
     from arb.sim.server.session import Session

@@ -1,4 +1,10 @@
-"""The server-side venue protocols by venue name: an explicit dict, no discovery magic."""
+"""The server-side venue protocols, keyed by the venue registry's names (no list of its own).
+
+Each protocol class names its venue (``VenueProtocol.name``); :data:`PROTOCOLS` maps the names
+of :data:`arb.venues.registry.NAMES`, in that order, to their classes. A class naming a venue
+the registry does not know is left out (``tests/sim/server/test_registry.py`` checks that
+every registered venue has exactly one protocol and no protocol is left out).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,14 @@ from arb.sim.server.kucoin import KucoinProtocol
 from arb.sim.server.mexc import MexcProtocol
 from arb.sim.server.okx import OkxProtocol
 from arb.sim.server.protocol import VenueProtocol
+from arb.venues.registry import NAMES
 
+#: Every protocol class the simulator has.
+CLASSES: tuple[type[VenueProtocol], ...] = (
+    BinanceProtocol, CoinbaseProtocol, GateioProtocol, KrakenProtocol, KucoinProtocol, MexcProtocol, OkxProtocol,
+)
 PROTOCOLS: dict[str, type[VenueProtocol]] = {
-    p.name: p
-    for p in (BinanceProtocol, GateioProtocol, MexcProtocol, KrakenProtocol, CoinbaseProtocol, KucoinProtocol, OkxProtocol)
+    name: protocol for name in NAMES for protocol in CLASSES if protocol.name == name
 }
 
 

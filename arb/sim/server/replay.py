@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from arb.record.reader import RecordingReader
-from arb.sim.wire import Frame
 from arb.venues.registry import get as get_spec
+from arb.venues.wire import Frame
 
 if TYPE_CHECKING:
     from arb.sim.server.venue import VenueServer

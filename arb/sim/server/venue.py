@@ -42,8 +42,8 @@ from arb.sim.server.replay import ReplaySource, run_replay
 from arb.sim.server.session import Session
 from arb.sim.server.tape import TapeEntry, TapeTruth
 from arb.sim.stream import Sequencer
-from arb.sim.wire import Frame
 from arb.venues.base import VenueSpec
+from arb.venues.wire import Frame
 
 log = logging.getLogger(__name__)
 

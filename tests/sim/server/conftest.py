@@ -5,7 +5,8 @@ from __future__ import annotations
 from arb.sim import presets
 from arb.sim.server import FaultConfig, ServerOptions, SimConfig, SimulatedVenues
 
-VENUES = ("binance", "okx", "coinbase", "kraken", "kucoin", "gateio", "mexc")
+#: Every venue with a market profile (all registered ones), leaders first.
+VENUES = tuple(presets.VENUES)
 
 
 def simulator(

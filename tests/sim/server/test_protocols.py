@@ -14,8 +14,8 @@ from websockets.exceptions import ConnectionClosedOK, InvalidStatus
 from arb.core.events import BookDelta, BookSnapshot
 from arb.core.numbers import FixedParser
 from arb.sim.server.frames import Numbered
-from arb.sim.wire.coinbase import Encoder as CoinbaseEncoder
-from arb.venues import gateio
+from arb.venues.coinbase import Encoder as CoinbaseEncoder
+from arb.venues.gateio import market_data as gateio
 from arb.venues.books import VenueBooks
 from tests.sim.server.client import Client, run, settle
 from tests.sim.server.conftest import simulator
@@ -206,7 +206,7 @@ def test_kraken_sends_heartbeats_when_quiet_and_coinbase_numbers_every_message()
 
 
 def test_coinbase_numbered_frames_are_byte_identical_to_the_encoder():
-    from arb.venues import coinbase
+    from arb.venues.coinbase import market_data as coinbase
 
     encoder = CoinbaseEncoder(coinbase.SPEC.symbol_map(["BTC/USD"]))
     encoder.sequence_num = 41

@@ -1,16 +1,20 @@
-"""Wire encoders: book changes → each venue's real wire format (the inverse of its decoder).
+"""Wire encoders, the shape every venue's ``wire.py`` shares: book changes → the venue's
+real wire format (the inverse of its decoder).
 
-The simulator keeps the true book per venue and symbol and asks a venue's
-:class:`Encoder` for the frames that venue would send. Frames are ``str`` (JSON text) or
-``bytes`` (binary frames, e.g. MEXC protobuf). Levels are ``(price_text, qty_text)``.
+Each venue package (``arb/venues/<venue>/wire.py``) has an ``Encoder`` with this shape; the
+simulator (:mod:`arb.sim`) keeps the true book per venue and symbol and asks it for the
+frames that venue would send, and tests use it to build frames. Frames are ``str`` (JSON
+text) or ``bytes`` (binary frames, e.g. MEXC protobuf). Levels are ``(price_text, qty_text)``.
+Encoders are sans-I/O, like the decoders.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from arb.book.book import OrderBook
+from arb.core.symbols import SymbolMap
 
 Frame = str | bytes
 Levels = Sequence[tuple[str, str]]
@@ -41,3 +45,7 @@ class Encoder(Protocol):
     def heartbeat(self, ts_ns: int) -> list[Frame]:
         """Keep-alive frames the venue sends when idle (may be ``[]``)."""
         ...
+
+
+#: ``factory(symbols, depth) → Encoder`` for one connection (each venue's ``Encoder`` class).
+EncoderFactory = Callable[[SymbolMap, int | None], Encoder]

@@ -6,8 +6,8 @@ import msgspec
 
 from arb.book.book import OrderBook
 from arb.core.symbols import SymbolMap
-from arb.sim.wire import Frame, Levels
-from arb.venues import binance
+from arb.venues.binance import market_data
+from arb.venues.wire import Frame, Levels
 
 _json = msgspec.json.Encoder()
 
@@ -38,7 +38,7 @@ class Encoder:
 
     def rest_snapshot(self, rest_url: str, symbol: str, bids: Levels, asks: Levels, seq: int, ts_ns: int) -> tuple[str, str]:
         native = self.symbols.venue_symbol(symbol)
-        request = binance.snapshot_request(rest_url, native, len(bids) or None)
+        request = market_data.snapshot_request(rest_url, native, len(bids) or None)
         return request.url, _json.encode({"lastUpdateId": seq, "bids": bids, "asks": asks}).decode()
 
     def heartbeat(self, ts_ns: int) -> list[Frame]:

@@ -10,8 +10,8 @@ import msgspec
 
 from arb.book.book import OrderBook
 from arb.core.symbols import SymbolMap
-from arb.sim.wire import Frame, Levels
-from arb.venues import coinbase
+from arb.venues.coinbase import market_data
+from arb.venues.wire import Frame, Levels
 
 _json = msgspec.json.Encoder()
 
@@ -97,7 +97,7 @@ class Encoder:
 
     def rest_snapshot(self, rest_url: str, symbol: str, bids: Levels, asks: Levels, seq: int, ts_ns: int) -> tuple[str, str]:
         native = self.symbols.venue_symbol(symbol)
-        request = coinbase.snapshot_request(rest_url, native, None)
+        request = market_data.snapshot_request(rest_url, native, None)
         body = {
             "pricebook": {
                 "product_id": native,

@@ -6,8 +6,8 @@ import time
 
 from arb.book.book import OrderBook
 from arb.core.symbols import SymbolMap
-from arb.sim.wire import Frame, Levels
-from arb.venues import kraken
+from arb.venues.kraken import market_data
+from arb.venues.wire import Frame, Levels
 
 
 def _number(text: str) -> str:
@@ -32,7 +32,7 @@ class Encoder:
 
     def __init__(self, symbols: SymbolMap, depth: int | None = None) -> None:
         self.symbols = symbols
-        self.depth = kraken.DEPTH if depth is None else depth
+        self.depth = market_data.DEPTH if depth is None else depth
 
     def subscribe_ack(self, symbol: str, ts_ns: int) -> list[Frame]:
         """The per-symbol ack that tells the client the depth to cut its book to."""
@@ -64,7 +64,7 @@ class Encoder:
         native = self.symbols.venue_symbol(symbol)
         return (
             f'{{"channel":"book","type":"{kind}","data":[{{"symbol":"{native}","bids":[{_levels(bids)}],'
-            f'"asks":[{_levels(asks)}],"checksum":{kraken.checksum(book)},"timestamp":"{_rfc3339(ts_ns)}"}}]}}'
+            f'"asks":[{_levels(asks)}],"checksum":{market_data.checksum(book)},"timestamp":"{_rfc3339(ts_ns)}"}}]}}'
         )
 
     def rest_snapshot(self, rest_url: str, symbol: str, bids: Levels, asks: Levels, seq: int, ts_ns: int) -> tuple[str, str]:

@@ -7,9 +7,9 @@ import msgspec
 
 from arb.book.book import OrderBook
 from arb.core.symbols import SymbolMap
-from arb.sim.wire import Frame, Levels
-from arb.venues import mexc
-from arb.venues import mexc_proto as pb
+from arb.venues.mexc import market_data
+from arb.venues.mexc import proto as pb
+from arb.venues.wire import Frame, Levels
 
 _json = msgspec.json.Encoder()
 _DEPTH_EVENT = "spot@public.aggre.depth.v3.api.pb@100ms"
@@ -34,7 +34,7 @@ class Encoder:
             from_version=str(first_seq),
             to_version=str(last_seq),
         )
-        return [self._push(mexc.DEPTH_CHANNEL.format(native), native, body, ts_ns)]
+        return [self._push(market_data.DEPTH_CHANNEL.format(native), native, body, ts_ns)]
 
     def book_ticker(self, symbol: str, bid: tuple[str, str] | None, ask: tuple[str, str] | None, seq: int, ts_ns: int) -> Frame:
         """The venue's own best bid/ask at ``seq`` (body 315)."""
@@ -44,7 +44,7 @@ class Encoder:
             ask_price=ask[0] if ask else "", ask_quantity=ask[1] if ask else "",
             version=str(seq),
         )
-        return self._push(mexc.BOOK_TICKER_CHANNEL.format(native), native, body, ts_ns)
+        return self._push(market_data.BOOK_TICKER_CHANNEL.format(native), native, body, ts_ns)
 
     def reply(self, msg: str, code: int = 0) -> Frame:
         """A JSON control reply: a subscription ack (the channel), ``"PONG"`` …"""
@@ -52,7 +52,7 @@ class Encoder:
 
     def rest_snapshot(self, rest_url: str, symbol: str, bids: Levels, asks: Levels, seq: int, ts_ns: int) -> tuple[str, str]:
         native = self.symbols.venue_symbol(symbol)
-        request = mexc.snapshot_request(rest_url, native, None)
+        request = market_data.snapshot_request(rest_url, native, None)
         body = {"lastUpdateId": seq, "bids": [list(lv[:2]) for lv in bids], "asks": [list(lv[:2]) for lv in asks]}
         return request.url, _json.encode(body).decode()
 

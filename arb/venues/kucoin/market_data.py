@@ -30,14 +30,9 @@ Wire facts (KuCoin docs; kucoin-universal-sdk specs; samples/venues/kucoin/NOTES
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from collections.abc import Sequence
-from dataclasses import replace
 from decimal import Decimal
 from typing import Annotated
-from urllib.parse import urlsplit
 
 import msgspec
 from msgspec import Meta
@@ -48,8 +43,9 @@ from arb.core.events import LEVEL_SEQ, BookDelta, BookSnapshot, Control, Event, 
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, unified
 from arb.venues.base import (
-    DECODE_FAILURES, Credentials, decode_guard, decodes, Fees, query_param, RestBudget, RestRequest, VenueSpec,
+    DECODE_FAILURES, decode_guard, decodes, Fees, query_param, RestBudget, RestRequest, VenueSpec,
 )
+from arb.venues.kucoin.signing import sign_request
 
 NAME = "kucoin"
 WS_URL = "wss://ws-api-spot.kucoin.com/"
@@ -332,7 +328,7 @@ def snapshot_request(rest_url: str, venue_symbol: str, depth: int | None) -> Res
     """The REST book for a depth: ``None`` or > 100 → the full book, else the public top 20/100.
 
     - Full book ``GET /api/v3/market/orderbook/level2`` (weight 3) needs API-key auth: sign it
-      with :func:`sign_request`.
+      with :func:`~arb.venues.kucoin.signing.sign_request`.
     - ``GET /api/v1/market/orderbook/level2_20`` / ``level2_100`` (weight 2) are public and carry
       the same ``sequence``; a book synced from one must be cut to that depth (levels deeper
       than the snapshot are unknown until they change, as with any depth-limited snapshot).
@@ -341,16 +337,6 @@ def snapshot_request(rest_url: str, venue_symbol: str, depth: int | None) -> Res
         path = PARTIAL_20_PATH if depth <= 20 else PARTIAL_100_PATH
         return RestRequest("GET", f"{rest_url}{path}?symbol={venue_symbol}", weight=2)
     return RestRequest("GET", f"{rest_url}{SNAPSHOT_PATH}?symbol={venue_symbol}", weight=3)
-
-
-def sign_request(request: RestRequest, credentials: Credentials, now_ms: int) -> RestRequest:
-    """``request`` with KuCoin's auth headers (:func:`auth_headers`) for ``now_ms``."""
-    parts = urlsplit(request.url)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    headers = auth_headers(
-        credentials.key, credentials.secret, credentials.passphrase, now_ms, request.method, path, request.body
-    )
-    return replace(request, headers={**request.headers, **headers})
 
 
 @decodes(NAME)
@@ -410,33 +396,3 @@ SPEC = VenueSpec(
     sign_request=sign_request,
     public_snapshot_depth=PUBLIC_DEPTH,
 )
-
-
-# -- signing --------------------------------------------------------------------------------
-def sign(secret: str, timestamp_ms: int, method: str, path: str, body: str = "") -> str:
-    """``KC-API-SIGN``: ``base64(HMAC_SHA256(secret, timestamp + METHOD + path_with_query + body))``.
-
-    ``timestamp_ms`` is passed in (never read from a clock here) and is also sent as
-    ``KC-API-TIMESTAMP``.
-    """
-    prehash = f"{timestamp_ms}{method.upper()}{path}{body}"
-    return base64.b64encode(hmac.new(secret.encode(), prehash.encode(), hashlib.sha256).digest()).decode()
-
-
-def sign_passphrase(secret: str, passphrase: str) -> str:
-    """``KC-API-PASSPHRASE`` for key versions 2 and 3: ``base64(HMAC_SHA256(secret, passphrase))``."""
-    return base64.b64encode(hmac.new(secret.encode(), passphrase.encode(), hashlib.sha256).digest()).decode()
-
-
-def auth_headers(
-    key: str, secret: str, passphrase: str, timestamp_ms: int, method: str, path: str, body: str = "", key_version: str = "3"
-) -> dict[str, str]:
-    """Headers of a signed REST request (``path`` with its query string)."""
-    return {
-        "KC-API-KEY": key,
-        "KC-API-SIGN": sign(secret, timestamp_ms, method, path, body),
-        "KC-API-TIMESTAMP": str(timestamp_ms),
-        "KC-API-PASSPHRASE": sign_passphrase(secret, passphrase),
-        "KC-API-KEY-VERSION": key_version,
-        "Content-Type": "application/json",
-    }

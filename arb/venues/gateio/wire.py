@@ -6,8 +6,8 @@ import msgspec
 
 from arb.book.book import OrderBook
 from arb.core.symbols import SymbolMap
-from arb.sim.wire import Frame, Levels
-from arb.venues import gateio
+from arb.venues.gateio import market_data
+from arb.venues.wire import Frame, Levels
 
 _json = msgspec.json.Encoder()
 
@@ -20,7 +20,7 @@ class Encoder:
         if channel not in ("spot.order_book_update", "spot.obu"):
             raise ValueError(f"unknown Gate book channel {channel!r}")
         self.symbols = symbols
-        self.depth = depth if depth is not None else gateio.DEPTH
+        self.depth = depth if depth is not None else market_data.DEPTH
         self.channel = channel
 
     def _push(self, result: dict, ts_ns: int) -> str:
@@ -33,7 +33,7 @@ class Encoder:
         native = self.symbols.venue_symbol(symbol)
         ms = ts_ns // 1_000_000
         if self.channel == "spot.obu":
-            return {"t": ms, "s": gateio.obu_stream(native, self.depth), "b": list(bids), "a": list(asks)}
+            return {"t": ms, "s": market_data.obu_stream(native, self.depth), "b": list(bids), "a": list(asks)}
         return {"t": ms, "l": str(self.depth), "e": "depthUpdate", "E": ms // 1000, "s": native, "b": list(bids), "a": list(asks)}
 
     def snapshot(self, symbol: str, bids: Levels, asks: Levels, seq: int, ts_ns: int, book: OrderBook) -> list[Frame]:
@@ -53,7 +53,7 @@ class Encoder:
 
     def rest_snapshot(self, rest_url: str, symbol: str, bids: Levels, asks: Levels, seq: int, ts_ns: int) -> tuple[str, str]:
         native = self.symbols.venue_symbol(symbol)
-        request = gateio.snapshot_request(rest_url, native, self.depth)
+        request = market_data.snapshot_request(rest_url, native, self.depth)
         ms = ts_ns // 1_000_000
         body = {"id": seq, "current": ms, "update": ms, "asks": list(asks), "bids": list(bids)}
         return request.url, _json.encode(body).decode()

@@ -6,8 +6,8 @@ import msgspec
 
 from arb.book.book import OrderBook
 from arb.core.symbols import SymbolMap
-from arb.sim.wire import Frame, Levels
-from arb.venues import kucoin
+from arb.venues.kucoin import market_data
+from arb.venues.wire import Frame, Levels
 
 _json = msgspec.json.Encoder()
 
@@ -62,7 +62,7 @@ class Encoder:
 
     def rest_snapshot(self, rest_url: str, symbol: str, bids: Levels, asks: Levels, seq: int, ts_ns: int) -> tuple[str, str]:
         native = self.symbols.venue_symbol(symbol)
-        request = kucoin.snapshot_request(rest_url, native, self.depth)
+        request = market_data.snapshot_request(rest_url, native, self.depth)
         body = {"code": "200000", "data": {"time": ts_ns // 1_000_000, "sequence": str(seq), "bids": list(bids), "asks": list(asks)}}
         return request.url, _json.encode(body).decode()
 

@@ -6,8 +6,8 @@ import msgspec
 
 from arb.book.book import OrderBook
 from arb.core.symbols import SymbolMap
-from arb.sim.wire import Frame, Levels
-from arb.venues import okx
+from arb.venues.okx import market_data
+from arb.venues.wire import Frame, Levels
 
 _json = msgspec.json.Encoder()
 
@@ -25,7 +25,7 @@ class Encoder:
         self.depth = depth
 
     def subscribe_ack(self, symbol: str, ts_ns: int) -> list[Frame]:
-        arg = {"channel": okx.CHANNEL, "instId": self.symbols.venue_symbol(symbol)}
+        arg = {"channel": market_data.CHANNEL, "instId": self.symbols.venue_symbol(symbol)}
         return [_json.encode({"event": "subscribe", "arg": arg, "connId": "a4d3ae55"}).decode()]
 
     def snapshot(self, symbol: str, bids: Levels, asks: Levels, seq: int, ts_ns: int, book: OrderBook) -> list[Frame]:
@@ -44,16 +44,16 @@ class Encoder:
             "asks": _levels(asks),
             "bids": _levels(bids),
             "ts": str(ts_ns // 1_000_000),
-            "checksum": okx.checksum(book),
+            "checksum": market_data.checksum(book),
             "prevSeqId": prev,
             "seqId": seq,
         }
-        arg = {"channel": okx.CHANNEL, "instId": self.symbols.venue_symbol(symbol)}
+        arg = {"channel": market_data.CHANNEL, "instId": self.symbols.venue_symbol(symbol)}
         return _json.encode({"arg": arg, "action": action, "data": [data]}).decode()
 
     def rest_snapshot(self, rest_url: str, symbol: str, bids: Levels, asks: Levels, seq: int, ts_ns: int) -> tuple[str, str]:
         """``GET /api/v5/market/books`` (it carries no ``seqId``: not a sync source)."""
-        request = okx.rest_books_request(rest_url, self.symbols.venue_symbol(symbol), len(bids) or None)
+        request = market_data.rest_books_request(rest_url, self.symbols.venue_symbol(symbol), len(bids) or None)
         data = {"asks": _levels(asks), "bids": _levels(bids), "ts": str(ts_ns // 1_000_000)}
         return request.url, _json.encode({"code": "0", "msg": "", "data": [data]}).decode()
 

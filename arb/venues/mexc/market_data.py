@@ -4,7 +4,7 @@ Wire facts (mexcdevelop/apidocs spot_v3_en @ c0de8ff; schemas mexcdevelop/websoc
 @ 7b8ac7a; see samples/venues/mexc/NOTES.md):
 
 - ``wss://wbs-api.mexc.com/ws``. Data pushes are **binary** protobuf
-  ``PushDataV3ApiWrapper`` frames (read by :mod:`arb.venues.mexc_proto`); control replies
+  ``PushDataV3ApiWrapper`` frames (read by :mod:`arb.venues.mexc.proto`); control replies
   (subscription ack, PONG, errors) are JSON **text** frames. The decoder dispatches on the
   frame's type: ``bytes`` → protobuf, ``str`` → JSON.
 - Diff depth channel ``spot@public.aggre.depth.v3.api.pb@100ms@BTCUSDT`` (body 313), as
@@ -26,8 +26,6 @@ Wire facts (mexcdevelop/apidocs spot_v3_en @ c0de8ff; schemas mexcdevelop/websoc
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -38,10 +36,10 @@ from arb.core.errors import DecodeError
 from arb.core.events import BookDelta, BookSnapshot, Control, Event, TopOfBook
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, split_concatenated, unified
-from arb.venues import mexc_proto as pb
 from arb.venues.base import (
     DECODE_FAILURES, decode_guard, decodes, Fees, query_param, RestBudget, RestRequest, VenueSpec,
 )
+from arb.venues.mexc import proto as pb
 
 NAME = "mexc"
 WS_URL = "wss://wbs-api.mexc.com/ws"
@@ -287,13 +285,3 @@ SPEC = VenueSpec(
     # 500 requests / 10 s per endpoint per IP (a ban of minutes to days follows a 429).
     rest_budget=RestBudget(weight=500, window_s=10.0),
 )
-
-
-def sign(secret: str, query: str, body: str = "") -> str:
-    """``lowercase hex(HMAC-SHA256(secret, query + body))`` — no separator between them.
-
-    The caller adds ``timestamp`` (ms, passed in — never read from a clock here) and an
-    optional ``recvWindow`` before signing, sends the result as ``signature`` and the API
-    key in the ``X-MEXC-APIKEY`` header.
-    """
-    return hmac.new(secret.encode(), (query + body).encode(), hashlib.sha256).hexdigest()

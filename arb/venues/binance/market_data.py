@@ -19,8 +19,6 @@ Wire facts (binance-spot-api-docs, web-socket-streams.md):
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -221,12 +219,3 @@ SPEC = VenueSpec(
     # the executor's calls from the same IP.
     rest_budget=RestBudget(weight=4800, window_s=60.0),
 )
-
-
-def sign(secret: str, query: str, body: str = "") -> str:
-    """HMAC-SHA256 request signature: ``hex(HMAC(secret, query + body))`` (rest-api.md).
-
-    The caller adds ``timestamp`` (ms, passed in — never read from a clock here) and
-    ``recvWindow`` to the query before signing, then appends ``&signature=…``.
-    """
-    return hmac.new(secret.encode(), (query + body).encode(), hashlib.sha256).hexdigest()

@@ -20,14 +20,11 @@ samples/venues/kraken/NOTES.md):
   that fall out of it) *before* the checksum is taken.
 - No sequence numbers: integrity is the checksum only (mismatch → resubscribe).
 - ``{"channel":"heartbeat"}`` about once a second; client ping ``{"method":"ping","req_id":n}``.
-- Symbols ``BTC/USD`` (v1 used ``XBT/USD``; v1 frames are handled by :mod:`arb.venues.kraken_v1`).
+- Symbols ``BTC/USD`` (v1 used ``XBT/USD``; v1 frames are handled by :mod:`arb.venues.kraken.v1`).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import zlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
@@ -44,7 +41,7 @@ from arb.core.events import BookDelta, BookSnapshot, Control, Event, Subscribed
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, unified
 from arb.venues.base import DECODE_FAILURES, Fees, VenueSpec, decode_guard
-from arb.venues.kraken_v1 import V1Decoder
+from arb.venues.kraken.v1 import V1Decoder
 
 NAME = "kraken"
 WS_URL = "wss://ws.kraken.com/v2"
@@ -355,14 +352,3 @@ SPEC = VenueSpec(
     # idle connections provably alive.
     ping_interval_s=30.0,
 )
-
-
-def sign(secret_b64: str, uri_path: str, nonce: str | int, post_data: str) -> str:
-    """``API-Sign``: ``base64(HMAC-SHA512(b64decode(secret), uri_path + SHA256(nonce + post_data)))``.
-
-    ``nonce`` (an ever-increasing integer, usually ms) is passed in — never read from a
-    clock here — and must also be the ``nonce`` field inside ``post_data``.
-    """
-    digest = hashlib.sha256((str(nonce) + post_data).encode()).digest()
-    mac = hmac.new(base64.b64decode(secret_b64), uri_path.encode() + digest, hashlib.sha512)
-    return base64.b64encode(mac.digest()).decode()

@@ -26,9 +26,6 @@ samples/venues/okx/NOTES.md):
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import zlib
 from collections.abc import Sequence
 from decimal import Decimal
@@ -375,14 +372,3 @@ SPEC = VenueSpec(
     # GET /api/v5/market/books: 40 requests / 2 s per IP (a cross-check, not a sync source).
     rest_budget=RestBudget(weight=40, window_s=2.0),
 )
-
-
-def sign(secret: str, timestamp: str, method: str, request_path: str, body: str = "") -> str:
-    """``OK-ACCESS-SIGN``: ``base64(HMAC-SHA256(secret, timestamp + METHOD + requestPath + body))``.
-
-    ``timestamp`` is the ``OK-ACCESS-TIMESTAMP`` header value (ISO-8601 UTC with ms, e.g.
-    ``2020-12-08T09:08:57.715Z``), passed in — never read from a clock here; ``request_path``
-    includes the query string for GET requests.
-    """
-    message = timestamp + method.upper() + request_path + body
-    return base64.b64encode(hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()).decode()

@@ -1,7 +1,7 @@
 """Kraken websocket v1 (the legacy, frozen API): array frames → events.
 
 Kept because the real Kraken capture (``kraken-2021-04-17-book1000-v1``) is v1. The live
-adapter speaks v2 (:mod:`arb.venues.kraken`), whose decoder hands v1 frames to
+adapter speaks v2 (:mod:`arb.venues.kraken.market_data`), whose decoder hands v1 frames to
 :class:`V1Decoder`, so one connection may carry either.
 
 Wire facts (docs.kraken.com/api/docs/guides/spot-ws-book-v1, websocket v1 reference):
@@ -23,7 +23,7 @@ Wire facts (docs.kraken.com/api/docs/guides/spot-ws-book-v1, websocket v1 refere
 
   Levels are ``[price, volume, timestamp]`` strings, with an optional 4th ``"r"``
   (republish: a level re-entering the subscribed depth); ``"c"`` is the CRC32 of the book
-  after the whole frame (rule in :func:`arb.venues.kraken.checksum`).
+  after the whole frame (rule in :func:`arb.venues.kraken.market_data.checksum`).
 - Pairs use ``XBT``/``XDG`` (unified as ``BTC``/``DOGE``). Heartbeat ``{"event":"heartbeat"}``;
   ping ``{"event":"ping","reqid":n}`` → ``{"event":"pong","reqid":n}``.
 """
