@@ -1,0 +1,164 @@
+"""Trading requests, venue-neutral: what every venue package's ``trading`` module speaks.
+
+A venue's trading module is sans-I/O, like its market-data module: it *builds* signed
+:class:`~arb.venues.base.RestRequest` values (the time is passed in) and *decodes* answers
+into the plain values below, classifying every error of the venue once into a
+:class:`RejectReason`. The transport (:mod:`arb.io`) performs the requests; the live
+execution port (:mod:`arb.exec.live`) turns the values into order events.
+
+Numbers are exact: quantities and prices are fixed ints (10**-18 units) on the way in and
+out; an order's ``price_text``/``qty_text`` are the decimal strings sent to the venue, already
+rounded to its tick and lot (:func:`order_texts`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import msgspec
+
+from arb.core.instruments import Instrument
+from arb.core.numbers import ONE, to_plain
+from arb.venues.base import Credentials, RestRequest
+
+
+class RejectReason(StrEnum):
+    """Why a venue refused an order (or a request), classified once per venue.
+
+    ``retryable`` reasons mean nothing happened and the same request may be sent again
+    later; the others are final for that order.
+    """
+
+    BALANCE = "balance"  # insufficient funds
+    PRICE = "price"  # price outside the venue's band, not a multiple of the tick
+    LOT = "lot"  # quantity not a multiple of the lot, below the minimum size
+    MIN_NOTIONAL = "min-notional"  # price × quantity below the venue's minimum
+    DUPLICATE = "duplicate"  # the client order id was used before
+    NOT_FOUND = "not-found"  # the venue knows no order with that id
+    UNKNOWN_FEE = "unknown-fee"  # arb has no fee rate for the venue (refused before sending)
+    RISK = "risk"  # refused by arb's own checks before sending (portfolio, limits)
+    AUTH = "auth"  # bad key, signature, timestamp or permissions
+    RATE_LIMIT = "rate-limit"  # retryable
+    UNAVAILABLE = "unavailable"  # 5xx, maintenance: retryable
+    UNKNOWN_STATE = "unknown-state"  # the request may or may not have taken effect (timeout after send)
+    OTHER = "other"
+
+    @property
+    def retryable(self) -> bool:
+        return self in (RejectReason.RATE_LIMIT, RejectReason.UNAVAILABLE)
+
+
+class VenueError(Exception):
+    """A venue's error answer, classified. ``code``: the venue's own code or status;
+    ``retry_after_s``: how long the venue asked us to wait, when it said."""
+
+    def __init__(self, venue: str, reason: RejectReason, code: str, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(f"{venue}: {reason}: {code} {message}"[:500])
+        self.venue = venue
+        self.reason = reason
+        self.code = code
+        self.message = message
+        self.retry_after_s = retry_after_s
+
+
+class OrderStatus(StrEnum):
+    NEW = "new"  # resting (or accepted and not matched yet)
+    PARTIALLY_FILLED = "partially-filled"  # some filled, the rest resting
+    FILLED = "filled"
+    CANCELLED = "cancelled"  # done with the rest cancelled (by us, or an IOC's expiry)
+    REJECTED = "rejected"
+
+    @property
+    def done(self) -> bool:
+        return self in (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED)
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    """One limit order to place. ``tif``: ``"ioc"`` (immediate-or-cancel: what arbitrage legs
+    use, never an unprotected market order) or ``"gtc"`` (rests until filled or cancelled)."""
+
+    client_id: str
+    symbol: str
+    venue_symbol: str
+    side: str
+    qty: int
+    price: int
+    qty_text: str
+    price_text: str
+    tif: str = "ioc"
+
+
+class OrderState(msgspec.Struct, frozen=True, kw_only=True):
+    """What a venue says of one order: cumulative figures (the trades so far, summed).
+    ``quote``: Σ price × qty of its fills (exact); ``fee`` in ``fee_asset``."""
+
+    client_id: str
+    venue_order_id: str
+    status: OrderStatus
+    filled_qty: int = 0
+    quote: int = 0
+    fee: int = 0
+    fee_asset: str = ""
+    reason: str = ""
+
+
+class Balance(msgspec.Struct, frozen=True):
+    """One asset on a venue: ``free`` to trade and ``locked`` by open orders (fixed ints)."""
+
+    asset: str
+    free: int
+    locked: int
+
+
+@dataclass(frozen=True)
+class TradingSpec:
+    """A venue's trading requests and decoders (every callable sans-I/O; ``now_ms`` passed in).
+
+    Builders return signed requests; decoders take ``(status, body)`` of a 2xx answer and
+    return values — any error answer goes to ``classify(status, body, headers)`` instead,
+    which returns the :class:`VenueError` to raise. ``client_id`` rules differ per venue
+    (allowed characters, length): ``client_id(order_id)`` maps arb's order id to one the venue
+    accepts, deterministically.
+    """
+
+    venue: str
+    place: Callable[[str, Credentials, OrderRequest, int], RestRequest]
+    decode_place: Callable[[int, str], OrderState]
+    cancel: Callable[[str, Credentials, str, str, int], RestRequest]
+    query: Callable[[str, Credentials, str, str, int], RestRequest]
+    decode_order: Callable[[int, str], OrderState]
+    balances: Callable[[str, Credentials, int], RestRequest]
+    decode_balances: Callable[[int, str], dict[str, Balance]]
+    classify: Callable[[int, str, dict[str, str]], VenueError]
+    client_id: Callable[[str], str]
+    #: ``(rest_url, credentials, now_ms) → request`` of the account's fee rates (None: not exposed).
+    fee_rates: Callable[[str, Credentials, int], RestRequest] | None = None
+    decode_fee_rates: Callable[[int, str], dict[str, tuple[int, int]]] | None = None
+    #: The venue's asset the fee of a buy is taken in: ``"base"`` or ``"quote"`` (sells: quote).
+    buy_fee_asset: str = "quote"
+
+
+def order_texts(instrument: Instrument | None, qty: int, price: int, side: str) -> tuple[int, int, str, str]:
+    """Round an order to the venue's lot (down) and tick (a buy's limit down, a sell's up: never
+    worse than asked) and write both as plain decimals. Returns ``(qty, price, qty_text,
+    price_text)``; the caller checks :meth:`Instrument.accepts` before sending."""
+    if instrument is not None:
+        qty = instrument.round_qty_down(qty)
+        price = instrument.round_price_down(price) if side == "buy" else instrument.round_price_up(price)
+    return qty, price, to_plain(qty), to_plain(price)
+
+
+def fixed_text(value: str) -> int:
+    """A venue's decimal text → fixed int (exact; raises ``ValueError`` on junk)."""
+    from arb.core.numbers import from_decimal
+
+    return from_decimal(value)
+
+
+__all__ = [
+    "ONE", "Balance", "OrderRequest", "OrderState", "OrderStatus", "RejectReason", "TradingSpec", "VenueError",
+    "fixed_text", "order_texts",
+]
