@@ -31,8 +31,9 @@ from arb.exec.orders import TradeResult
 from arb.exec.report import TradeSummary, summarize
 from arb.record.format import Record
 from arb.record.reader import RecordingReader
-from arb.runtime.components import build, latencies_ns
+from arb.runtime.components import build
 from arb.runtime.engine import USD_LIKE
+from arb.runtime.settings import latencies_ns
 from arb.scan.histogram import SpreadHistogram
 from arb.venues.books import VenueBooks
 from arb.venues.registry import get as venue_spec
@@ -93,7 +94,7 @@ def run_backtest(
     parts = build(conf, instruments)
     engine, portfolio = parts.engine, parts.portfolio
     stats = SyncStats()
-    venues_wanted = set(conf.universe.venues)
+    venues_wanted = set(conf.active_venues())
     books: dict[str, VenueBooks] = {}
     skipped = 0
     records = 0
