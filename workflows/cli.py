@@ -125,6 +125,8 @@ def _hydra(command: str, args: list[str]) -> int:
         try:
             check_overrides(parsed.overrides, EXTRA_KEYS.get(command, ()))
             if parsed.cfg:
+                if parsed.config_dir or parsed.config_path or parsed.config_name:
+                    raise ConfigError("--cfg shows the config of conf/ (credentials masked): drop --config-dir/--config-path/--config-name")
                 print_config(parsed.overrides, parsed.cfg, parsed.package, parsed.resolve, job_name=command)
                 return 0
         except ConfigError as exc:
