@@ -25,44 +25,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from arb.config import ArbConf
-from arb.io.connection import ConnectionOptions
-from arb.io.feed import FeedOptions, Recorder, VenueFeed
+from arb.io.feed import Recorder, VenueFeed
 from arb.io.health import VenueHealth
 from arb.decision.core import DecisionCore
 from arb.runtime.components import Components
-from arb.venues.base import Credentials
+from arb.runtime.settings import credentials, feed_options
 from arb.venues.registry import get as venue_spec
 
 log = logging.getLogger(__name__)
 
 #: ``on_decision(changed [(venue, symbol)…], decided_ns)``
 DecisionHook = Callable[[list[tuple[str, str]], int], None]
-
-
-def feed_options(conf: ArbConf, venue: str, urls: Mapping[str, str] | None = None) -> FeedOptions:
-    """A venue's feed settings: ``live.feed`` policy, the venue's URL/depth overrides, and
-    (when given) the simulator's URLs, which win."""
-    feed, venue_conf = conf.live.feed, conf.venue(venue)
-    urls = urls or {}
-    return FeedOptions(
-        ws_url=urls.get("ws_url") or venue_conf.ws_url,
-        rest_url=urls.get("rest_url") or venue_conf.rest_url,
-        depth=venue_conf.depth,
-        stale_after_s=feed.stale_after_s,
-        backoff_base_s=feed.backoff_base_s,
-        backoff_cap_s=feed.backoff_cap_s,
-        breaker_threshold=feed.breaker_threshold,
-        breaker_cooldown_s=feed.breaker_cooldown_s,
-        connection=ConnectionOptions(idle_timeout_s=feed.idle_timeout_s, compression="deflate" if feed.compression else None),
-    )
-
-
-def credentials(conf: ArbConf, venue: str) -> Credentials | None:
-    """The venue's API credentials from config (environment only), or None."""
-    v = conf.venue(venue)
-    if not v.api_key:
-        return None
-    return Credentials(v.api_key, v.api_secret or "", v.api_passphrase or "")
 
 
 def build_feeds(
@@ -73,10 +46,10 @@ def build_feeds(
     recorder: Recorder | None = None,
     seed: int | None = None,
 ) -> dict[str, VenueFeed]:
-    """One :class:`VenueFeed` per universe venue for the universe symbols; each sets ``wake``
+    """One :class:`VenueFeed` per active venue for the universe symbols; each sets ``wake``
     when its books change. ``urls``: per venue ``{"ws_url", "rest_url"}`` (simulators)."""
     feeds = {}
-    for i, venue in enumerate(conf.universe.venues):
+    for i, venue in enumerate(conf.active_venues()):
         feeds[venue] = VenueFeed(
             venue_spec(venue),
             conf.universe.symbols,

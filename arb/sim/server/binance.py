@@ -92,17 +92,17 @@ class BinancePrivate:
         ]
 
     def private_routes(self: Any) -> list[Route]:
-        p = self.private
+        r = self.private_route
         return [
-            Route("GET", "/api/v3/account", lambda r: p(r, 20, self._account)),
-            Route("GET", "/api/v3/account/commission", lambda r: p(r, 20, self._commission)),
-            Route("POST", "/api/v3/order", lambda r: p(r, 1, self._place, order=True)),
-            Route("GET", "/api/v3/order", lambda r: p(r, 4, self._query)),
-            Route("DELETE", "/api/v3/order", lambda r: p(r, 1, self._cancel)),
-            Route("GET", "/api/v3/openOrders", lambda r: p(r, 6, self._open_orders)),
-            Route("GET", "/api/v3/myTrades", lambda r: p(r, 20, self._my_trades)),
-            Route("GET", "/sapi/v1/capital/config/getall", lambda r: p(r, 10, self._coins)),
-            Route("GET", "/sapi/v1/margin/allPairs", lambda r: p(r, 1, self._margin_pairs)),
+            r("GET", "/api/v3/account", 20, self._account),
+            r("GET", "/api/v3/account/commission", 20, self._commission),
+            r("POST", "/api/v3/order", 1, self._place, order=True),
+            r("GET", "/api/v3/order", 4, self._query),
+            r("DELETE", "/api/v3/order", 1, self._cancel),
+            r("GET", "/api/v3/openOrders", 6, self._open_orders),
+            r("GET", "/api/v3/myTrades", 20, self._my_trades),
+            r("GET", "/sapi/v1/capital/config/getall", 10, self._coins),
+            r("GET", "/sapi/v1/margin/allPairs", 1, self._margin_pairs),
         ]
 
     # -- public --------------------------------------------------------------------------------

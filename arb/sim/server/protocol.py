@@ -58,6 +58,10 @@ class Route:
     handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+#: ``handler(request, account, body) → response`` of a private endpoint.
+PrivateHandler = Callable[[web.Request, Account, str], Awaitable[web.StreamResponse]]
+
+
 def synthetic_volume(symbol: str, mid: int) -> int:
     """A 24 h base volume for a simulated ticker: about 50 M quote a day for the busiest
     symbols, spread over two orders of magnitude by a hash of the name (deterministic)."""
@@ -184,11 +188,17 @@ class VenueProtocol:
         """A private request refused, in the venue's error format (``reason`` picks its code)."""
         return json_response(self.rest_error(status, message), status)
 
-    async def private(
-        self, request: web.Request, weight: int, handler: Callable[[Account, str], Awaitable[web.StreamResponse]], *, order: bool = False,
-    ) -> web.StreamResponse:
+    def private_route(self, method: str, path: str, weight: int, handler: PrivateHandler, *, order: bool = False) -> Route:
+        """A private endpoint: ``handler(request, account, body)`` behind :meth:`private`."""
+
+        async def serve(request: web.Request) -> web.StreamResponse:
+            return await self.private(request, weight, handler, order=order)
+
+        return Route(method, path, serve)
+
+    async def private(self, request: web.Request, weight: int, handler: PrivateHandler, *, order: bool = False) -> web.StreamResponse:
         """Authenticate, rate-limit and (for order requests) apply injected faults around a
-        private handler ``handler(account, body)``."""
+        private handler ``handler(request, account, body)``."""
         body = await request.text()
         server = self.server
         faults = server.private_faults
@@ -206,7 +216,7 @@ class VenueProtocol:
         if order and faults["reject"]:
             faults["reject"] -= 1
             return self.private_error(400, RejectReason.OTHER, "Order rejected (injected)")
-        response = await handler(account, body)
+        response = await handler(request, account, body)
         if order and faults["timeout"]:
             faults["timeout"] -= 1
             await asyncio.sleep(self.timeout_fault_s)
