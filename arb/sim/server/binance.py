@@ -103,6 +103,7 @@ class BinancePrivate:
             r("GET", "/api/v3/myTrades", 20, self._my_trades),
             r("GET", "/sapi/v1/capital/config/getall", 10, self._coins),
             r("GET", "/sapi/v1/margin/allPairs", 1, self._margin_pairs),
+            r("GET", "/sapi/v1/margin/isolated/allPairs", 10, self._margin_pairs),
         ]
 
     # -- public --------------------------------------------------------------------------------
