@@ -129,6 +129,8 @@ class LiveVenues:
         self.in_flight: dict[int, Outgoing] = {}
         self.requests_sent = 0
         self.errors: dict[str, int] = {}
+        #: Called when a request is queued (the I/O shell's ``kick``).
+        self.notify: Callable[[], None] | None = None
 
     # -- ExecutionPort ---------------------------------------------------------------------
     def submit(self, commands: Sequence[Command], now_ns: int) -> None:
@@ -287,6 +289,8 @@ class LiveVenues:
             if tracked is not None:
                 tracked.waiting.add(out.id)
         self._outbox.append(out)
+        if self.notify is not None:
+            self.notify()
 
     def _reject(self, tracked: _Tracked, now_ns: int, reason: RejectReason, message: str) -> None:
         tracked.done = True
