@@ -77,7 +77,7 @@ def run_fanout(conf: ArbConf, out_dir: Path, project_dir: Path, tags: dict[str, 
         for index, (group, result) in enumerate(zip(groups, results)):
             names = ", ".join(p.name for p in group)
             child = Tracker(conf.tracking, project_dir)
-            child.start(run_name=f"{index}: {names}"[:250], nested=True,
+            child.start(run_name=f"{index}: {names}"[:250], parent=parent,
                         tags={"arb.workflow": "backtest", "arb.fanout": mode, "arb.fanout.index": str(index),
                               "arb.source": names[:500]})
             try:
