@@ -146,24 +146,7 @@ def run(conf: ArbConf, out_dir: Path, tags: dict[str, str] | None = None) -> Bac
         status = "FINISHED"
     finally:
         tracker.end(status)
-    m = result.metrics
-    report.print_summary(
-        f"Backtest: {source}",
-        {
-            "net P&L (USD, mark to market)": m["net_pnl_usd"],
-            "realized P&L (USD)": m["realized_pnl_usd"],
-            "fees (USD)": m["fees_usd"],
-            "trades": int(m["trades"]),
-            "fully filled": int(m["fully_filled"]),
-            "one-legged fills": int(m["one_legged_fills"]),
-            "fill ratio": m["fill_ratio"],
-            "opportunities seen / taken": f"{int(m['opportunities_seen'])} / {int(m['opportunities_taken'])}",
-            "max drawdown (USD)": m["max_drawdown_usd"],
-            "events replayed": int(m["events"]),
-            "replay time (s)": m["replay_s"],
-            "events per second": m["events_per_s"],
-        },
-    )
+    report.print_summary(f"Backtest: {source}", report.backtest_rows(result.metrics, result.summary))
     print(f"MLflow: {tracker.describe()}")
     print(f"artifacts: {out_dir}")
     return result

@@ -105,22 +105,14 @@ def run_fanout(conf: ArbConf, out_dir: Path, project_dir: Path, tags: dict[str, 
     finally:
         parent.end(status)
     m = merged.metrics
-    report.print_summary(
-        f"Backtest fan-out ({mode}): {source}",
-        {
-            "net P&L (USD, mark to market)": m["net_pnl_usd"],
-            "realized P&L (USD)": m["realized_pnl_usd"],
-            "fees (USD)": m["fees_usd"],
-            "trades": int(m["trades"]),
-            "one-legged fills": int(m["one_legged_fills"]),
-            "fill ratio": m["fill_ratio"],
-            "max drawdown (USD, chained)": m["max_drawdown_usd"],
-            "events replayed": int(m["events"]),
-            f"backtests ({'Ray tasks' if conf.runtime.kind == 'ray' else 'serial'})": len(groups),
-            "wall time (s)": wall_s,
-            "events per second (wall)": m["fanout_events_per_s"],
-        },
-    )
+    rows = report.backtest_rows(m, merged.summary)
+    rows["max drawdown (USD, groups chained)"] = rows.pop("max drawdown (USD)")
+    del rows["wall time (s)"], rows["throughput (events per wall-clock second)"]
+    rows[f"backtests ({'Ray tasks' if conf.runtime.kind == 'ray' else 'serial'})"] = len(groups)
+    rows["compute time, summed over backtests (s)"] = m["wall_s"]
+    rows["wall time (s)"] = wall_s
+    rows["throughput (events per wall-clock second)"] = m["fanout_events_per_s"]
+    report.print_summary(f"Backtest fan-out ({mode}): {source}", rows)
     for group, result in zip(groups, results):
         print(f"  {', '.join(p.name for p in group)}: {int(result.metrics['trades'])} trades, "
               f"net P&L {result.metrics['net_pnl_usd']:,.4f} USD")
