@@ -33,6 +33,7 @@ from arb.sim.presets import UNIVERSE, VENUES
 from arb.sim.recording import write_recording
 from workflows import report
 from workflows.config import CONF_DIR, load
+from workflows.fanout import check_venues, run_fanout
 from workflows.tracking import Tracker
 
 log = logging.getLogger("arb.backtest")
@@ -105,8 +106,6 @@ def _progress_bar(enabled: bool):
 def run(conf: ArbConf, out_dir: Path, tags: dict[str, str] | None = None) -> BacktestResult:
     """The whole workflow for one config (also the notebook's and the sweep launcher's entry)."""
     if conf.backtest.fanout != "none":
-        from workflows.fanout import run_fanout
-
         return run_fanout(conf, out_dir, PROJECT_DIR, tags)
     if conf.backtest.recordings:
         paths = [Path(p) for p in conf.backtest.recordings]
@@ -118,6 +117,11 @@ def run(conf: ArbConf, out_dir: Path, tags: dict[str, str] | None = None) -> Bac
     else:
         path, instruments = simulated_recording(conf, PROJECT_DIR / conf.backtest.cache_dir)
         paths, source = [path], f"simulated {path.name}"
+    if conf.backtest.recordings:
+        check_venues([paths], conf, "backtest.recordings",
+                     "add recordings of other venues, or set universe.venues to the venues recorded")
+    else:
+        check_venues([paths], conf, "universe.venues", "list at least two venues in universe.venues")
     tracker = Tracker(conf.tracking, PROJECT_DIR)
     tracker.start(run_name=f"backtest {source}"[:250], tags={"arb.workflow": "backtest", "arb.source": source[:500], **(tags or {})})
     status = "FAILED"
