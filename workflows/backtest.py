@@ -34,6 +34,7 @@ from arb.sim.recording import write_recording
 from workflows import report
 from workflows.config import CONF_DIR, load
 from workflows.fanout import check_venues, run_fanout
+from workflows.sweep import PointSummary, point_summary
 from workflows.tracking import Tracker
 
 log = logging.getLogger("arb.backtest")
@@ -104,7 +105,12 @@ def _progress_bar(enabled: bool):
 
 
 def run(conf: ArbConf, out_dir: Path, tags: dict[str, str] | None = None) -> BacktestResult:
-    """The whole workflow for one config (also the notebook's and the sweep launcher's entry)."""
+    """The whole workflow for one config (also the notebook's entry)."""
+    return tracked(conf, out_dir, tags)[0]
+
+
+def tracked(conf: ArbConf, out_dir: Path, tags: dict[str, str] | None = None) -> tuple[BacktestResult, Tracker]:
+    """:func:`run`, and the tracker of its MLflow run."""
     if conf.backtest.fanout != "none":
         return run_fanout(conf, out_dir, PROJECT_DIR, tags)
     if conf.backtest.recordings:
@@ -153,15 +159,17 @@ def run(conf: ArbConf, out_dir: Path, tags: dict[str, str] | None = None) -> Bac
     report.print_summary(f"Backtest: {source}", report.backtest_rows(result.metrics, result.summary))
     print(f"MLflow: {tracker.describe()}")
     print(f"artifacts: {out_dir}")
-    return result
+    return result, tracker
 
 
 @hydra.main(config_path=CONF_DIR, config_name="config", version_base="1.3")
-def app(cfg: DictConfig) -> None:
+def app(cfg: DictConfig) -> PointSummary:
+    """One backtest; returns its key metrics (a sweep's table is made of them)."""
     try:
         conf = load(cfg)
         out_dir = Path(HydraConfig.get().runtime.output_dir)
-        run(conf, out_dir, _sweep_tags())
+        result, tracker = tracked(conf, out_dir, _sweep_tags())
+        return point_summary(result.metrics, tracker.run_id, tracker.uri, out_dir)
     except ArbError as exc:
         print(f"arb backtest: {exc}", file=sys.stderr)
         sys.exit(2)

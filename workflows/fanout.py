@@ -63,8 +63,10 @@ def _series(tracker: Tracker, result: BacktestResult) -> None:
     tracker.series("pnl_usd", [(i, v, ts // 1_000_000) for i, (ts, v) in enumerate(result.equity)])
 
 
-def run_fanout(conf: ArbConf, out_dir: Path, project_dir: Path, tags: dict[str, str] | None = None) -> BacktestResult:
-    """The whole fan-out workflow (see the module doc); returns the merged result."""
+def run_fanout(conf: ArbConf, out_dir: Path, project_dir: Path,
+               tags: dict[str, str] | None = None) -> tuple[BacktestResult, Tracker]:
+    """The whole fan-out workflow (see the module doc); returns the merged result and the
+    tracker of the parent run."""
     mode = conf.backtest.fanout
     if not conf.backtest.recordings:
         raise ConfigError(f"backtest.fanout={mode} needs backtest.recordings (there is nothing to fan out over)")
@@ -139,4 +141,4 @@ def run_fanout(conf: ArbConf, out_dir: Path, project_dir: Path, tags: dict[str, 
     print(f"MLflow: {parent.describe()}")
     print(f"  with {len(groups)} child runs, one per backtest")
     print(f"artifacts: {out_dir}")
-    return merged
+    return merged, parent

@@ -32,16 +32,30 @@ def summary_table(title: str, rows: Mapping[str, object]) -> Table:
     return table
 
 
+def console() -> Console:
+    """A console for tables on stdout: the terminal's width on a terminal; elsewhere (a
+    pipe, a file, a Ray worker) wide enough that no table is squeezed into 80 columns.
+    Colour only on a terminal, never with ``NO_COLOR`` set (rich's own rules)."""
+    out = Console(soft_wrap=True)
+    return out if out.is_terminal else Console(soft_wrap=True, width=240)
+
+
 def print_summary(title: str, rows: Mapping[str, object]) -> None:
-    Console(soft_wrap=True).print(summary_table(title, rows))
+    console().print(summary_table(title, rows))
+
+
+def ratio_text(ratio: float, exact_one: bool) -> str:
+    """A ratio to 4 places, rounded down: 1.0000 only when ``exact_one`` says it is exactly
+    1 (never a 0.99996 rounded up)."""
+    if exact_one:
+        return "1.0000"
+    return f"{min(math.floor(ratio * 10_000) / 10_000, 0.9999):.4f}"
 
 
 def fill_ratio_text(summary: TradeSummary) -> str:
     """The fill ratio to 4 places, rounded down: it reads 1.0000 only when every trade
-    matched its whole intended quantity on both legs (never a 0.99996 rounded up)."""
-    if summary.trades and summary.fully_filled == summary.trades:
-        return "1.0000"
-    return f"{min(math.floor(summary.fill_ratio * 10_000) / 10_000, 0.9999):.4f}"
+    matched its whole intended quantity on both legs."""
+    return ratio_text(summary.fill_ratio, exact_one=bool(summary.trades) and summary.fully_filled == summary.trades)
 
 
 def one_legged_text(summary: TradeSummary) -> str:

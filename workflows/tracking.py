@@ -143,3 +143,14 @@ class Tracker:
         if self.uri and self.uri.startswith("sqlite:///"):
             where += f"\n  browse: mlflow ui --backend-store-uri {self.uri}"
         return where
+
+
+def annotate_run(uri: str, run_id: str, tags: Mapping[str, str], artifacts: Iterable[Path] = ()) -> None:
+    """Add tags and artifacts to an existing run (finished or not), e.g. a sweep's table."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    for key, value in tags.items():
+        client.set_tag(run_id, key, value)
+    for path in artifacts:
+        client.log_artifact(run_id, str(path))

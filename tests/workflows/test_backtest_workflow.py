@@ -107,3 +107,23 @@ def test_arb_live_on_ray_runs_against_the_simulators_and_trades(tmp_path):
     status = [line for line in proc.stderr.splitlines() if line.startswith("trades=")]
     assert status and "live_books=30" in status[-1]
     assert int(status[-1].split()[0].split("=")[1]) > 0  # it traded
+
+
+@pytest.mark.slow
+def test_a_sweep_ends_with_a_table_of_its_points_logged_on_each_run(tmp_path):
+    proc = arb("--multirun", "strategy.min_profit_quote=0.25,1", tmp=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    table = proc.stdout[proc.stdout.index("Sweep "):]
+    assert "strategy.min_profit_quote" in table and "net P&L (USD)" in table and "best" in table
+    assert "best: job " in table and f"sweep table: {tmp_path / 'multirun' / 'sweep.csv'}" in table
+    import csv
+
+    with (tmp_path / "multirun" / "sweep.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert [r["strategy.min_profit_quote"] for r in rows] == ["0.25", "1"]
+    assert sorted(r["rank"] for r in rows) == ["1", "2"] and [r["best"] for r in rows].count("best") == 1
+    runs = {r.info.run_id: r for r in mlflow_runs(tmp_path)}
+    assert set(runs) == {r["mlflow_run_id"] for r in rows}
+    for row in rows:
+        tags = runs[row["mlflow_run_id"]].data.tags
+        assert tags["arb.sweep.rank"] == row["rank"] and tags["arb.sweep.best"] == str(row["best"] == "best").lower()

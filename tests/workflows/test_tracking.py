@@ -84,3 +84,14 @@ def test_disabled_tracking_does_nothing(tmp_path):
     tracker.metrics({"trades": 1.0})
     tracker.end()
     assert tracker.describe() == "tracking disabled" and not (tmp_path / "mlruns").exists()
+
+
+def test_a_tracker_leaves_no_process_wide_uri_behind(store, tmp_path):
+    # mlflow.set_tracking_uri also exports $MLFLOW_TRACKING_URI: a second tracker with its
+    # own store (a notebook's second backtest, a sweep's next test) would then log into the first.
+    import os
+
+    first = Tracker(store, tmp_path)
+    second = Tracker(TrackingConf(dir=str(tmp_path / "other")), tmp_path)
+    assert "MLFLOW_TRACKING_URI" not in os.environ
+    assert first.uri != second.uri and second.uri.endswith("/other/mlflow.db")
