@@ -114,7 +114,7 @@ class RecordingReader:
         while True:
             try:
                 line = file.readline()
-            except EOFError as exc:
+            except EOFError:
                 # A crash left the gzip stream without its end; what came before is good.
                 self.truncated = True
                 return
