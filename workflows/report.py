@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import sys
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -33,11 +35,13 @@ def summary_table(title: str, rows: Mapping[str, object]) -> Table:
 
 
 def console() -> Console:
-    """A console for tables on stdout: the terminal's width on a terminal; elsewhere (a
-    pipe, a file, a Ray worker) wide enough that no table is squeezed into 80 columns.
-    Colour only on a terminal, never with ``NO_COLOR`` set (rich's own rules)."""
-    out = Console(soft_wrap=True)
-    return out if out.is_terminal else Console(soft_wrap=True, width=240)
+    """A console for tables on stdout. On a terminal: its width, with styles unless
+    ``NO_COLOR`` is set (then no escape code at all, not even bold). Elsewhere (a pipe, a
+    file, a Ray worker): plain text, whatever ``FORCE_COLOR`` says, and wide enough that
+    no table is squeezed into 80 columns."""
+    if sys.stdout.isatty():
+        return Console(soft_wrap=True, color_system=None if os.environ.get("NO_COLOR") else "auto")
+    return Console(soft_wrap=True, width=240, color_system=None, force_terminal=False)
 
 
 def print_summary(title: str, rows: Mapping[str, object]) -> None:

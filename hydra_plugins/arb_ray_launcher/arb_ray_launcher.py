@@ -84,12 +84,14 @@ class ArbRayLauncher(Launcher):
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         import ray
 
+        from arb.runtime import ray_cluster
+
         assert self.config is not None and self.hydra_context is not None and self.task_function is not None
         setup_globals()
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
-        if not ray.is_initialized():
-            local = {} if self.address else {"num_cpus": self.num_cpus, "include_dashboard": False}
-            ray.init(address=self.address, namespace=self.namespace, **local)
+        # arb's one way to join Ray: a Ray started here binds 127.0.0.1 only, stays quiet and
+        # leaves no process behind (arb.runtime.ray_cluster).
+        ray_cluster.connect(self.address, self.num_cpus, self.namespace, include_dashboard=False)
         # Outputs go where the driver means, whatever a worker's current folder is.
         sweep_dir = os.path.abspath(str(self.config.hydra.sweep.dir))
         os.makedirs(sweep_dir, exist_ok=True)

@@ -127,3 +127,41 @@ def test_a_sweep_ends_with_a_table_of_its_points_logged_on_each_run(tmp_path):
     for row in rows:
         tags = runs[row["mlflow_run_id"]].data.tags
         assert tags["arb.sweep.rank"] == row["rank"] and tags["arb.sweep.best"] == str(row["best"] == "best").lower()
+
+
+def test_output_that_is_not_a_terminal_is_plain_and_quiet(tmp_path):
+    proc = arb("backtest.sim.duration_s=5", tmp=tmp_path, env={"FORCE_COLOR": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\x1b" not in proc.stderr
+    assert proc.stderr == ""  # no MLflow "Creating initial MLflow database tables…", no alembic
+    assert "INFO mlflow" not in proc.stdout and "net P&L (USD, mark to market)" in proc.stdout
+
+
+def test_no_color_on_a_terminal_means_no_escape_codes(tmp_path):
+    import pty
+    import re
+
+    main, side = pty.openpty()
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workflows.cli", "backtest", f"tracking.dir={tmp_path / 'mlruns'}",
+         f"backtest.cache_dir={tmp_path / 'sim'}", "backtest.sim.duration_s=5", "backtest.progress=false",
+         f"hydra.run.dir={tmp_path / 'out'}"],
+        cwd=ROOT, stdout=side, stderr=side, env=env,
+    )
+    os.close(side)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    assert proc.wait(timeout=120) == 0
+    out = b"".join(chunks).decode()
+    assert "net P&L (USD, mark to market)" in out  # it was printed to the terminal…
+    assert not re.search(r"\x1b\[[0-9;]*m", out), repr(out[:500])  # …without a colour or style code
