@@ -34,6 +34,7 @@ from arb.sim.recording import write_recording
 from workflows import report
 from workflows.config import CONF_DIR, load
 from workflows.fanout import check_venues, run_fanout
+from workflows.logs import summarised_warnings
 from workflows.sweep import PointSummary, point_summary
 from workflows.tracking import Tracker
 
@@ -168,7 +169,8 @@ def app(cfg: DictConfig) -> PointSummary:
     try:
         conf = load(cfg)
         out_dir = Path(HydraConfig.get().runtime.output_dir)
-        result, tracker = tracked(conf, out_dir, _sweep_tags())
+        with summarised_warnings():  # a file of 717 bad frames: 3 warnings, then one line with the count
+            result, tracker = tracked(conf, out_dir, _sweep_tags())
         return point_summary(result.metrics, tracker.run_id, tracker.uri, out_dir)
     except ArbError as exc:
         print(f"arb backtest: {exc}", file=sys.stderr)

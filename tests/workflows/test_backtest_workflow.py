@@ -165,3 +165,27 @@ def test_no_color_on_a_terminal_means_no_escape_codes(tmp_path):
     out = b"".join(chunks).decode()
     assert "net P&L (USD, mark to market)" in out  # it was printed to the terminal…
     assert not re.search(r"\x1b\[[0-9;]*m", out), repr(out[:500])  # …without a colour or style code
+
+
+def test_hundreds_of_bad_frames_print_a_few_warnings_and_a_count(tmp_path):
+    import re
+
+    from arb.record import RecordingReader, RecordingWriter
+    from tests.runtime.markets import recordings
+
+    [day] = recordings(tmp_path, days=1)
+    numbers = tmp_path / "okx-numbers.jsonl.gz"  # OKX's levels sent as JSON numbers: every OKX frame undecodable
+    bad = 0
+    with RecordingReader(day) as reader, RecordingWriter(numbers, None, reader.header.symbols, "test") as writer:
+        for rec in reader:
+            data = rec.data
+            if rec.venue == "okx" and rec.kind == "ws" and data and '"books' in data:
+                data, n = re.subn(r'"(\d+(?:\.\d+)?)"', r"\1", data)
+                bad += n > 0
+            writer.write(rec.ts, rec.venue, rec.kind, data, conn=rec.conn, url=rec.url)
+    proc = arb(f"backtest.recordings=[{numbers}]", "universe.venues=[binance,okx,kraken]", tmp=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout + proc.stderr
+    assert bad > 100 and out.count("skipped frame") == 3 + 1  # three shown, then the count
+    assert f"{bad} warnings from arb.venues.books like the first: okx conn " in out
+    assert f"({bad - 3} not shown)" in out
