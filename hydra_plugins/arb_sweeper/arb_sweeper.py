@@ -74,7 +74,7 @@ class ArbSweeper(BasicSweeper):
         assert self.config is not None
         points = []
         for job, ret in self.returns:
-            value = ret._return_value
+            value = ret._return_value  # the property raises a failed job's error; the table lists it
             if ret.status == JobStatus.COMPLETED:
                 summary = value if isinstance(value, PointSummary) else None
                 points.append(SweepPoint(job, list(ret.overrides or []), "FINISHED", summary))
