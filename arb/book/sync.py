@@ -225,6 +225,16 @@ class BookSync:
             self.book.state = BookState.LIVE
             self.book.reason = ""
 
+    @property
+    def buffered(self) -> int:
+        """How many deltas wait for a snapshot."""
+        return len(self.buffer)
+
+    def drop_buffer(self) -> None:
+        """Forget the buffered deltas: the stream they came from is gone, a snapshot taken for
+        the next stream must not chain onto them."""
+        self.buffer.clear()
+
     def give_up(self, reason: str) -> None:
         """Resync attempts are exhausted: the book is FAILED until a new snapshot arrives."""
         self.book.clear()

@@ -46,9 +46,9 @@ class VerifyResult:
         """``("venue:SYMBOL", book)`` for every book that ever got a snapshot, sorted."""
         out = []
         for venue, vb in sorted(self.venues.items()):
-            for symbol, sync in sorted(vb.syncs.items()):
-                if sync.book.state is not BookState.SYNCING:
-                    out.append((f"{venue}:{symbol}", sync.book))
+            for symbol, book in sorted(vb.books().items()):
+                if book.state is not BookState.SYNCING:
+                    out.append((f"{venue}:{symbol}", book))
         return out
 
     def unresynced(self) -> list[str]:

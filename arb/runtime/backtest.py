@@ -119,13 +119,10 @@ def run_backtest(
             continue
         vb = books.get(record.venue)
         if vb is None:
-            vb = books[record.venue] = VenueBooks(venue_spec(record.venue), stats=stats, track_changes=True)
-        vb.on_record(record)
-        changed = vb.changed
+            vb = books[record.venue] = VenueBooks(venue_spec(record.venue), stats=stats)
+        changed = vb.on_record(record).changed
         if changed:
-            syncs = vb.syncs
-            engine.on_books([syncs[s].book for s in sorted(changed)], ts)
-            changed.clear()
+            engine.on_books([vb.book(s) for s in sorted(changed)], ts)
     engine.drain(last_ts)
     pnl = portfolio.mtm_pnl(engine.price)
     if pnl is not None:

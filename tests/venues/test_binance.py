@@ -120,7 +120,7 @@ def test_gap_clears_book_and_next_snapshot_resyncs_it():
     snap_rec = next(r for r in records if r.kind == "rest" and "LRCBTC" in r.url)
     body = json.loads(snap_rec.data)
     body["lastUpdateId"] = 259345563
-    assert vb.on_rest(snap_rec.url, json.dumps(body), 1) == []
+    assert vb.on_rest(snap_rec.url, json.dumps(body), 1).resync == ()
     assert book.state is BookState.LIVE and vb.stats.resyncs == 1
 
 
@@ -158,7 +158,7 @@ def test_malformed_number_marks_the_book_for_resync_and_is_counted():
         '{"stream":"lrcbtc@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"LRCBTC",'
         '"U":259345564,"u":259345564,"b":[["-0.1","2"]],"a":[]}}'
     )
-    assert vb.on_frame(1, bad, 1) == ["LRC/BTC"]
+    assert vb.on_frame(1, bad, 1).resync == ("LRC/BTC",)
     book = vb.book("LRC/BTC")
     assert book.state is BookState.RESYNCING and "bad level" in book.reason
     assert vb.stats.bad_levels == 1 and book.depth() == (0, 0)
@@ -231,6 +231,6 @@ def test_a_rest_record_without_body_is_counted_not_applied():
     from arb.record.format import Record
 
     vb = VenueBooks(binance.SPEC)
-    assert vb.on_record(Record(ts=1, venue="binance", kind="rest", url="https://x/api/v3/depth?symbol=LRCBTC")) == []
-    assert vb.on_record(Record(ts=2, venue="binance", kind="ws_out", conn=1, data="{}")) == []
+    assert vb.on_record(Record(ts=1, venue="binance", kind="rest", url="https://x/api/v3/depth?symbol=LRCBTC")).resync == ()
+    assert vb.on_record(Record(ts=2, venue="binance", kind="ws_out", conn=1, data="{}")).resync == ()
     assert vb.errors == {"rest-without-url-or-body": 1} and vb.messages == 0

@@ -212,7 +212,7 @@ def test_the_lost_message_clears_every_book_until_the_new_snapshots(recording):
         if rec.kind == "connect":
             vb.on_connect(rec.conn)
         elif rec.kind == "ws":
-            needed = vb.on_frame(rec.conn, rec.payload, rec.ts)
+            needed = vb.on_frame(rec.conn, rec.payload, rec.ts).resync
             if needed:
                 asked += needed
                 states = {s: vb.book(s).state for s in coinbase_stream.SYMBOLS}
@@ -280,7 +280,7 @@ def test_malformed_number_marks_the_book_for_resync_and_is_counted(recording):
     records = read(recording)
     vb = replay(records)
     last = json.loads([r for r in records if r.kind == "ws"][-1].data)["sequence_num"]
-    assert vb.on_frame(1, l2(last + 1, [update("BTC-USD", ("bid", "-0.1", "2"))]), 1) == ["BTC/USD"]
+    assert vb.on_frame(1, l2(last + 1, [update("BTC-USD", ("bid", "-0.1", "2"))]), 1).resync == ("BTC/USD",)
     book = vb.book("BTC/USD")
     assert book.state is BookState.RESYNCING and "bad level" in book.reason
     assert vb.stats.bad_levels == 1 and vb.book("ETH/USD").is_live

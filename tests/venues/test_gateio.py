@@ -94,7 +94,7 @@ def test_doc_obu_pushes_without_event_field_decode():
 def test_real_obu_pair_through_venue_books_then_a_skip_is_a_gap():
     vb = VenueBooks(gateio.SPEC)
     vb.on_frame(1, obu_push(doc("obu_real_full_snapshot_result")), 1)
-    assert vb.on_frame(1, obu_push(doc("obu_real_incremental_result")), 2) == []
+    assert vb.on_frame(1, obu_push(doc("obu_real_incremental_result")), 2).resync == ()
     book = vb.book("BTC/USDT")
     assert book.is_live and book.seq == 27053258987 and book.max_depth == 50
     assert book.best_bid() == ("111666", "0.146841") and book.best_ask() == ("111666.1", "0.791633")
@@ -103,7 +103,7 @@ def test_real_obu_pair_through_venue_books_then_a_skip_is_a_gap():
     assert vb.stats.dropped == 1 and book.is_live
     # An increment that skips ahead leaves a hole: resync (obu: resubscribe).
     ahead = {**doc("obu_real_incremental_result"), "U": 27053258990, "u": 27053258991}
-    assert vb.on_frame(1, obu_push(ahead), 4) == ["BTC/USDT"]
+    assert vb.on_frame(1, obu_push(ahead), 4).resync == ("BTC/USDT",)
     assert book.state is BookState.RESYNCING and vb.stats.gaps == 1
     # A new full push (what a resubscribe brings) makes it live again.
     vb.on_frame(1, obu_push({**doc("obu_real_full_snapshot_result"), "u": 27053259000}), 5)
@@ -161,10 +161,10 @@ def test_recording_syncs_with_drop_counts_and_no_gaps():
     assert vb.stats.dropped == 7
     assert vb.stats.applied == 71
     assert vb.stats.gaps == 0 and vb.stats.crossed == 0 and vb.stats.resyncs == 0
-    assert {s: vb.book(s).seq for s in vb.syncs} == {
+    assert {s: vb.book(s).seq for s in vb.books()} == {
         "FAST/USDT": 1138143, "INK/USDT": 2509482, "NANO/USDT": 8008166, "NEO/BTC": 31244121, "ZKS/ETH": 11077674,
     }
-    assert all(sync.book.is_live for sync in vb.syncs.values())
+    assert all(book.is_live for book in vb.books().values())
     assert vb.book("NEO/BTC").best_bid() == ("0.0018659", "0.5")
     assert vb.book("NEO/BTC").best_ask() == ("0.001873", "5.24738")
     assert vb.book("FAST/USDT").best_bid() == ("10.21", "36.50154112")
@@ -175,8 +175,7 @@ def test_recording_books_stay_within_100_levels_and_never_cross():
     worst = [0]
 
     def check(vb, _rec):
-        for sync in vb.syncs.values():
-            book = sync.book
+        for book in vb.books().values():
             assert not book.is_crossed()
             worst[0] = max(worst[0], *book.depth())
 
@@ -204,7 +203,7 @@ def test_gap_clears_book_and_next_snapshot_resyncs_it():
     snap = next(r for r in records if r.kind == "rest" and "NEO_BTC" in r.url)
     body = json.loads(snap.data)
     body["id"] = 31244121
-    assert vb.on_rest(snap.url, json.dumps(body), 1) == []
+    assert vb.on_rest(snap.url, json.dumps(body), 1).resync == ()
     assert book.is_live and book.seq == 31244121 and vb.stats.resyncs == 1
 
 
@@ -228,7 +227,7 @@ def test_full_push_mid_stream_overwrites_the_book():
         "result": {"t": 1000, "full": True, "l": "100", "e": "depthUpdate", "E": 1, "s": "NEO_BTC",
                    "U": 31244200, "u": 31244205, "b": [["0.00186", "1"]], "a": [["0.00187", "2"]]},
     })
-    assert vb.on_frame(1, frame, 1) == []
+    assert vb.on_frame(1, frame, 1).resync == ()
     book = vb.book("NEO/BTC")
     assert book.is_live and book.seq == 31244205
     assert book.bids() == [("0.00186", "1")] and book.asks() == [("0.00187", "2")]
@@ -238,7 +237,7 @@ def test_upgrade_notice_is_a_reconnect_control_and_books_stay_until_reconnect():
     vb = replay(samples.records("gateio"))
     vb.on_frame(1, json.dumps(doc("upgrade_notice")), 1)
     assert vb.controls["reconnect"] == 1 and vb.book("NEO/BTC").is_live
-    assert sorted(vb.on_connect(1)) == sorted(vb.syncs)  # the reconnect resyncs every book
+    assert sorted(vb.on_connect(1).resync) == sorted(vb.books())  # the reconnect resyncs every book
 
 
 # -- bad input --------------------------------------------------------------------------
@@ -272,7 +271,7 @@ def test_malformed_number_marks_the_book_for_resync_and_is_counted():
         '{"channel":"spot.order_book_update","event":"update","result":{"t":1,"s":"NEO_BTC",'
         '"U":31244122,"u":31244122,"b":[["-0.1","2"]],"a":[]}}'
     )
-    assert vb.on_frame(1, bad, 1) == ["NEO/BTC"]
+    assert vb.on_frame(1, bad, 1).resync == ("NEO/BTC",)
     assert vb.book("NEO/BTC").state is BookState.RESYNCING and vb.stats.bad_levels == 1
     assert vb.book("FAST/USDT").is_live
 
@@ -286,7 +285,7 @@ def test_bad_frames_are_counted_and_the_feed_goes_on():
         elif rec.kind == "rest":
             vb.on_rest(rec.url, rec.data, rec.ts)
     assert sum(vb.errors.values()) > 100
-    assert all(sync.book.is_live for sync in vb.syncs.values()) and vb.stats.gaps == 0
+    assert all(book.is_live for book in vb.books().values()) and vb.stats.gaps == 0
 
 
 def test_fuzz_mutations_of_real_and_example_frames():
@@ -374,7 +373,7 @@ def test_encoder_round_trips_through_venue_books(channel):
         for frame in enc.delta("BTC/USDT", bids, asks, first, seq, 1_700_000_000_000_000_000, truth):
             [event] = decoder().decode(frame, 0)
             assert (event.first_seq, event.last_seq, event.bids, event.asks) == (first, seq, bids, asks)
-            assert vb.on_frame(1, frame, 0) == []
+            assert vb.on_frame(1, frame, 0).resync == ()
     book = vb.book("BTC/USDT")
     assert book.is_live and book.seq == seq
     assert book.bid_levels() == truth.bid_levels() and book.ask_levels() == truth.ask_levels()

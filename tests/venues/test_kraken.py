@@ -202,7 +202,7 @@ def test_subscribed_depth_cuts_the_book_before_the_checksum():
     vb.on_frame(1, enc.subscribe_ack("BTC/USD", 0)[0], 0)
     vb.on_frame(1, enc.snapshot("BTC/USD", bids, asks, 0, 0, truth)[0], 0)
     truth.apply([], [("100.5", "2.00000000")])
-    assert vb.on_frame(1, enc.delta("BTC/USD", [], [("100.5", "2.00000000")], 1, 1, 0, truth)[0], 1) == []
+    assert vb.on_frame(1, enc.delta("BTC/USD", [], [("100.5", "2.00000000")], 1, 1, 0, truth)[0], 1).resync == ()
     book = vb.book("BTC/USD")
     assert book.max_depth == 10 and book.depth() == (10, 10) and book.asks()[-1][0] == "109.0"
     assert vb.stats.checksum_ok == 2 and vb.stats.checksum_failed == 0
@@ -227,7 +227,7 @@ def test_missed_update_is_caught_by_the_checksum_and_a_new_snapshot_resyncs(v2_r
     assert book.depth() == (0, 0) and vb.book("KSM/BTC").is_live
     truth = v2_books.book("XMR/USD")
     [frame] = Encoder(kraken.SPEC.symbol_map(), depth=1000).snapshot("XMR/USD", truth.bids(), truth.asks(), 0, 1, truth)
-    assert vb.on_frame(1, frame, 1) == []
+    assert vb.on_frame(1, frame, 1).resync == ()
     assert book.is_live and vb.stats.resyncs == 1
     assert (book.bids(), book.asks()) == (truth.bids(), truth.asks())
 
@@ -289,7 +289,7 @@ def test_malformed_frames_raise_only_decode_error(frame):
 def test_malformed_number_marks_the_book_for_resync_and_is_counted(v2_records):
     vb = replay(v2_records)
     bad = BOOK.replace("BTC/USD", "XMR/USD") % ('[{"price":-0.1,"qty":2.0}]', "1")
-    assert vb.on_frame(1, bad, 1) == ["XMR/USD"]
+    assert vb.on_frame(1, bad, 1).resync == ("XMR/USD",)
     book = vb.book("XMR/USD")
     assert book.state is BookState.RESYNCING and "bad level" in book.reason
     assert vb.stats.bad_levels == 1 and book.depth() == (0, 0)
@@ -373,7 +373,7 @@ def test_encoder_round_trips_through_venue_books():
                 side.append(level(rng.randint(lo, hi)))
         truth.apply(bids, asks)
         for frame in enc.delta("BTC/USD", bids, asks, i, i, i, truth):
-            assert vb.on_frame(1, frame, i) == []
+            assert vb.on_frame(1, frame, i).resync == ()
         book = vb.book("BTC/USD")
         assert (texts(book.bids()), texts(book.asks())) == (texts(truth.bids(10)), texts(truth.asks(10))), i
     assert vb.stats.checksum_ok == 301 and vb.stats.checksum_failed == 0 and vb.errors == {}

@@ -136,12 +136,12 @@ def test_recording_syncs_with_no_gaps_and_every_message_accounted_for():
     assert vb.stats.applied == 2490 and vb.stats.dropped == 31 and vb.stats.buffered == 4
     assert vb.stats.gaps == 0 and vb.stats.crossed == 0 and vb.stats.resyncs == 0 and vb.stats.bad_levels == 0
     assert vb.controls == {"ack": 13, "welcome": 1}
-    assert {s: vb.book(s).seq for s in vb.syncs} == {
+    assert {s: vb.book(s).seq for s in vb.books()} == {
         "BSV/USDT": 1613277186234, "COV/BTC": 1612699351291, "EQZ/BTC": 1619079123974, "NRG/BTC": 1612702190374,
     }
     bsv = vb.book("BSV/USDT")
     assert bsv.is_live and bsv.best_bid()[:2] == ("243.216", "4.51280965") and bsv.best_ask()[:2] == ("243.457", "4.51280965")
-    assert "LTX/USDT" not in vb.syncs  # subscribed, but the venue sent nothing for it
+    assert "LTX/USDT" not in vb.books()  # subscribed, but the venue sent nothing for it
 
 
 def test_recording_matches_every_ticker_venue_books_can_see():
@@ -161,9 +161,9 @@ def test_recording_every_ticker_from_the_snapshot_on_matches_the_book_at_its_seq
     def remember(vb, rec):
         if rec.kind == "ws" and '"trade.ticker"' in rec.data:
             tickers.extend(d.decode(rec.data, rec.ts))
-        for symbol, sync in vb.syncs.items():
-            if sync.book.is_live:
-                tops[(symbol, sync.book.seq)] = (sync.book.best_bid(), sync.book.best_ask())
+        for symbol, book in vb.books().items():
+            if book.is_live:
+                tops[(symbol, book.seq)] = (book.best_bid(), book.best_ask())
 
     vb = replay(samples.records("kucoin"), on_event=remember)
     parse = vb.parser
@@ -208,7 +208,7 @@ def synced_books(seq: int = 100) -> VenueBooks:
 def test_inside_a_straddling_message_only_newer_changes_apply():
     vb = synced_books(100)
     frame = l2update("BTC-USDT", 99, 101, bids=[["98", "5", "99"]], asks=[["102", "7", "101"], ["101", "0", "100"]])
-    assert vb.on_frame(1, frame, 1) == []
+    assert vb.on_frame(1, frame, 1).resync == ()
     book = vb.book("BTC/USDT")
     assert book.seq == 101
     assert book.bids() == [("99", "1")]  # the change at 99 is already in the snapshot
@@ -218,11 +218,11 @@ def test_inside_a_straddling_message_only_newer_changes_apply():
 def test_gap_clears_book_and_next_snapshot_resyncs_it():
     vb = synced_books(100)
     vb.on_frame(1, l2update("BTC-USDT", 101, 101, asks=[["102", "1", "101"]]), 1)
-    assert vb.on_frame(1, l2update("BTC-USDT", 103, 103, asks=[["103", "1", "103"]]), 2) == ["BTC/USDT"]
+    assert vb.on_frame(1, l2update("BTC-USDT", 103, 103, asks=[["103", "1", "103"]]), 2).resync == ("BTC/USDT",)
     book = vb.book("BTC/USDT")
     assert book.state is BookState.RESYNCING and "gap" in book.reason and vb.stats.gaps == 1
     vb.on_frame(1, l2update("BTC-USDT", 104, 104, asks=[["104", "1", "104"]]), 3)  # buffered
-    assert vb.on_rest(SNAP_URL, snapshot_body(103, [["99", "1"]], [["101", "1"]]), 4) == []
+    assert vb.on_rest(SNAP_URL, snapshot_body(103, [["99", "1"]], [["101", "1"]]), 4).resync == ()
     assert book.is_live and book.seq == 104 and vb.stats.resyncs == 1
     assert [lv[0] for lv in book.asks()] == ["101", "104"]
 
@@ -248,7 +248,7 @@ def test_split_sequences_makes_tickers_inside_a_message_checkable():
     # One delta per message leaves a ticker at 102 unverifiable; split, it is checked.
     for split, expected_ok in ((False, 0), (True, 1)):
         vb = synced_books(100)
-        vb.decoders[1] = kucoin.KucoinDecoder(vb.symbol_map, vb.parser, split)
+        vb.use_decoder(1, kucoin.KucoinDecoder(vb.symbol_map, vb.parser, split))
         vb.on_frame(1, ticker("BTC-USDT", 102, ("99", "2"), ("101", "0")), 1)  # empty ask side
         vb.on_frame(1, frame, 2)
         assert vb.oracle_failed == 0 and vb.oracle_ok == expected_ok
@@ -257,7 +257,7 @@ def test_split_sequences_makes_tickers_inside_a_message_checkable():
 
 def test_split_sequences_replays_the_recording_identically():
     vb = VenueBooks(kucoin.SPEC)
-    vb.decoders[1] = kucoin.KucoinDecoder(vb.symbol_map, vb.parser, split_sequences=True)
+    vb.use_decoder(1, kucoin.KucoinDecoder(vb.symbol_map, vb.parser, split_sequences=True))
     replay([r for r in samples.records("kucoin") if r.kind != "connect"], vb=vb)
     assert vb.stats.applied == 2490 and vb.oracle_ok == 356 and vb.oracle_failed == 0
 
@@ -295,7 +295,7 @@ def test_split_rejects_change_sequences_outside_the_message_range():
 def test_malformed_number_marks_the_book_for_resync_and_is_counted():
     vb = replay(samples.records("kucoin"))
     bad = l2update("COV-BTC", 1612699351292, 1612699351292, bids=[["-0.1", "2", "1612699351292"]])
-    assert vb.on_frame(1, bad, 1) == ["COV/BTC"]
+    assert vb.on_frame(1, bad, 1).resync == ("COV/BTC",)
     assert vb.book("COV/BTC").state is BookState.RESYNCING and vb.stats.bad_levels == 1
     assert vb.book("BSV/USDT").is_live
 
@@ -310,7 +310,7 @@ def test_bad_frames_are_counted_and_the_feed_goes_on():
         elif rec.kind == "rest":
             vb.on_rest(rec.url, rec.data, rec.ts)
     assert sum(vb.errors.values()) > 300
-    assert all(sync.book.is_live for sync in vb.syncs.values()) and vb.oracle_failed == 0
+    assert all(book.is_live for book in vb.books().values()) and vb.oracle_failed == 0
 
 
 def test_fuzz_mutations_of_real_and_example_frames():
@@ -381,7 +381,7 @@ def test_encoder_round_trips_through_the_decoder_and_venue_books():
         [delta] = decoder().decode(frame, 0)
         assert (delta.symbol, delta.first_seq, delta.last_seq) == ("BSV/USDT", first, seq)
         assert [lv[:2] for lv in delta.bids] == bids and [lv[:2] for lv in delta.asks] == asks
-        assert vb.on_frame(1, frame, 0) == []
+        assert vb.on_frame(1, frame, 0).resync == ()
         vb.on_frame(1, enc.ticker("BSV/USDT", seq, truth.best_bid()[:2], truth.best_ask()[:2], 0), 0)
     book = vb.book("BSV/USDT")
     assert book.is_live and book.seq == seq

@@ -345,7 +345,7 @@ def test_gap_clears_the_book_until_the_resync_snapshot(recording):
     book = vb.book("BTC/USDT")
     assert vb.stats.gaps == 1 and book.state is BookState.RESYNCING and "gap" in book.reason
     assert book.depth() == (0, 0)
-    assert vb.on_rest(records[rest[1]].url, records[rest[1]].data, records[rest[1]].ts) == []
+    assert vb.on_rest(records[rest[1]].url, records[rest[1]].data, records[rest[1]].ts).resync == ()
     assert book.is_live and vb.stats.resyncs == 1
 
 
@@ -354,7 +354,7 @@ def test_the_gap_asks_for_a_snapshot(recording):
     vb = VenueBooks(mexc.SPEC)
     asked = []
     for rec in records:
-        asked += vb.on_record(rec)
+        asked += vb.on_record(rec).resync
     assert asked == ["BTC/USDT"]
 
 
@@ -432,7 +432,7 @@ def test_malformed_number_marks_the_book_for_resync_and_is_counted(recording):
     vb = replay(read(recording))
     book = vb.book("BTC/USDT")
     bad = push(aggre(bids=[("-0.1", "2")], first=str(book.seq + 1), last=str(book.seq + 1)))
-    assert vb.on_frame(1, bad, 1) == ["BTC/USDT"]
+    assert vb.on_frame(1, bad, 1).resync == ("BTC/USDT",)
     assert book.state is BookState.RESYNCING and "bad level" in book.reason
     assert vb.stats.bad_levels == 1 and book.depth() == (0, 0)
 

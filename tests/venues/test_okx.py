@@ -64,7 +64,7 @@ def test_doc_books_snapshot_and_update_decode():
 def test_doc_checksum_does_not_match_its_own_levels():
     # The docs' illustrative checksum belongs to some other book: the mismatch is detected.
     vb = VenueBooks(okx.SPEC)
-    assert vb.on_frame(1, DOCS["books_snapshot_doc"], 1) == ["BTC/USDT"]
+    assert vb.on_frame(1, DOCS["books_snapshot_doc"], 1).resync == ("BTC/USDT",)
     assert vb.stats.checksum_failed == 1 and vb.book("BTC/USDT").state is BookState.RESYNCING
     [snap] = decoder().decode(book_frame("books_snapshot_doc", checksum=0), 1)
     book = OrderBook("okx", "BTC/USDT", None, FixedParser())
@@ -76,8 +76,8 @@ def test_doc_chain_applies_with_the_checksum_zeroed():
     vb = VenueBooks(okx.SPEC)
     [snap] = decoder().decode(book_frame("books_snapshot_doc", checksum=0), 1)
     assert snap.checksum is None  # 0: no longer computed by OKX, not checked
-    assert vb.on_frame(1, book_frame("books_snapshot_doc", checksum=0), 1) == []
-    assert vb.on_frame(1, book_frame("books_update_doc", checksum=0), 2) == []
+    assert vb.on_frame(1, book_frame("books_snapshot_doc", checksum=0), 1).resync == ()
+    assert vb.on_frame(1, book_frame("books_update_doc", checksum=0), 2).resync == ()
     book = vb.book("BTC/USDT")
     assert book.is_live and book.seq == 123457 and vb.stats.applied == 1
     assert book.best_bid()[:2] == ("8476.97", "256") and book.best_ask()[:2] == ("8476.98", "415")
@@ -87,22 +87,22 @@ def test_doc_sequence_chain_resets_duplicates_and_gaps():
     # The docs' example chain: (-1→10), (10→15), (15→15 empty heartbeat), (15→3 reset), (3→5).
     vb = VenueBooks(okx.SPEC)
     snap = book_frame("books_snapshot_doc", checksum=0, prevSeqId=-1, seqId=10)
-    assert vb.on_frame(1, snap, 1) == []
+    assert vb.on_frame(1, snap, 1).resync == ()
     chain = [(10, 15, [["8476.97", "300", "0", "3"]]), (15, 15, []), (15, 3, [["8475.55", "0", "0", "0"]]), (3, 5, [])]
     for prev, seq, bids in chain:
-        assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=prev, seqId=seq, bids=bids, asks=[]), 2) == []
+        assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=prev, seqId=seq, bids=bids, asks=[]), 2).resync == ()
     book = vb.book("BTC/USDT")
     assert book.seq == 5 and vb.stats.applied == 4 and vb.stats.dropped == 0
     assert book.best_bid()[:2] == ("8476.97", "300") and len(book.bids()) == 7
     # A repeat of (3→5) and a stale message are older than the book: dropped.
     for prev, seq in [(3, 5), (2, 3)]:
-        assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=prev, seqId=seq, bids=[["1", "1", "0", "1"]]), 3) == []
+        assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=prev, seqId=seq, bids=[["1", "1", "0", "1"]]), 3).resync == ()
     assert vb.stats.dropped == 2 and book.best_bid()[:2] == ("8476.97", "300")
     # A message chaining onto a seqId we never saw is a gap: resubscribe.
-    assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=7, seqId=9), 4) == ["BTC/USDT"]
+    assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=7, seqId=9), 4).resync == ("BTC/USDT",)
     assert vb.stats.gaps == 1 and book.state is BookState.RESYNCING and book.depth() == (0, 0)
-    assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=9, seqId=11), 5) == []  # buffered
-    assert vb.on_frame(1, book_frame("books_snapshot_doc", checksum=0, seqId=20), 6) == []
+    assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=9, seqId=11), 5).resync == ()  # buffered
+    assert vb.on_frame(1, book_frame("books_snapshot_doc", checksum=0, seqId=20), 6).resync == ()
     assert book.is_live and book.seq == 20 and vb.stats.resyncs == 1
 
 
@@ -219,7 +219,7 @@ def test_missed_update_is_caught_by_the_checksum_and_a_new_snapshot_resyncs(reco
     assert vb.book("BTC/USD:BTC-220527").is_live
     truth = replay(records).book("UNI/USD:UNI")
     [frame] = Encoder(okx.SPEC.symbol_map()).snapshot("UNI/USD:UNI", truth.bids(), truth.asks(), 1, 1, truth)
-    assert vb.on_frame(1, frame, 1) == []
+    assert vb.on_frame(1, frame, 1).resync == ()
     assert book.is_live and vb.stats.resyncs == 1 and (book.bids(), book.asks()) == (truth.bids(), truth.asks())
 
 
@@ -264,7 +264,7 @@ def test_malformed_frames_raise_only_decode_error(frame):
 def test_malformed_number_marks_the_book_for_resync_and_is_counted(records):
     vb = replay(records)
     bad = UPD.replace("BTC-USDT", "UNI-USD-SWAP") % '{"asks":[["-5.1","2","0","1"]],"bids":[],"ts":"1"}'
-    assert vb.on_frame(1, bad, 1) == ["UNI/USD:UNI"]
+    assert vb.on_frame(1, bad, 1).resync == ("UNI/USD:UNI",)
     book = vb.book("UNI/USD:UNI")
     assert book.state is BookState.RESYNCING and "bad level" in book.reason
     assert vb.stats.bad_levels == 1 and book.depth() == (0, 0)
@@ -357,7 +357,7 @@ def test_encoder_round_trips_through_venue_books():
         truth.apply(bids, asks)
         step = rng.randint(1, 3) if bids or asks else 0
         for frame in enc.delta("BTC/USDT", bids, asks, seq + 1, seq + step, i, truth):
-            assert vb.on_frame(1, frame, i) == []
+            assert vb.on_frame(1, frame, i).resync == ()
         seq += step
         book = vb.book("BTC/USDT")
         assert (texts(book.bids()), texts(book.asks())) == (texts(truth.bids()), texts(truth.asks())) and book.seq == seq, i
