@@ -277,7 +277,7 @@ def test_recorder_sees_every_frame_and_the_recording_replays_to_the_same_books(t
 
 
 # -- construction ------------------------------------------------------------------------------
-def test_symbols_are_sharded_by_the_venues_connection_cap():
+def test_symbols_are_split_over_connections_by_the_venues_cap():
     from arb.core.errors import ConfigError
     from arb.venues import kucoin, mexc
 
