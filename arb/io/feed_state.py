@@ -151,14 +151,12 @@ def book_depth(spec: VenueSpec, options: FeedOptions, signed: bool) -> int | Non
 class _Link:
     """A link's mutable state."""
 
-    __slots__ = ("plan", "up", "epoch", "frames_in", "gaps", "checksum_failures", "resyncs", "resubscribe")
+    __slots__ = ("plan", "up", "frames_in", "gaps", "checksum_failures", "resyncs", "resubscribe")
 
     def __init__(self, plan: LinkPlan) -> None:
         self.plan = plan
         #: Subscribed and streaming (snapshots and resubscribes make sense).
         self.up = False
-        #: Bumped whenever the stream is lost: answers meant for an older stream are dropped.
-        self.epoch = 0
         self.frames_in = 0
         self.gaps = 0
         self.checksum_failures = 0
@@ -183,14 +181,13 @@ class _Resync:
 
 class _Snapshot:
     """The one snapshot under way for a book: waiting out its backoff delay, then for the
-    first buffered delta (until ``ask_by``), then in flight (``ticket``)."""
+    first buffered delta (until ``ask_by``), then in flight (``ticket``). Losing the link
+    drops it (and its answer)."""
 
-    __slots__ = ("symbol", "link", "epoch", "not_before", "ask_by", "ticket")
+    __slots__ = ("symbol", "not_before", "ask_by", "ticket")
 
-    def __init__(self, symbol: str, link: _Link, not_before: float) -> None:
+    def __init__(self, symbol: str, not_before: float) -> None:
         self.symbol = symbol
-        self.link = link
-        self.epoch = link.epoch
         self.not_before = not_before
         self.ask_by: float | None = None
         self.ticket: int | None = None
@@ -349,7 +346,6 @@ class FeedState:
             return _NONE
         link = self._links[event.link]
         link.up = False
-        link.epoch += 1
         for symbol in link.resubscribe:
             self._resync_state(symbol).scheduled = False
         link.resubscribe.clear()  # the next session subscribes everything anyway
@@ -524,13 +520,13 @@ class FeedState:
         if symbol in self._snapshots or book is None or book.state is _FAILED:
             return
         delay = self._resync_delay(self._resync_state(symbol), mono_s)
-        snapshot = self._snapshots[symbol] = _Snapshot(symbol, link, mono_s + delay)
+        snapshot = self._snapshots[symbol] = _Snapshot(symbol, mono_s + delay)
         self._advance(snapshot, mono_s, actions)
 
     def _advance(self, snapshot: _Snapshot, mono_s: float, actions: list[Action]) -> None:
         """Move a snapshot along: after its delay, wait until the book has buffered a delta
         of the new stream (a snapshot taken after it chains onto it), at most
-        ``snapshot_wait_s``; then ask — unless the stream is gone or the book went live."""
+        ``snapshot_wait_s``; then ask — unless the book went live meanwhile."""
         if snapshot.ticket is not None:
             return
         if mono_s < snapshot.not_before:
@@ -540,8 +536,8 @@ class FeedState:
             snapshot.ask_by = mono_s + self.options.snapshot_wait_s
         symbol = snapshot.symbol
         book = self.books.book(symbol)
-        if snapshot.link.epoch != snapshot.epoch or book is None or book.state is _LIVE:
-            del self._snapshots[symbol]  # another stream, or an in-stream snapshot (Gate ``full``) got there first
+        if book is None or book.state is _LIVE:
+            del self._snapshots[symbol]  # an in-stream snapshot (Gate ``full``) got there first
             return
         if not self.books.buffered(symbol) and mono_s < snapshot.ask_by:
             self._wake_by(snapshot.ask_by)
