@@ -46,7 +46,7 @@ from arb.io.connection import Connection, ConnState
 from arb.io.errors import TransportError
 from arb.io.events import LinkEvent, Opened, Received, Sent
 from arb.io.feed_state import (
-    Action, CancelSnapshot, FeedState, FetchSnapshot, Restart, RollOver, Send, Welcome, book_depth,
+    NO_ACTIONS, Action, CancelSnapshot, FeedState, FetchSnapshot, Restart, RollOver, Send, Welcome, book_depth,
 )
 from arb.io.health import ConnectionHealth, VenueHealth
 from arb.io.options import FeedOptions
@@ -245,14 +245,20 @@ class VenueFeed:
     def _on_link_event(self, event: LinkEvent) -> None:
         """What a connection reports: tee it, hand it to the state, do what it asks."""
         cls = type(event)
-        if cls is Received:
+        if cls is Received:  # the hot path
             if self._recorder is not None:
                 self._record(event.ts_ns, "ws", event.frame, conn=event.session)  # type: ignore[union-attr]
-        elif cls is Sent:
+            actions = self.state.received(event)  # type: ignore[arg-type]
+            if actions is not NO_ACTIONS:
+                self._perform(actions)
+            elif not self._signalled and self.state.has_changes():
+                self._signal()
+            return
+        if cls is Sent:
             if self._recorder is not None:
                 self._record(event.ts_ns, "ws_out", event.frame, conn=event.session)  # type: ignore[union-attr]
             return
-        elif cls is Opened and self._recorder is not None:
+        if cls is Opened and self._recorder is not None:
             self._record(event.ts_ns, "connect", None, conn=event.session, url=event.url)  # type: ignore[union-attr]
         self._perform(self.state.on_event(event))
 
@@ -277,12 +283,15 @@ class VenueFeed:
             elif cls is Welcome:
                 self._links[action.link].welcomed(action.session)  # type: ignore[union-attr]
         if not self._signalled and self.state.has_changes():
-            self._signalled = True
-            self._changed_event.set()
-            if self._notify is not None:
-                self._notify()
+            self._signal()
         if self.state.next_deadline() < self._timer_at:
             self._wake.set()
+
+    def _signal(self) -> None:
+        self._signalled = True
+        self._changed_event.set()
+        if self._notify is not None:
+            self._notify()
 
     # -- actions out -----------------------------------------------------------------------
     async def _send(self, action: Send) -> None:

@@ -115,8 +115,9 @@ class Welcome(msgspec.Struct, frozen=True):
 
 Action = Send | FetchSnapshot | CancelSnapshot | Restart | RollOver | Welcome
 
-#: Shared empty result of an event that asks for nothing.
-_NONE: tuple[Action, ...] = ()
+#: The result of an event that asked for nothing and moved no deadline (one shared value:
+#: a host may test for it by identity and skip all follow-up work).
+NO_ACTIONS: tuple[Action, ...] = ()
 
 
 class LinkPlan(msgspec.Struct, frozen=True):
@@ -275,29 +276,34 @@ class FeedState:
         recorder's)."""
         cls = type(event)
         if cls is Received:
-            return self._received(event)  # type: ignore[arg-type]
+            return self.received(event)  # type: ignore[arg-type]
         if cls is Opened:
             self._take(self.books.on_connect(event.session))  # type: ignore[union-attr]
-            return _NONE
+            return NO_ACTIONS
         if cls is Subscribed:
             return self._subscribed(event)  # type: ignore[arg-type]
         if cls is Closed:
             return self._closed(event)  # type: ignore[arg-type]
-        return _NONE
+        return NO_ACTIONS
 
-    def _received(self, event: Received) -> Sequence[Action]:
+    def received(self, event: Received) -> Sequence[Action]:
+        """One inbound frame (:meth:`on_event` for the hot path: no dispatch)."""
         link = self._links[event.link]
         link.frames_in += 1
         out = self.books.on_frame(event.session, event.frame, event.ts_ns)
         changed = out.changed
         if changed:
-            self._changed.update(changed)
-            self.staleness.updated(changed, event.ts_ns)
+            if len(changed) == 1:
+                self._changed.add(changed[0])  # 5x cheaper than set.update of a 1-tuple
+            else:
+                self._changed.update(changed)
+            if self.staleness.marked:
+                self.staleness.updated(changed, event.ts_ns)
             if self._snapshots:
                 self._drop_answered(changed)
         if out.resync or out.buffered or out.controls or out.gaps or out.checksum_failures:
             return self._after_frame(link, event, out)
-        return _NONE
+        return NO_ACTIONS
 
     def _after_frame(self, link: _Link, event: Received, out: BooksOutcome) -> list[Action]:
         actions: list[Action] = []
@@ -324,7 +330,7 @@ class FeedState:
 
     def _subscribed(self, event: Subscribed) -> Sequence[Action]:
         if event.rollover:
-            return _NONE  # the books go on; the new session merely joins the stream
+            return NO_ACTIONS  # the books go on; the new session merely joins the stream
         link = self._links[event.link]
         link.up = True
         symbols = link.plan.symbols
@@ -343,7 +349,7 @@ class FeedState:
         if event.error is not None:
             self.last_error = event.error
         if event.rollover:
-            return _NONE
+            return NO_ACTIONS
         link = self._links[event.link]
         link.up = False
         for symbol in link.resubscribe:
@@ -371,11 +377,11 @@ class FeedState:
         the sweep."""
         snapshot = self._in_flight.pop(ticket, None)
         if snapshot is None:
-            return _NONE  # the stream it was meant for is gone; the new one asks for its own
+            return NO_ACTIONS  # the stream it was meant for is gone; the new one asks for its own
         del self._snapshots[snapshot.symbol]
         self._changed.add(snapshot.symbol)
         self._take(self.books.on_rest(url, body, ts_ns))
-        return _NONE
+        return NO_ACTIONS
 
     def snapshot_failed(self, ticket: int, error: str, retryable: bool, mono_s: float) -> Sequence[Action]:
         """The fetch of ``ticket`` failed for good (its retries are spent, or retrying cannot
@@ -384,12 +390,12 @@ class FeedState:
         self.last_error = error
         snapshot = self._in_flight.pop(ticket, None)
         if snapshot is None:
-            return _NONE
+            return NO_ACTIONS
         del self._snapshots[snapshot.symbol]
         log.warning("%s %s: snapshot failed: %s", self.venue, snapshot.symbol, error)
         if not retryable:
             self._take(self.books.give_up(snapshot.symbol, f"snapshot refused: {error}"))
-        return _NONE
+        return NO_ACTIONS
 
     # -- time --------------------------------------------------------------------------------
     def tick(self, now_ns: int, mono_s: float) -> Sequence[Action]:

@@ -44,8 +44,9 @@ class Staleness:
         self.stale_after_ns = stale_after_ns
         self.sweep_every_ns = sweep_every_ns
         self._reason = f"no update for {stale_after_ns / 1e9:g} s"
-        #: Books this rule marked STALE (and that may have turned LIVE or been cleared since).
-        self._stale: set[str] = set()
+        #: Books this rule marked STALE (and that may have turned LIVE or been cleared
+        #: since); read it (empty: :meth:`updated` has nothing to do), never write it.
+        self.marked: set[str] = set()
         self._next_sweep_ns: int | None = None
 
     def tick(self, now_ns: int) -> list[str]:
@@ -64,23 +65,23 @@ class Staleness:
             state = book.state
             if state is _LIVE:
                 if now_ns - book.ts_recv_ns > limit and self.books.mark_stale(symbol, self._reason):
-                    self._stale.add(symbol)
+                    self.marked.add(symbol)
                     changed.append(symbol)
             elif state is _STALE:
                 if now_ns - book.ts_recv_ns <= limit and self.books.mark_fresh(symbol):
-                    self._stale.discard(symbol)
+                    self.marked.discard(symbol)
                     changed.append(symbol)
             else:
-                self._stale.discard(symbol)
+                self.marked.discard(symbol)
         return changed
 
     def updated(self, symbols: Iterable[str], now_ns: int) -> None:
         """Books of ``symbols`` changed (an outcome's ``changed``): a STALE one whose update
         is within the limit at ``now_ns`` is LIVE again at once. The symbols were reported
         changed already, so nothing is returned."""
-        if not self._stale:
+        stale = self.marked
+        if not stale:
             return
-        stale = self._stale
         for symbol in symbols:
             if symbol in stale:
                 book = self.books.book(symbol)
@@ -91,4 +92,4 @@ class Staleness:
 
     def forget(self, symbol: str) -> None:
         """``symbol``'s book was cleared: it is no longer this rule's to freshen."""
-        self._stale.discard(symbol)
+        self.marked.discard(symbol)
