@@ -25,7 +25,7 @@ import msgspec
 
 from arb.book.book import OrderBook
 from arb.book.health import BookState
-from arb.book.sync import BookSync, Outcome, SyncStats
+from arb.book.sync import BookSync, Failure, Outcome, SyncStats
 from arb.core.errors import ArbError, DecodeError
 from arb.core.events import BookDelta, BookSnapshot, Control, Event, ResyncRequired, Subscribed, TopOfBook
 from arb.core.numbers import FixedParser
@@ -211,8 +211,6 @@ class VenueBooks:
                 symbol = delta.symbol
                 sync = self._syncs.get(symbol)
                 if sync is not None:
-                    stats = self.stats
-                    gaps, checksum_failed = stats.gaps, stats.checksum_failed
                     outcome = sync.on_delta(delta)
                     if outcome is _APPLIED:
                         if self._oracles and symbol in self._oracles:
@@ -221,9 +219,10 @@ class VenueBooks:
                     self._symbol_conn[symbol] = conn
                     if outcome is _RESYNC:
                         log.info("%s %s: resync needed (%s)", self.spec.name, symbol, sync.book.reason)
+                        failure = sync.failure  # the book was live: this delta broke it
                         return BooksOutcome(
-                            changed=(symbol,), resync=(symbol,), gaps=stats.gaps - gaps,
-                            checksum_failures=stats.checksum_failed - checksum_failed,
+                            changed=(symbol,), resync=(symbol,), gaps=int(failure is Failure.GAP),
+                            checksum_failures=int(failure is Failure.CHECKSUM),
                         )
                     if outcome is _BUFFERED:
                         return BooksOutcome(buffered=(symbol,))

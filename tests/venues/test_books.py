@@ -75,3 +75,22 @@ def test_skipped_frames_are_counted_every_time_but_logged_once_per_reason_per_in
         vb.flush_log(60 * S)
         assert len(caplog.records) == 4  # nothing more held back
     assert vb.errors == {"json": 1001, "unknown-message": 1000} and vb.messages == 2001
+
+
+def test_a_checksum_failure_on_the_hot_path_is_counted_in_its_outcome():
+    from arb.book.book import OrderBook
+    from arb.core.numbers import FixedParser
+    from arb.sim.wire import okx as okx_wire
+    from arb.venues import okx
+
+    vb = VenueBooks(okx.SPEC, ["BTC/USDT"])
+    enc = okx_wire.Encoder(vb.symbol_map)
+    truth = OrderBook("okx", "BTC/USDT", None, FixedParser())
+    truth.load([("99.00", "1.0")], [("101.00", "1.0")])
+    assert vb.on_frame(1, enc.snapshot("BTC/USDT", truth.bids(), truth.asks(), 10, 0, truth)[0], 1).changed == ("BTC/USDT",)
+    truth.apply([("99.00", "2.0")], [])
+    frame = json.loads(enc.delta("BTC/USDT", [("99.00", "2.0")], [], 11, 11, 0, truth)[0])
+    frame["data"][0]["checksum"] += 1
+    outcome = vb.on_frame(1, json.dumps(frame), 2)
+    assert outcome == BooksOutcome(changed=("BTC/USDT",), resync=("BTC/USDT",), checksum_failures=1)
+    assert vb.stats.checksum_failed == 1 and vb.stats.gaps == 0
