@@ -131,14 +131,13 @@ def run_backtest(
             span[1] = ts
         vb = books.get(record.venue)
         if vb is None:
-            vb = books[record.venue] = VenueBooks(venue_spec(record.venue), stats=stats, track_changes=True)
-        vb.on_record(record)
-        changed = vb.changed
+            vb = books[record.venue] = VenueBooks(venue_spec(record.venue), stats=stats)
+        changed = vb.on_record(record).changed
         if changed:
-            syncs = vb.syncs
-            core.on_books([syncs[s].book for s in sorted(changed)], ts)
-            changed.clear()
+            core.on_books([vb.book(s) for s in sorted(changed)], ts)
     core.drain(last_ts)
+    for vb in books.values():
+        vb.flush_log(last_ts, everything=True)
     pnl = trader.pnl()
     if pnl is not None:
         equity.append((last_ts, to_float(pnl)))
