@@ -47,6 +47,8 @@ class Staleness:
         #: Books this rule marked STALE (and that may have turned LIVE or been cleared
         #: since); read it (empty: :meth:`updated` has nothing to do), never write it.
         self.marked: set[str] = set()
+        #: How many times a book went STALE.
+        self.marks = 0
         self._next_sweep_ns: int | None = None
 
     def tick(self, now_ns: int) -> list[str]:
@@ -66,6 +68,7 @@ class Staleness:
             if state is _LIVE:
                 if now_ns - book.ts_recv_ns > limit and self.books.mark_stale(symbol, self._reason):
                     self.marked.add(symbol)
+                    self.marks += 1
                     changed.append(symbol)
             elif state is _STALE:
                 if now_ns - book.ts_recv_ns <= limit and self.books.mark_fresh(symbol):
