@@ -37,7 +37,7 @@ from arb.runtime import journals
 from arb.runtime.components import Started, build
 from arb.core.numbers import to_plain
 from arb.exec.live import VenueAccount
-from arb.runtime import listings
+from arb.runtime import listings, universe
 from arb.runtime.accounts import describe, env_accounts, reconcile, sim_accounts, totals
 from arb.runtime.live import DecisionHook, LocalRuntime, build_feeds, venue_balances
 from arb.sim.config import DislocationConfig
@@ -80,6 +80,8 @@ class Venues:
     instruments: Instruments
     sims: SimulatedVenues | None = None
     accounts: dict[str, VenueAccount] | None = None
+    #: The config with the universe resolved (``universe=discover``: the symbols found).
+    conf: ArbConf | None = None
 
 
 #: Where the simulators write the keys they provision (owner-only; not a real secret).
@@ -92,18 +94,31 @@ async def venues(conf: ArbConf, on_send: SendHook | None = None) -> AsyncIterato
     ``executor.mode=live``, the accounts to trade with (the simulators provision theirs)."""
     live = conf.executor.mode == "live"
     if conf.live.source == "public":
+        conf = await resolve_universe(conf, None)
         accounts = env_accounts(conf) if live else None
         instruments = await listings.instruments(conf, cache_dir=PROJECT_DIR / "data" / "instruments") if live else Instruments()
-        yield Venues(None, instruments, accounts=accounts)
+        yield Venues(None, instruments, accounts=accounts, conf=conf)
         return
     config = simulator_config(conf)
     async with SimulatedVenues(config, on_send=on_send) as sims:
         assert config.market is not None
+        conf = await resolve_universe(conf, sims.urls())
         accounts = None
         if live:
             accounts = sim_accounts(conf, sims, config.market, SIM_KEYS_FILE)
             print(f"simulator keys: {SIM_KEYS_FILE} (ARB_<VENUE>_API_KEY=… lines, owner-only)", file=sys.stderr, flush=True)
-        yield Venues(sims.urls(), sim_instruments(config.market), sims, accounts)
+        yield Venues(sims.urls(), sim_instruments(config.market), sims, accounts, conf)
+
+
+async def resolve_universe(conf: ArbConf, urls: Mapping[str, Mapping[str, str]] | None) -> ArbConf:
+    """``universe=discover``: the config with the symbols the venues list (announced); else as is."""
+    if not conf.universe.discover.enabled:
+        return conf
+    rows = await universe.discover(conf, urls)
+    symbols = [row.symbol for row in rows]
+    print(f"universe: {len(symbols)} symbols discovered on {', '.join(conf.active_venues())} (arb universe shows them)",
+          file=sys.stderr, flush=True)
+    return replace(conf, universe=replace(conf.universe, symbols=symbols))
 
 
 @contextlib.asynccontextmanager
@@ -114,6 +129,7 @@ async def local_runtime(
     """Venues (simulated or real), feeds and the decision core in this process, ready to run;
     the core starts on ``journal`` (restored from it, when it holds records)."""
     async with venues(conf, on_send) as where:
+        conf = where.conf or conf
         balances = None
         if where.accounts is not None:
             for line in describe(conf, where.accounts, "the simulators" if where.sims is not None else "the real venues"):
@@ -227,6 +243,7 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJour
     stop = stop_event(conf.live.duration_s)
     runtime = conf.runtime
     async with venues(conf) as where:
+        conf = where.conf or conf
         balances = None
         if where.accounts is not None:
             for line in describe(conf, where.accounts, "the simulators" if where.sims is not None else "the real venues"):
