@@ -88,7 +88,7 @@ examples:
   arb live live.duration_s=60 universe=all
   arb live live=public universe.symbols=[BTC/USDT]
 """,
-    "universe": f"""arb universe — the symbols arb would scan: for each, the venues that list and trade it,
+    "universe": """arb universe — the symbols arb would scan: for each, the venues that list and trade it,
 their tick and lot sizes and the 24 h volume, read from the venues' public instruments and
 ticker endpoints (the simulators' by default, live=public for the real ones). Nothing trades.
 
