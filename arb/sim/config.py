@@ -25,7 +25,9 @@ class SymbolConfig:
     ``tick_size``/``lot_size`` are the finest venue's increments; a venue multiplies them
     (:attr:`VenueConfig.tick_multiplier`). ``volatility`` is annualised (log price);
     ``activity`` the chance that a venue's update window touches this symbol's book when
-    its top did not move (busy symbols near 1, quiet ones lower).
+    its top did not move (busy symbols near 1, quiet ones lower). ``update_every``: the
+    symbol's books are updated in every n-th update window of a venue only (1: every
+    window; a long-tail symbol publishing once a second on a 100 ms venue: 10).
     """
 
     symbol: str
@@ -34,6 +36,7 @@ class SymbolConfig:
     lot_size: str
     volatility: float = 0.6
     activity: float = 0.8
+    update_every: int = 1
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class VenueConfig:
     - Transport: ``latency_ms`` (+ uniform ``latency_jitter_ms``) from event to receipt;
       ``rest_latency_ms`` for a REST snapshot; ``symbols_per_connection`` (None: one
       connection for all, e.g. MEXC allows 15).
+    - Listings: ``listed`` names the market's symbols this venue lists (None: every one);
+      ``halted`` the listed ones whose trading is halted (their books stay as they are, the
+      instruments endpoints say so, orders are refused).
     """
 
     name: str
@@ -78,6 +84,8 @@ class VenueConfig:
     latency_jitter_ms: float = 2.0
     rest_latency_ms: float = 60.0
     symbols_per_connection: int | None = None
+    listed: tuple[str, ...] | None = None
+    halted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,20 @@ class MarketConfig:
     def symbol_names(self) -> tuple[str, ...]:
         return tuple(s.symbol for s in self.symbols)
 
+    def listed(self, venue: str) -> tuple[str, ...]:
+        """The symbols ``venue`` lists, in the market's order (halted ones included)."""
+        for v in self.venues:
+            if v.name == venue:
+                if v.listed is None:
+                    return self.symbol_names
+                wanted = set(v.listed)
+                return tuple(s for s in self.symbol_names if s in wanted)
+        raise KeyError(f"{venue!r} is not a venue of this market ({', '.join(self.venue_names)})")
+
+    def listings(self) -> int:
+        """How many (venue, symbol) books the market has."""
+        return sum(len(self.listed(v.name)) for v in self.venues)
+
 
 def validate(config: MarketConfig) -> list[str]:
     """Every problem with ``config`` as ``"key: reason"``; an empty list when it is usable."""
@@ -131,6 +153,8 @@ def validate(config: MarketConfig) -> list[str]:
             _positive_decimal(problems, f"{key}.{name}", getattr(sym, name))
         _range(problems, f"{key}.volatility", sym.volatility, 0.0, 50.0)
         _range(problems, f"{key}.activity", sym.activity, 0.0, 1.0)
+        if not isinstance(sym.update_every, int) or sym.update_every < 1:
+            problems.append(f"{key}.update_every: must be a whole number of at least 1, got {sym.update_every!r}")
     for i, venue in enumerate(config.venues):
         key = f"venues[{i}]"
         if not venue.name:
@@ -156,6 +180,18 @@ def validate(config: MarketConfig) -> list[str]:
         _range(problems, f"{key}.delete_probability", venue.delete_probability, 0.0, 1.0)
         if venue.symbols_per_connection is not None and venue.symbols_per_connection < 1:
             problems.append(f"{key}.symbols_per_connection: must be at least 1 or None")
+        known = set(config.symbol_names)
+        if venue.listed is not None:
+            unknown = [s for s in venue.listed if s not in known]
+            if unknown:
+                problems.append(f"{key}.listed: not symbols of the market: {', '.join(unknown)}")
+            if not venue.listed:
+                problems.append(f"{key}.listed: a venue must list at least one symbol")
+            _unique(problems, f"{key}.listed", tuple(venue.listed))
+        listed = known if venue.listed is None else set(venue.listed)
+        unlisted = [s for s in venue.halted if s not in listed]
+        if unlisted:
+            problems.append(f"{key}.halted: not listed on this venue: {', '.join(unlisted)}")
     d = config.dislocations
     _range(problems, "dislocations.rate_per_min", d.rate_per_min, 0.0, 1e6)
     _range(problems, "dislocations.size_bps", d.size_bps, 0.0, 5000.0)

@@ -10,7 +10,10 @@ The model, per fixed time step (``tick_ms``):
 - one fair price per symbol, a geometric random walk (annualised volatility);
 - per venue and symbol, a quote mid = the fair price as it was ``lag_ms`` ago (lead/lag)
   × the venue's own mean-reverting noise × an active dislocation's jump, if any;
-- each venue publishes every ``update_interval_ms``: where the top moved, the ladder
+- a venue quotes the symbols it lists (``VenueConfig.listed``); a halted one's book stays
+  as it is;
+- each venue publishes every ``update_interval_ms`` (a symbol with ``update_every`` n in
+  every n-th window only, on its own phase): where the top moved, the ladder
   shifts (levels leaving it are deleted, entering ones added — deeper levels sit on a
   fixed price grid, so a small move touches few levels); otherwise, with the symbol's
   ``activity``, a few level sizes change (sometimes a deeper level disappears until it is
@@ -94,6 +97,10 @@ class _Quote:
             if len(self.price_texts) > 8192:
                 self.price_texts.clear()
             text = self.price_texts[ticks] = _text(ticks * self.price_step, self.price_places)
+        if text not in self.parser:
+            # The shared memo starts over now and then (sizes fill it); its price texts
+            # would then be parsed again, level by level, on every book: tell it instead.
+            self.parser[text] = ticks * self.price_step
         return text
 
     def qty_text(self, lots: int) -> str:
@@ -143,18 +150,31 @@ class MarketModel:
         self._dislocation_ns = round(d.duration_s * 1e9)
         self._active: dict[tuple[int, int], tuple[int, float]] = {}
         self.dislocations: list[Dislocation] = []
-        #: Tick, lot and minimum notional of every (venue, symbol) book.
+        #: Tick, lot and minimum notional of every listed (venue, symbol) book.
         self.instruments = Instruments()
         self.books: dict[tuple[str, str], OrderBook] = {}
-        self._quotes: list[list[_Quote]] = []
+        #: Per venue: ``(update_every, quotes by window phase)``, fastest first — a window
+        #: visits only the books due in it, so its cost follows what it publishes.
+        self._schedule: list[list[tuple[int, list[list[_Quote]]]]] = []
+        self._windows = [0] * len(config.venues)
+        self._movable: set[tuple[int, int]] = set()
         for vi, venue in enumerate(config.venues):
-            row = []
+            listed = set(config.listed(venue.name))
+            halted = set(venue.halted)
+            groups: dict[int, list[list[_Quote]]] = {}
             for si, sym in enumerate(config.symbols):
+                if sym.symbol not in listed:
+                    continue
                 q = self._new_quote(vi, venue, si, sym)
-                row.append(q)
                 self.books[(venue.name, sym.symbol)] = q.book
                 self.instruments.add(q.instrument)
-            self._quotes.append(row)
+                if sym.symbol in halted:
+                    continue  # listed, its book frozen: trading is halted
+                every = sym.update_every
+                phases = groups.setdefault(every, [[] for _ in range(every)])
+                phases[si % every].append(q)
+                self._movable.add((vi, si))
+            self._schedule.append(sorted(groups.items()))
 
     # -- reading ----------------------------------------------------------------------------
     def book(self, venue: str, symbol: str) -> OrderBook:
@@ -182,14 +202,17 @@ class MarketModel:
                 if due > t:
                     continue
                 next_update[vi] = due + self._interval_ns[vi]
-                for q in self._quotes[vi]:
-                    if q in touched:
-                        earlier = out[touched[q]]
-                        earlier.book = _copy_book(earlier.book)
-                    change = self._update(q, t)
-                    if change is not None:
-                        touched[q] = len(out)
-                        out.append(change)
+                window = self._windows[vi]
+                self._windows[vi] = window + 1
+                for every, phases in self._schedule[vi]:
+                    for q in phases[window % every]:
+                        if q in touched:
+                            earlier = out[touched[q]]
+                            earlier.book = _copy_book(earlier.book)
+                        change = self._update(q, t)
+                        if change is not None:
+                            touched[q] = len(out)
+                            out.append(change)
         return out
 
     def _move_fair(self) -> None:
@@ -209,7 +232,7 @@ class MarketModel:
             vi = self.rng.randrange(len(config.venues))
             si = self.rng.randrange(len(config.symbols))
             bps = config.dislocations.size_bps * (1 if self.rng.random() < 0.5 else -1)
-            if (vi, si) not in active:
+            if (vi, si) not in active and (vi, si) in self._movable:
                 end = t + self._dislocation_ns
                 active[(vi, si)] = (end, math.log1p(bps / 10_000))
                 self.dislocations.append(Dislocation(config.venues[vi].name, config.symbols[si].symbol, t, end, bps))
@@ -236,7 +259,7 @@ class MarketModel:
         q.base_lots = [
             max(1, int(top_notional * (1 + venue.size_growth * i) / price_f / (lot / ONE))) for i in range(venue.levels)
         ]
-        keep = 0.5 ** (venue.update_interval_ms / 1000 / venue.noise_half_life_s)
+        keep = 0.5 ** (venue.update_interval_ms * sym.update_every / 1000 / venue.noise_half_life_s)
         q.noise_keep = keep
         q.noise_step = venue.noise_bps / 10_000 * math.sqrt(1 - keep * keep)
         q.noise = self.rng.gauss(0.0, venue.noise_bps / 10_000)
@@ -317,23 +340,17 @@ class MarketModel:
             else:
                 q.ask_top = top
             return
-        ladder = [top]
         if bid_side:
-            price = (top - 1) // unit * unit
-            while len(ladder) < n and price > 0:
-                ladder.append(price)
-                price -= unit
+            start = (top - 1) // unit * unit
+            ladder = [top, *range(start, max(0, start - (n - 1) * unit), -unit)]
             levels = q.bids
             q.bid_top, q.bid_ladder = top, ladder
         else:
-            price = (top // unit + 1) * unit
-            while len(ladder) < n:
-                ladder.append(price)
-                price += unit
+            start = (top // unit + 1) * unit
+            ladder = [top, *range(start, start + (n - 1) * unit, unit)]
             levels = q.asks
             q.ask_top, q.ask_ladder = top, ladder
-        wanted = set(ladder)
-        for price in [p for p in levels if p not in wanted]:
+        for price in levels.keys() - ladder:
             del levels[price]
             changes[price] = 0
         for i, price in enumerate(ladder):
@@ -375,9 +392,15 @@ def instrument(venue: VenueConfig, sym: SymbolConfig) -> Instrument:
 
 
 def instruments(config: MarketConfig) -> Instruments:
-    """The instruments of every (venue, symbol) of ``config`` (no model needed: for readers
-    of a recording generated from it)."""
-    return Instruments([instrument(v, s) for v in config.venues for s in config.symbols])
+    """The instruments of every listed (venue, symbol) of ``config`` (no model needed: for
+    readers of a recording generated from it)."""
+    out = Instruments()
+    for venue in config.venues:
+        listed = set(config.listed(venue.name))
+        for sym in config.symbols:
+            if sym.symbol in listed:
+                out.add(instrument(venue, sym))
+    return out
 
 
 def crossing_pairs(books: Mapping[str, OrderBook], fee_rates: Mapping[str, Decimal]) -> list[tuple[str, str]]:

@@ -108,7 +108,8 @@ def write_recording(
                 if overwrite and os.path.exists(p):
                     os.remove(p)
                 single = sum(1 for q in paths.values() if q == p) == 1
-                by_path[p] = RecordingWriter(p, venue if single else None, list(config.symbol_names), source)
+                symbols = config.listed(venue) if single else config.symbol_names
+                by_path[p] = RecordingWriter(p, venue if single else None, list(symbols), source)
             writers[venue] = by_path[p]
         result = Generated(paths={v: str(p) for v, p in paths.items()}, start_ns=start_ns)
         end_ns = start_ns + round(duration_s * _S)
@@ -162,12 +163,12 @@ class _VenueFeed:
         self.spec = spec
         self.cfg = cfg
         self.rng = random.Random(f"{seed}:{spec.name}")
-        self.sequencer = Sequencer(config.symbol_names, self.rng)
-        symbol_map = spec.symbol_map(config.symbol_names)
+        symbols = config.listed(cfg.name)
+        self.sequencer = Sequencer(symbols, self.rng)
+        symbol_map = spec.symbol_map(symbols)
         factory = get_encoder(spec.name)
-        per_conn = cfg.symbols_per_connection or len(config.symbols)
+        per_conn = cfg.symbols_per_connection or len(symbols)
         tick = model.tick_ns
-        symbols = config.symbol_names
         self.conns: list[Connection] = []
         self.by_symbol: dict[str, Connection] = {}
         self.schedule: list[tuple[int, int, str, object]] = []  # a heap of (time, order, action, arg)

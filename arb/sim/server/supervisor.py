@@ -8,7 +8,8 @@
 
 Market mode (the default): one :class:`~arb.sim.market.MarketModel` for all venues,
 stepped in real time at ``speed`` (``speed=None``: only :meth:`SimulatedVenues.advance`
-steps it). Replay mode (``recordings`` given): one server per venue found in the files,
+steps it); each venue serves the symbols it lists (``VenueConfig.listed``), its halted ones
+marked so (``Exchange.halted``). Replay mode (``recordings`` given): one server per venue found in the files,
 serving their frames and REST bodies. Faults per venue (:class:`FaultConfig`), seeded.
 """
 
@@ -126,8 +127,11 @@ class SimulatedVenues:
             self.model = MarketModel(market, config.seed, self.clock() + round(lead_s * 1e9))
             model = self.model
             rules = market_instruments(market)
+            halted = {v.name: v.halted for v in market.venues}
             for venue in venues:
-                self.servers[venue] = self._server(venue, market.symbol_names, books=_books_of(model, venue), instruments=rules)
+                self.servers[venue] = self._server(
+                    venue, market.listed(venue), books=_books_of(model, venue), instruments=rules, halted=halted[venue],
+                )
             self.driver = MarketDriver(model, self.servers, config.speed, self.clock)
             if config.prepare_s:
                 # CPU-bound for seconds: in a thread, so a loop shared with others keeps turning.

@@ -106,7 +106,9 @@ class VenueServer:
     say where a venue config should point.
 
     ``books(symbol) → OrderBook`` gives the true books (market mode); ``replay`` serves a
-    recording instead. ``clock`` (wall time, ns) stamps frames and send times.
+    recording instead. ``clock`` (wall time, ns) stamps frames and send times. ``symbols``
+    are what the venue lists (its instruments endpoint serves them with ``instruments``);
+    ``halted`` ones are listed but do not trade (:attr:`Exchange.halted`, market mode).
     """
 
     def __init__(
@@ -123,6 +125,7 @@ class VenueServer:
         clock: Callable[[], int] = time.time_ns,
         on_send: SendHook | None = None,
         instruments: Instruments | None = None,
+        halted: Iterable[str] = (),
     ) -> None:
         self.name = spec.name
         self.spec = spec
@@ -145,7 +148,7 @@ class VenueServer:
             self.exchange = Exchange(
                 spec.name, books, lambda symbol: self.instruments.get(spec.name, symbol),
                 maker_fee=from_decimal(fees.maker), taker_fee=from_decimal(fees.taker),
-                fee_asset=protocol.fee_asset, seed=seed,
+                fee_asset=protocol.fee_asset, seed=seed, halted=halted,
             )
         #: Private-API faults still to inject, by kind (see :meth:`inject_private`).
         self.private_faults: Counter[str] = Counter()
