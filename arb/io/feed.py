@@ -136,12 +136,22 @@ class VenueFeed:
     # -- owner API -------------------------------------------------------------------------
     async def run(self) -> None:
         """Connect everything and keep it so until :meth:`close` (or cancellation)."""
-        self._tasks = [asyncio.ensure_future(link.run()) for link in self._links]
+        # The venue's connection rate (per IP): connections open one after another, at two
+        # thirds of it (a busy loop may send two handshakes closer than their starts).
+        rate = self.spec.max_connections_per_s
+        spacing = 1.5 / rate if rate else 0.0
+        self._tasks = [asyncio.ensure_future(self._run_link(link, i * spacing)) for i, link in enumerate(self._links)]
         self._tasks.append(asyncio.ensure_future(self._timer()))
         try:
             await asyncio.wait(self._tasks)
         finally:
             await self._shutdown()
+
+    @staticmethod
+    async def _run_link(link: Connection, delay_s: float) -> None:
+        if delay_s > 0:
+            await asyncio.sleep(delay_s)
+        await link.run()
 
     async def close(self) -> None:
         """Stop: close every connection; :meth:`run` returns."""

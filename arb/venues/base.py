@@ -26,7 +26,8 @@ What the transport (:mod:`arb.io`) reads from a :class:`VenueSpec`, besides deco
 - **Keep-alive.** ``ping_frame`` every ``ping_interval_s``; no inbound frame for
   ``ping_timeout_s`` after a ping means the connection is dead. Protocol-level pings are
   answered by the websocket library.
-- **Limits.** ``max_symbols_per_connection`` shards symbols over several connections;
+- **Limits.** ``max_symbols_per_connection`` shards symbols over several connections,
+  opened no faster than ``max_connections_per_s``;
   ``rest_budget`` is the REST weight the venue allows per window; ``max_connection_age_s``
   makes the transport roll a connection over before the venue closes it.
 """
@@ -175,6 +176,9 @@ class VenueSpec:
     #: Symbols one connection may carry (the venue's subscription cap, in symbols); the feed
     #: shards a longer list over several connections. None: no documented cap.
     max_symbols_per_connection: int | None = None
+    #: Connection attempts the venue accepts per second from one IP: a feed opens its
+    #: connections no faster (None: no documented limit).
+    max_connections_per_s: float | None = None
     #: REST weight the venue allows per window (None: no budget enforced).
     rest_budget: RestBudget | None = None
     #: ``connect_request(rest_url) → RestRequest`` made before every connection (KuCoin's

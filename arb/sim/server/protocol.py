@@ -9,13 +9,22 @@ the few methods of its ``server``.
 
 Client input is hostile by default: a protocol answers anything it cannot read with the
 venue's own error frame, and never raises for it.
+
+**Subscription limits.** A protocol's :attr:`VenueProtocol.limits` (:class:`Limits`) states what
+the venue documents — streams per connection, client messages per window, connection attempts
+per window — and the server enforces them generically: a subscribe past the stream cap is refused
+(:class:`LimitExceeded`, raised by ``VenueServer.subscribe`` and answered with the venue's error
+frame), a message past the rate meets the venue's error (or, where the venue does that, the
+connection is closed), a connection past the window is refused at the handshake (HTTP 429).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from string import Template
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -92,6 +101,53 @@ class Window:
         return 0.0
 
 
+@dataclass(frozen=True)
+class Limits:
+    """A venue's documented subscription limits (None: none documented, nothing enforced).
+
+    - ``streams``: streams one connection may be subscribed to at once.
+    - ``messages``: ``(count, window_s)`` client messages per window — per connection, or for
+      the whole server (one IP: everything is on loopback) with ``messages_per_ip``;
+      ``count_pings`` False leaves the venue's application pings out (OKX counts only
+      subscribe/unsubscribe/login requests).
+    - ``connections``: ``(count, window_s)`` connection attempts per window (one IP): past it the
+      handshake is answered HTTP 429.
+    - ``excess``: what a message past ``messages`` meets — ``"error"`` (the ``error`` frame; the
+      message is not served) or ``"close"`` (the connection is closed, code 1008: Binance).
+    - ``error``: the venue's error frame as a :class:`string.Template`: ``$msg`` (the reason,
+      JSON-escaped), ``$id`` (the request's ``id``/``req_id`` as JSON, ``null`` when none),
+      ``$conn`` (the connection id, 8 hex digits).
+    """
+
+    streams: int | None = None
+    messages: tuple[int, float] | None = None
+    messages_per_ip: bool = False
+    count_pings: bool = True
+    connections: tuple[int, float] | None = None
+    excess: str = "error"
+    error: str = '{"error":"$msg"}'
+
+    def __post_init__(self) -> None:
+        if self.excess not in ("error", "close"):
+            raise ValueError(f"excess must be 'error' or 'close', got {self.excess!r}")
+        for name in ("messages", "connections"):
+            value = getattr(self, name)
+            if value is not None and (value[0] < 1 or value[1] <= 0):
+                raise ValueError(f"{name} must be (count >= 1, window_s > 0), got {value!r}")
+        if self.streams is not None and self.streams < 1:
+            raise ValueError(f"streams must be at least 1, got {self.streams}")
+
+
+class LimitExceeded(Exception):
+    """A client went past one of its venue's :class:`Limits`; ``reason`` says which, in words
+    the error frame carries. Raised by ``VenueServer.subscribe`` out of a protocol's message
+    handler, which the server answers with :meth:`VenueProtocol.limit_error`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def json_response(body: str, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(text=body, status=status, content_type="application/json", headers=headers)
 
@@ -117,6 +173,8 @@ class VenueProtocol:
     #: ``(kind, param)`` of the streams the venue module's own subscribe frames ask for
     #: (a precomputed tape frames exactly these ahead of time).
     default_streams: tuple[tuple[str, Any], ...] = ((BOOK, None),)
+    #: The venue's documented subscription limits (the server enforces them).
+    limits: Limits = Limits()
 
     def __init__(self, server: VenueServer, spec: VenueSpec) -> None:
         self.server = server
@@ -145,6 +203,17 @@ class VenueProtocol:
 
     def is_ping(self, message: str | bytes) -> bool:
         return False
+
+    def limit_error(self, session: Session, reason: str, message: str | bytes | None) -> list[str]:
+        """The venue's answer to a client past one of its :attr:`limits` (``message``: the
+        request that went past it, when there is one)."""
+        request = read_json(message) if message is not None else None
+        req_id = None
+        if isinstance(request, dict):
+            req_id = request.get("id", request.get("req_id"))
+        return [Template(self.limits.error).safe_substitute(
+            msg=json.dumps(reason)[1:-1], id=json.dumps(req_id), conn=f"{session.conn_id:08x}",
+        )]
 
     # -- streams --------------------------------------------------------------------------
     def encoder(self, kind: str, param: Any) -> Any:

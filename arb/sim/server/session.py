@@ -39,7 +39,7 @@ class Session:
     __slots__ = (
         "conn_id", "ws", "transport", "path", "opened_ns", "streams", "state", "number",
         "_out", "_stalled", "_held", "max_buffer_bytes", "frames_sent", "bytes_sent", "closed",
-        "_dirty", "last_send",
+        "_dirty", "last_send", "limiter",
     )
 
     def __init__(self, conn_id: int, ws: ServerConnection, path: str, opened_ns: int, dirty: set[Session], max_buffer_bytes: int) -> None:
@@ -60,6 +60,8 @@ class Session:
         self.bytes_sent = 0
         self.closed = False
         self.last_send = 0.0
+        #: The venue's client-message budget for this connection (None: no limit enforced).
+        self.limiter: Any = None
 
     # -- sending --------------------------------------------------------------------------
     def send(self, out: Out) -> None:

@@ -39,7 +39,7 @@ from arb.sim.market import BookChange
 from arb.sim.server.faults import FaultConfig, FaultPlan
 from arb.sim.server.frames import Numbered, Out, wire
 from arb.sim.server.inject import Injector
-from arb.sim.server.protocol import BOOK, VenueProtocol, json_response
+from arb.sim.server.protocol import BOOK, LimitExceeded, VenueProtocol, Window, json_response
 from arb.sim.server.replay import ReplaySource, run_replay
 from arb.sim.server.session import Session
 from arb.sim.server.tape import TapeEntry, TapeTruth
@@ -68,7 +68,8 @@ class ServerOptions:
     reordered frame with no frame after it is delivered this late. ``close_timeout_s``: how
     long a closing handshake may take (on stop, clients that do not read are cut). ``require_auth``:
     KuCoin refuses connections without a token from its bullet endpoint, and full-book
-    requests without an API key header.
+    requests without an API key header. ``enforce_limits``: the venue's documented
+    subscription limits apply (:class:`~arb.sim.server.protocol.Limits`).
     """
 
     host: str = "127.0.0.1"
@@ -83,6 +84,8 @@ class ServerOptions:
     reorder_release_s: float = 0.05
     close_timeout_s: float = 2.0
     require_auth: bool = True
+    #: Enforce the venue's documented subscription limits (:class:`~arb.sim.server.protocol.Limits`).
+    enforce_limits: bool = True
 
 
 class Stream:
@@ -166,8 +169,14 @@ class VenueServer:
         self._by_symbol: dict[str, list[Stream]] = {}
         self._dirty: set[Session] = set()
         self._sent: list[tuple[str, int]] = []
-        #: Counters: connections, disconnects, refused, retired, rest, handler-errors.
+        #: Counters: connections, disconnects, refused, retired, rest, handler-errors, and
+        #: clients held to the venue's limits (limit-streams, limit-messages, limit-connections).
         self.stats: Counter[str] = Counter()
+        limits = self.protocol.limits if options.enforce_limits else None
+        #: The venue's limits in force (None: not enforced).
+        self.limits = limits
+        self._connection_window = Window(*limits.connections) if limits is not None and limits.connections else None
+        self._ip_messages = Window(*limits.messages) if limits is not None and limits.messages and limits.messages_per_ip else None
         self._closed_frames = 0
         self.ws_url = ""
         self.rest_url = ""
@@ -269,9 +278,15 @@ class VenueServer:
         return stream
 
     def subscribe(self, session: Session, stream: Stream) -> bool:
-        """Add ``session`` to ``stream``; False when it was already there."""
+        """Add ``session`` to ``stream``; False when it was already there. Raises
+        :class:`~arb.sim.server.protocol.LimitExceeded` past the venue's streams per
+        connection (the server answers it in the venue's words)."""
         if session in stream.sessions:
             return False
+        cap = self.limits.streams if self.limits is not None else None
+        if cap is not None and len(session.streams) >= cap:
+            self.stats["limit-streams"] += 1
+            raise LimitExceeded(f"too many streams: at most {cap} per connection")
         stream.sessions[session] = None
         session.streams.add(stream)
         return True
@@ -431,6 +446,16 @@ class VenueServer:
 
     # -- websocket handling ---------------------------------------------------------------
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        window = self._connection_window
+        if window is not None and self.replay is None:
+            wait = window.spend(1, time.monotonic())
+            if wait > 0:
+                self.stats["refused"] += 1
+                self.stats["limit-connections"] += 1
+                count, window_s = window.weight, window.window_s
+                response = connection.respond(HTTPStatus.TOO_MANY_REQUESTS, f"too many connection attempts: at most {count} per {window_s:g} s\n")
+                response.headers["Retry-After"] = str(max(1, round(wait)))
+                return response
         reason = self.protocol.handshake(request.path) if self.replay is None else None
         if reason is not None:
             self.stats["refused"] += 1
@@ -448,17 +473,24 @@ class VenueServer:
         aging = self._loop.call_later(age, self._retire, session) if age else None
         protocol = self.protocol
         replaying = self.replay is not None
+        limits = self.limits
+        if limits is not None and limits.messages and not limits.messages_per_ip:
+            session.limiter = Window(*limits.messages)
         try:
             if not replaying:  # a recording carries its own greetings
-                protocol.on_open(session)
+                self._serve(session, None)
                 self.flush()
             async for message in ws:
                 if session.closed:
                     break
                 if replaying:
                     protocol.ping_reply(session, message)
+                elif limits is not None and not self._admit(session, message):
+                    if limits.excess == "close":
+                        await ws.close(1008, "too many requests")
+                        break
                 else:
-                    protocol.on_message(session, message)
+                    self._serve(session, message)
                 self.flush()
         except ConnectionClosed:
             pass
@@ -470,6 +502,34 @@ class VenueServer:
             if aging is not None:
                 aging.cancel()
             self._forget(session)
+
+    def _serve(self, session: Session, message: str | bytes | None) -> None:
+        """One client frame (None: the connection opened) through the protocol; a request past
+        the venue's stream cap is answered with its error."""
+        try:
+            if message is None:
+                self.protocol.on_open(session)
+            else:
+                self.protocol.on_message(session, message)
+        except LimitExceeded as exc:
+            self.send(session, self.protocol.limit_error(session, exc.reason, message))
+
+    def _admit(self, session: Session, message: str | bytes) -> bool:
+        """Whether ``message`` is within the venue's message rate; if not, it is counted and
+        (``excess="error"``) answered with the venue's error."""
+        limits = self.limits
+        assert limits is not None
+        window = self._ip_messages if limits.messages_per_ip else session.limiter
+        if window is None or (not limits.count_pings and self.protocol.is_ping(message)):
+            return True
+        if window.spend(1, time.monotonic()) == 0:
+            return True
+        self.stats["limit-messages"] += 1
+        if limits.excess == "error":
+            count, window_s = limits.messages  # type: ignore[misc]
+            reason = f"too many requests: at most {count} messages per {window_s:g} s"
+            self.send(session, self.protocol.limit_error(session, reason, message))
+        return False
 
     def _retire(self, session: Session) -> None:
         """A connection reached the venue's maximum age: close it cleanly."""

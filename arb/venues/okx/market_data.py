@@ -369,6 +369,8 @@ SPEC = VenueSpec(
     # The docs recommend fewer than 30 channels per connection for 400-level books (and cap
     # subscribe/unsubscribe requests at 480 per hour per connection).
     max_symbols_per_connection=25,
+    # 3 connection requests per second per IP.
+    max_connections_per_s=3.0,
     # GET /api/v5/market/books: 40 requests / 2 s per IP (a cross-check, not a sync source).
     rest_budget=RestBudget(weight=40, window_s=2.0),
 )
