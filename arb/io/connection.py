@@ -203,6 +203,11 @@ class Connection:
         self._restart = True
         self.request_rollover(reason)
 
+    def set_symbols(self, venue_symbols: Sequence[str]) -> None:
+        """The symbols the next session subscribes to (the open session keeps its
+        subscription: what left is unsubscribed by the feed)."""
+        self.symbols = list(venue_symbols)
+
     async def send(self, frames: Sequence[str]) -> bool:
         """Send ``frames`` on the session feeding the books; False if there is none or it broke."""
         session = self.current

@@ -14,6 +14,10 @@ rolled over), and a timer task calls :meth:`FeedState.tick` by its deadline.
   conflated, so a slow owner never queues — and ``notify`` (if given) is called when the set
   becomes non-empty. The owner builds views with :func:`arb.book.view.view_of` (or
   :meth:`view`); only ``live`` views may be scanned.
+- **Symbols join and leave.** :meth:`add_symbols` subscribes new symbols on connections of
+  their own; :meth:`remove_symbols` unsubscribes symbols on theirs (a connection left empty
+  closes). Nothing else is resubscribed (a Ray shard set that grows or shrinks moves only
+  the moved symbols).
 - **Recorder tee.** ``recorder(ts, venue, kind, data, conn=…, url=…)`` — the signature of
   :meth:`arb.record.writer.RecordingWriter.write`, which redacts — sees every ``connect``,
   inbound ``ws`` frame, ``ws_out`` frame and applied REST snapshot body (``rest``), stamped
@@ -46,7 +50,7 @@ from arb.io.connection import Connection, ConnState
 from arb.io.errors import TransportError
 from arb.io.events import LinkEvent, Opened, Received, Sent
 from arb.io.feed_state import (
-    NO_ACTIONS, Action, CancelSnapshot, FeedState, FetchSnapshot, Restart, RollOver, Send, Welcome, book_depth,
+    NO_ACTIONS, Action, CancelSnapshot, FeedState, FetchSnapshot, LinkPlan, Restart, RollOver, Send, Welcome, book_depth,
 )
 from arb.io.health import ConnectionHealth, VenueHealth
 from arb.io.options import FeedOptions
@@ -104,15 +108,8 @@ class VenueFeed:
         self.rest = RestClient(
             self.venue, clock, self.backoff, self.budget, timeout_s=opts.rest_timeout_s, retries=opts.rest_retries, session=http
         )
-        session_ids = itertools.count(1).__next__
-        self._links = [
-            Connection(
-                spec, plan.natives, self._on_link_event, index=plan.index, ws_url=self.ws_url, rest_url=self.rest_url,
-                depth=self.depth, rest=self.rest, breaker=self.breaker, backoff=self.backoff, clock=clock,
-                rng=self.rng, session_ids=session_ids, options=opts.connection,
-            )
-            for plan in self.state.plan
-        ]
+        self._session_ids = itertools.count(1).__next__
+        self._links = [self._connection(plan) for plan in self.state.plan]
         self._send_locks = [asyncio.Lock() for _ in self._links]
         self._recorder = recorder
         self._notify = notify
@@ -127,6 +124,17 @@ class VenueFeed:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self.internal_errors = 0
+        # The venue's connection rate (per IP): connections open one after another, at two
+        # thirds of it (a busy loop may send two handshakes closer than their starts).
+        rate = spec.max_connections_per_s
+        self._spacing_s = 1.5 / rate if rate else 0.0
+
+    def _connection(self, plan: LinkPlan) -> Connection:
+        return Connection(
+            self.spec, plan.natives, self._on_link_event, index=plan.index, ws_url=self.ws_url, rest_url=self.rest_url,
+            depth=self.depth, rest=self.rest, breaker=self.breaker, backoff=self.backoff, clock=self.clock,
+            rng=self.rng, session_ids=self._session_ids, options=self.options.connection,
+        )
 
     @property
     def books(self) -> VenueBooks:
@@ -136,11 +144,7 @@ class VenueFeed:
     # -- owner API -------------------------------------------------------------------------
     async def run(self) -> None:
         """Connect everything and keep it so until :meth:`close` (or cancellation)."""
-        # The venue's connection rate (per IP): connections open one after another, at two
-        # thirds of it (a busy loop may send two handshakes closer than their starts).
-        rate = self.spec.max_connections_per_s
-        spacing = 1.5 / rate if rate else 0.0
-        self._tasks = [asyncio.ensure_future(self._run_link(link, i * spacing)) for i, link in enumerate(self._links)]
+        self._tasks = [asyncio.ensure_future(self._run_link(link, i * self._spacing_s)) for i, link in enumerate(self._links)]
         self._tasks.append(asyncio.ensure_future(self._timer()))
         try:
             await asyncio.wait(self._tasks)
@@ -160,6 +164,35 @@ class VenueFeed:
             await link.close()
         for task in self._tasks:
             task.cancel()
+
+    def add_symbols(self, symbols: Iterable[str]) -> list[str]:
+        """``symbols`` join the running feed on connections of their own (the open ones are
+        not touched: nothing else resubscribes); returns the symbols added."""
+        before = len(self.state.symbols)
+        plans = self.state.add(symbols)
+        added = self.state.symbols[before:]
+        running = bool(self._tasks) and not self._stopping
+        for i, plan in enumerate(plans):
+            link = self._connection(plan)
+            self._links.append(link)
+            self._send_locks.append(asyncio.Lock())
+            if running:
+                self._tasks.append(asyncio.ensure_future(self._run_link(link, i * self._spacing_s)))
+        return added
+
+    def remove_symbols(self, symbols: Iterable[str]) -> list[str]:
+        """``symbols`` leave the running feed: unsubscribed where the venue can (elsewhere
+        their frames are skipped until the connection next reconnects without them); a
+        connection left with none closes. Returns the symbols removed."""
+        before = set(self.state.symbols)
+        actions = self.state.remove(symbols, self.clock.now_ns())
+        for link, plan in zip(self._links, self.state.plan):
+            if len(plan.natives) != len(link.symbols):
+                link.set_symbols(plan.natives)
+                if not plan.natives:
+                    self._spawn(link.close())
+        self._perform(actions)
+        return sorted(before - set(self.state.symbols))
 
     def drain_changed(self) -> set[str]:
         """The symbols whose books changed since the last call (and forget them)."""
@@ -183,7 +216,7 @@ class VenueFeed:
 
     def connection_sizes(self) -> list[int]:
         """How many symbols each connection carries (the venue's cap splits them)."""
-        return [len(plan.symbols) for plan in self.state.plan]
+        return [len(plan.symbols) for plan in self.state.plan if plan.symbols]
 
     def live_symbols(self) -> list[str]:
         """Symbols whose books may be scanned now."""
@@ -197,7 +230,7 @@ class VenueFeed:
     def health(self) -> VenueHealth:
         books = self.state.books
         stats = books.stats
-        conns = tuple(self._connection_health(link) for link in self._links)
+        conns = tuple(self._connection_health(link) for link in self._links if link.symbols)
         states = [c.state for c in conns]
         if self._stopping:
             state = "stopped"

@@ -236,18 +236,75 @@ class FeedState:
         self.resubscribes = 0
         self.last_error = ""
 
-    def _make_plan(self) -> tuple[LinkPlan, ...]:
+    def _make_plan(self, symbols: Sequence[str] | None = None, first: int = 0) -> tuple[LinkPlan, ...]:
+        """Links ``first``, ``first + 1`` … carrying ``symbols`` (all of them by default),
+        as many per link as the venue's cap allows."""
+        symbols = self.symbols if symbols is None else symbols
         caps = [c for c in (self.spec.max_symbols_per_connection, self.options.max_symbols_per_connection) if c]
-        cap = min(caps) if caps else len(self.symbols)
+        cap = min(caps) if caps else len(symbols)
         try:
-            natives = [self.books.symbol_map.venue_symbol(s) for s in self.symbols]
+            natives = [self.books.symbol_map.venue_symbol(s) for s in symbols]
             self.spec.subscribe_frames(natives[:cap], self.depth, 0)  # rejects a depth the venue lacks
         except (ArbError, ValueError) as exc:
             raise ConfigError(f"feeds.{self.venue}: {exc}") from None
         return tuple(
-            LinkPlan(i // cap, tuple(self.symbols[i : i + cap]), tuple(natives[i : i + cap]))
-            for i in range(0, len(self.symbols), cap)
+            LinkPlan(first + i // cap, tuple(symbols[i : i + cap]), tuple(natives[i : i + cap]))
+            for i in range(0, len(symbols), cap)
         )
+
+    # -- symbols joining and leaving ---------------------------------------------------------
+    def add(self, symbols: Iterable[str]) -> tuple[LinkPlan, ...]:
+        """``symbols`` join the running feed on links of their own (the open links are not
+        touched); returns those links' plans, for the host to open. Symbols already in the
+        feed are ignored. Raises :class:`~arb.core.errors.ConfigError` for an unknown symbol."""
+        new = [s for s in dict.fromkeys(symbols) if s not in self._link_of]
+        if not new:
+            return ()
+        self.books.add(new)
+        plans = self._make_plan(new, len(self._links))
+        for plan in plans:
+            link = _Link(plan)
+            self._links.append(link)
+            self._link_of.update((symbol, link) for symbol in plan.symbols)
+        self.plan += plans
+        self.symbols += new
+        return plans
+
+    def remove(self, symbols: Iterable[str], now_ns: int) -> Sequence[Action]:
+        """``symbols`` leave the feed: their books go (frames still arriving for them are
+        skipped), their snapshots and resyncs are dropped, their links unsubscribe them where
+        the venue can (:class:`Send`) and no longer ask for them on a reconnect (the plan
+        changes: a link may be left with no symbol, for the host to close). Symbols not in
+        the feed are ignored."""
+        gone = [s for s in dict.fromkeys(symbols) if s in self._link_of]
+        if not gone:
+            return NO_ACTIONS
+        actions: list[Action] = []
+        by_link: dict[int, list[str]] = {}
+        for symbol in gone:
+            link = self._link_of.pop(symbol)
+            by_link.setdefault(link.plan.index, []).append(symbol)
+            link.resubscribe.pop(symbol, None)
+            self._resyncs.pop(symbol, None)
+            snapshot = self._snapshots.pop(symbol, None)
+            if snapshot is not None and snapshot.ticket is not None:
+                del self._in_flight[snapshot.ticket]
+                actions.append(CancelSnapshot(snapshot.ticket))
+            self.staleness.forget(symbol)
+            self._changed.discard(symbol)
+        unsubscribe = self.spec.unsubscribe_frames
+        for index, left in by_link.items():
+            link = self._links[index]
+            natives = [self.books.symbol_map.venue_symbol(s) for s in left]
+            if link.up and unsubscribe is not None:
+                actions.append(Send(index, tuple(unsubscribe(natives, self.depth, now_ns // 1_000_000))))
+            leaving = set(left)
+            keep = [(s, n) for s, n in zip(link.plan.symbols, link.plan.natives) if s not in leaving]
+            link.plan = LinkPlan(index, tuple(s for s, _ in keep), tuple(n for _, n in keep))
+        self.plan = tuple(link.plan for link in self._links)
+        self.books.remove(gone)
+        self.symbols[:] = [s for s in self.symbols if s in self._link_of]
+        return actions
 
     # -- what the owner reads --------------------------------------------------------------
     def drain_changed(self) -> set[str]:

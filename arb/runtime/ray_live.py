@@ -37,6 +37,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import resource
 import time
 import zlib
 from collections import deque
@@ -79,6 +81,12 @@ _ACTOR_DOWN = (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableErro
 ExecutorHandle: TypeAlias = "ActorHandle[ExecutorActor]"
 ScannerHandle: TypeAlias = "ActorHandle[ScannerActor]"
 FeedHandle: TypeAlias = "ActorHandle[FeedActor]"
+
+
+def process_stats() -> dict:
+    """This process: its pid, CPU seconds spent (every thread) and peak resident memory (bytes)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"pid": os.getpid(), "cpu_s": usage.ru_utime + usage.ru_stime, "max_rss_bytes": usage.ru_maxrss * 1024}
 
 
 def shard_of(symbol: str, shards: int) -> int:
@@ -188,6 +196,23 @@ class FeedActor:
             if rest > 0:
                 await asyncio.sleep(rest)
 
+    async def profile(self, seconds: float = 5.0, top: int = 30) -> str:
+        """Where this actor's event loop spends its CPU for ``seconds`` (cProfile, ``top``
+        functions by own time): the feed, the views, the Ray calls it makes."""
+        import cProfile
+        import io
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+        return out.getvalue()
+
     async def health(self) -> dict:
         if self.feed is None:
             return {"venue": self.venue, "shard": self.shard, "started": False}
@@ -195,6 +220,10 @@ class FeedActor:
         return {"venue": self.venue, "shard": self.shard, "started": True, "health": h, "published": self.published,
                 "batches": self.batches, "publish_errors": self.publish_errors, "live": len(self.feed.live_symbols()),
                 "publish_ms": list(self.publish_ms), "wakes": self.wakes, "changed": self.changed_total, "last_error": self.last_error}
+
+    async def process(self) -> dict:
+        """The hosting process's pid, CPU seconds and peak memory (benchmarks)."""
+        return process_stats()
 
     async def stop(self) -> None:
         if self.feed is not None:
@@ -285,6 +314,10 @@ class ScannerActor:
         self.balances = _Balances(reply["balances"])
         self.watch = set(reply["watch"])
         return found
+
+    async def process(self) -> dict:
+        """The hosting process's pid, CPU seconds and peak memory (benchmarks)."""
+        return process_stats()
 
     async def stats(self) -> dict:
         return {"shard": self.shard, "node": ray.get_runtime_context().get_node_id(), "scans": self.decider.scans,
@@ -427,6 +460,10 @@ class ExecutorActor:
             "trade_ms": list(self.trade_ms),
             "trade_ids": [r.id for r in results],
         }
+
+    async def process(self) -> dict:
+        """The hosting process's pid, CPU seconds and peak memory (benchmarks)."""
+        return process_stats()
 
     async def kill(self, reason: str) -> None:
         self.trader.risk.kill(reason, time.time_ns())

@@ -177,6 +177,27 @@ class VenueBooks:
             self._changed_only[symbol] = BooksOutcome(changed=(symbol,))
         return sync
 
+    def add(self, symbols: Iterable[str]) -> None:
+        """Books for ``symbols`` too (empty, syncing) — a venue with a symbol list only."""
+        if self.wanted is None:
+            return
+        new = [s for s in symbols if s not in self.wanted]
+        self.wanted = self.wanted | frozenset(new)
+        for symbol in new:
+            self.symbol_map.add(symbol)
+            self._sync(symbol)
+
+    def remove(self, symbols: Iterable[str]) -> None:
+        """No books for ``symbols`` any more: their frames are skipped from now on."""
+        gone = set(symbols)
+        if self.wanted is not None:
+            self.wanted = self.wanted - gone
+        for symbol in gone:
+            self._syncs.pop(symbol, None)
+            self._changed_only.pop(symbol, None)
+            self._symbol_conn.pop(symbol, None)
+            self._oracles.pop(symbol, None)
+
     # -- input ----------------------------------------------------------------------------
     def on_connect(self, conn: int) -> BooksOutcome:
         """A connection (re)opened: fresh decoder; books it fed must resync."""
