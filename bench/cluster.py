@@ -46,7 +46,7 @@ def _cpu_busy() -> tuple[int, int]:
 def run(shards: int, urls: dict, seconds: float, warmup: float) -> dict:
     import ray
 
-    from arb.runtime.ray_live import RayTopology
+    from arb.runtime.ray_topology import RayTopology
 
     market = replace(presets.seven_venues(20), name="7x20")
     conf = ArbConf(universe=UniverseConf(venues=list(market.venue_names), symbols=list(market.symbol_names)))

@@ -238,7 +238,7 @@ async def _run_local(
 async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJournal) -> str:
     """``arb live runtime=ray``: the same trading as one process, on Ray actors (feeds and
     scanners per shard, one executor with a durable journal). Returns the summary's JSON line."""
-    from arb.runtime.ray_live import RayTopology, live_books
+    from arb.runtime.ray_topology import RayTopology, live_books
 
     stop = stop_event(conf.live.duration_s)
     runtime = conf.runtime

@@ -1,22 +1,27 @@
-"""The live engine on Ray: feed actors, sharded scanner replicas, one executor actor.
+"""The live engine's actors on Ray: feed actors, sharded scanner replicas, one executor actor.
 
 ::
 
     venue ws ─► FeedActor(venue, shard) ──batched, conflated views──► ScannerActor(shard) ──opportunities──► ExecutorActor
-                 VenueFeed: exact books                                 hosts a Decider                  hosts a Desk: Trader → port, SQLite journal
+                 VenueFeed: exact books       node-local socket           hosts a Decider                  hosts a Desk: Trader → port, SQLite journal
 
-- **Shards.** A symbol belongs to shard ``crc32(symbol) % shards`` (stable across runs and
-  processes). A shard's feeds and scanner share one placement-group bundle (packed on one
-  node, holding one ``arb_shard`` slot, so shards spread over the nodes that offer slots).
+- **Shards.** A symbol belongs to the shard rendezvous hashing picks
+  (:func:`~arb.runtime.sharding.shard_of`: stable across runs, processes and machines; a shard
+  joining or leaving moves only its own symbols). A shard's feeds and scanner share one
+  placement-group bundle, so they are on one node (:mod:`arb.runtime.ray_topology` places them).
 - **FeedActor** owns one venue's connections and books for its shard's symbols (a
   :class:`~arb.io.feed.VenueFeed`) and publishes each changed book as a
-  :class:`~arb.book.view.BookView`: while a batch is in flight, later changes to the same
-  book replace earlier ones, so there is one Ray call per batch, never one per message.
-  Every ``refresh_s`` it republishes every book, so a restarted scanner is fed fresh views.
+  :class:`~arb.book.view.BookView`: while a batch goes out, later changes to the same book
+  replace earlier ones. Batches travel over the node-local link to the scanner
+  (:mod:`arb.runtime.shard_link`: a Unix socket, a write per batch — a Ray call costs
+  ~0.1–0.5 ms of CPU on each side, more than the books it would carry), or, when the scanner
+  is on another node, by Ray call. A new link is sent every book (the scanner may be new).
+  :meth:`FeedActor.set_symbols` takes the symbols a resized shard set gives it.
 - **ScannerActor** hosts the shard's :class:`~arb.decision.decider.Decider` (the same
   object a backtest runs): views in, opportunities out, sized with the executor's last
   balance snapshot. A view that is the first live one of its book goes to the executor
-  before the scan (it may fund the book: :meth:`~arb.decision.trader.Trader.on_views`).
+  before the scan (it may fund the book: :meth:`~arb.decision.trader.Trader.on_views`); the
+  others follow twice a second, only those that changed (all of them to a restarted executor).
 - **ExecutorActor** (named ``arb-executor``, pinned to the head) hosts the one
   :class:`~arb.decision.desk.Desk` — the :class:`~arb.decision.trader.Trader` (risk against
   fresh state, portfolio, journal) trading through the execution port (paper: filling at
@@ -26,30 +31,30 @@
   idempotent (no trade lost, none placed twice).
 
 The actors only move messages: no scanning, pricing, funding or risk logic lives here.
-
-All actors restart without limit (``max_restarts=-1``); :class:`RayTopology` (the
-supervisor, in the driver) builds the topology from config and calls ``ensure_started``
-on every actor once a second, which restarts the loops of a restarted actor.
+All actors restart without limit (``max_restarts=-1``); the supervisor
+(:class:`~arb.runtime.ray_topology.RayTopology`) calls ``ensure_started`` on every actor once a
+second, which restarts the loops of a restarted actor. Metrics are recorded once a second, not
+per batch.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import cProfile
+import io
 import logging
 import os
+import pstats
 import resource
+import tempfile
 import time
-import zlib
 from collections import deque
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TypeAlias
 
 import ray
 from ray.actor import ActorHandle
-from ray.util.placement_group import PlacementGroup, placement_group, remove_placement_group
-from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
 
 from arb.book.view import BookView
 from arb.config import ArbConf
@@ -63,8 +68,9 @@ from arb.io.feed import VenueFeed
 from arb.io.trading import TradingShell
 from arb.runtime.components import build_decider, build_desk, start
 from arb.runtime.settings import credentials, feed_options, starting_balances
-from arb.runtime.ray_cluster import HEAD_RESOURCE, SHARD_RESOURCE
 from arb.runtime.ray_metrics import ArbMetrics
+from arb.runtime.shard_link import ViewSender, ViewServer, decode_views, encode_views
+from arb.runtime.sharding import shard_of
 from arb.scan.opportunity import Opportunity
 from arb.venues.registry import get as venue_spec
 
@@ -74,7 +80,9 @@ EXECUTOR_NAME = "arb-executor"
 #: Recent latency samples an actor keeps for reports (ms).
 _SAMPLES = 20_000
 #: Errors that mean "the actor is restarting or gone": retry later, never crash a loop.
-_ACTOR_DOWN = (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError)
+ACTOR_DOWN = (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError)
+#: Every actor restarts without limit (its tasks are retried too).
+RESTART = {"max_restarts": -1, "max_task_retries": -1}
 
 
 #: Handles of the actors below (Ray's generic handle, typed by the class it drives).
@@ -89,9 +97,18 @@ def process_stats() -> dict:
     return {"pid": os.getpid(), "cpu_s": usage.ru_utime + usage.ru_stime, "max_rss_bytes": usage.ru_maxrss * 1024}
 
 
-def shard_of(symbol: str, shards: int) -> int:
-    """The shard a symbol belongs to: stable across runs, machines and Python versions."""
-    return zlib.crc32(symbol.encode()) % shards
+async def profile_loop(seconds: float, top: int) -> str:
+    """cProfile of the calling actor's event loop for ``seconds``: the ``top`` functions by
+    their own time (Ray's threads outside the loop are not in it)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
 
 
 class _Balances:
@@ -108,62 +125,94 @@ class _Balances:
 
 @ray.remote
 class FeedActor:
-    """One venue's books for one shard's symbols; publishes conflated view batches."""
+    """One venue's books for one shard's symbols; publishes conflated view batches to the
+    shard's scanner — over the node-local link (:mod:`arb.runtime.shard_link`), or by Ray
+    call when the scanner is not on this node."""
 
     def __init__(
         self, conf: ArbConf, venue: str, shard: int, symbols: list[str], urls: Mapping[str, str] | None,
-        scanner: str, refresh_s: float = 1.0, publish_interval_s: float = 0.002,
+        scanner: str, publish_interval_s: float = 0.001,
     ) -> None:
         self.conf, self.venue, self.shard, self.symbols = conf, venue, shard, list(symbols)
         # Peers by name, not handle: a handle among a restartable actor's constructor
         # arguments counts as an object-store argument (Ray logs an error for it).
-        self.urls, self.refresh_s = urls, refresh_s
+        self.urls = urls
         self.scanner: ScannerHandle = ray.get_actor(scanner)
-        #: At most one publish per interval: a Ray call costs ~0.1–0.5 ms of CPU on each
-        #: side, so a busy book's updates wait up to this long to travel together.
+        #: Changes that arrive within this long after a batch went out travel together.
         self.publish_interval_s = publish_interval_s
         self.depth = conf.strategy.depth_levels
         self.metrics = ArbMetrics(default_tags={"venue": venue, "shard": str(shard)})
         self.feed: VenueFeed | None = None
+        self.link = ViewSender()
+        #: The scanner incarnation last fed every book by Ray call (fallback path).
+        self._fed: int | None = None
+        self._next_connect = 0.0
         self.tasks: list[asyncio.Task] = []
+        self._wake: asyncio.Event | None = None
         self.published = 0
         self.batches = 0
         self.publish_errors = 0
         self.wakes = 0
         self.changed_total = 0
         self.last_error = ""
-        #: Round trips of recent publish calls (ms): how long a batch waits on the scanner.
+        self._counted = (0, 0)
+        #: How long recent batches took to go out (ms): a socket write, or a Ray round trip.
         self.publish_ms: deque[float] = deque(maxlen=1000)
 
     async def ensure_started(self) -> bool:
         """Start the feed and the publishing loop (again, after a restart). True if started now."""
         if self.tasks and not all(t.done() for t in self.tasks):
             return False
-        wake = asyncio.Event()
+        for task in self.tasks:
+            task.cancel()
+        self._wake = wake = asyncio.Event()
         self.feed = VenueFeed(
             venue_spec(self.venue), self.symbols, options=feed_options(self.conf, self.venue, self.urls),
             credentials=credentials(self.conf, self.venue), notify=wake.set,
         )
-        self.tasks = [asyncio.ensure_future(self.feed.run()), asyncio.ensure_future(self._publish(wake))]
+        self.tasks = [asyncio.ensure_future(self.feed.run()), asyncio.ensure_future(self._publish(wake)),
+                      asyncio.ensure_future(self._report())]
         return True
+
+    async def set_symbols(self, symbols: list[str]) -> dict:
+        """The shard's symbols changed (a shard joined or left): the ones that came are
+        subscribed on connections of their own, the ones that went are unsubscribed; every
+        other book stays as it is. Returns ``{"added": […], "removed": […]}``."""
+        old = set(self.symbols)
+        self.symbols = list(symbols)
+        new = set(self.symbols)
+        added, removed = [s for s in self.symbols if s not in old], sorted(old - new)
+        if self.feed is not None:
+            self.feed.remove_symbols(removed)
+            self.feed.add_symbols(added)
+        return {"added": added, "removed": removed}
+
+    async def _connect(self) -> bool:
+        """Open the node-local link to the scanner, if it listens on this node."""
+        try:
+            where = await self.scanner.endpoint.remote()
+        except ACTOR_DOWN:
+            return False
+        path = where.get("path")
+        if not path or where.get("node") != ray.get_runtime_context().get_node_id():
+            return False
+        return await self.link.connect(path)
 
     async def _publish(self, wake: asyncio.Event) -> None:
         feed = self.feed
         assert feed is not None
         pending: dict[str, BookView] = {}
-        next_refresh = time.monotonic() + self.refresh_s
         while True:
-            try:
-                await asyncio.wait_for(wake.wait(), timeout=max(0.0, next_refresh - time.monotonic()))
-            except asyncio.TimeoutError:
-                pass
+            await wake.wait()
             wake.clear()
             changed = feed.drain_changed()
             self.wakes += 1
             self.changed_total += len(changed)
-            if time.monotonic() >= next_refresh:
-                changed = set(feed.symbols)
-                next_refresh = time.monotonic() + self.refresh_s
+            if not self.link.connected and time.monotonic() >= self._next_connect:
+                if await self._connect():
+                    changed = set(feed.symbols)  # a new link may be a new scanner: every book
+                else:
+                    self._next_connect = time.monotonic() + 5.0  # by Ray call meanwhile
             for symbol in changed:
                 view = feed.view(symbol, self.depth)
                 if view is not None:
@@ -174,44 +223,59 @@ class FeedActor:
             pending.clear()
             sent = time.perf_counter()
             try:
-                await self.scanner.on_views.remote(batch)
-                self.publish_ms.append((time.perf_counter() - sent) * 1e3)
-            except _ACTOR_DOWN:
+                if self.link.connected:
+                    ok = await self.link.send(batch)
+                else:
+                    ok = await self._call(feed, batch, pending)
+            except ACTOR_DOWN:
+                ok = False
+            except Exception as exc:  # noqa: BLE001 - this loop is the actor's supervisor: count, log, go on
+                ok = False
+                self.last_error = f"{type(exc).__name__}: {exc}"[-500:]
+                log.exception("%s shard %s: publishing views failed", self.venue, self.shard)
+            if not ok:
                 self.publish_errors += 1
                 for view in batch:  # keep the newest view of each book for the next try
                     pending.setdefault(view.symbol, view)
                 await asyncio.sleep(0.2)
+                wake.set()
                 continue
-            except Exception as exc:  # noqa: BLE001 - this loop is the actor's supervisor: count, log, go on
-                self.publish_errors += 1
-                self.last_error = f"{type(exc).__name__}: {exc}"[-500:]
-                log.exception("%s shard %s: publishing views failed", self.venue, self.shard)
-                await asyncio.sleep(0.2)
-                continue
+            self.publish_ms.append((time.perf_counter() - sent) * 1e3)
             self.published += len(batch)
             self.batches += 1
-            self.metrics.count("views_published", len(batch))
-            self.metrics.count("publish_batches", 1)
-            rest = self.publish_interval_s - (time.perf_counter() - sent)
-            if rest > 0:
-                await asyncio.sleep(rest)
+            if self.publish_interval_s > 0:
+                await asyncio.sleep(self.publish_interval_s)
+
+    async def _call(self, feed: VenueFeed, batch: list[BookView], pending: dict[str, BookView]) -> bool:
+        """The fallback: one Ray call per batch (each costs ~0.1–0.5 ms of CPU a side, so
+        batches wait ``publish_interval_s`` × 5 between calls). A scanner that is new since
+        the last call is sent every book next."""
+        incarnation = await self.scanner.on_batch.remote(encode_views(batch))
+        if incarnation != self._fed:
+            if self._fed is not None or self.published:
+                for symbol in feed.symbols:
+                    view = feed.view(symbol, self.depth)
+                    if view is not None:
+                        pending[symbol] = view
+                assert self._wake is not None
+                self._wake.set()
+            self._fed = incarnation
+        await asyncio.sleep(self.publish_interval_s * 4)
+        return True
+
+    async def _report(self, every_s: float = 1.0) -> None:
+        """Metrics once a second, not per batch (a record is a call into Ray's recorder)."""
+        while True:
+            await asyncio.sleep(every_s)
+            views, batches = self.published - self._counted[0], self.batches - self._counted[1]
+            self._counted = (self.published, self.batches)
+            self.metrics.count("views_published", views)
+            self.metrics.count("publish_batches", batches)
 
     async def profile(self, seconds: float = 5.0, top: int = 30) -> str:
-        """Where this actor's event loop spends its CPU for ``seconds`` (cProfile, ``top``
-        functions by own time): the feed, the views, the Ray calls it makes."""
-        import cProfile
-        import io
-        import pstats
-
-        profiler = cProfile.Profile()
-        profiler.enable()
-        try:
-            await asyncio.sleep(seconds)
-        finally:
-            profiler.disable()
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
-        return out.getvalue()
+        """Where this actor's event loop spends its CPU for ``seconds`` (:func:`profile_loop`):
+        the feed, the views, the link to the scanner."""
+        return await profile_loop(seconds, top)
 
     async def health(self) -> dict:
         if self.feed is None:
@@ -219,7 +283,9 @@ class FeedActor:
         h = self.feed.health()
         return {"venue": self.venue, "shard": self.shard, "started": True, "health": h, "published": self.published,
                 "batches": self.batches, "publish_errors": self.publish_errors, "live": len(self.feed.live_symbols()),
-                "publish_ms": list(self.publish_ms), "wakes": self.wakes, "changed": self.changed_total, "last_error": self.last_error}
+                "symbols": len(self.feed.symbols), "link": "socket" if self.link.connected else "ray",
+                "publish_ms": list(self.publish_ms), "wakes": self.wakes, "changed": self.changed_total,
+                "last_error": self.last_error}
 
     async def process(self) -> dict:
         """The hosting process's pid, CPU seconds and peak memory (benchmarks)."""
@@ -230,14 +296,20 @@ class FeedActor:
             await self.feed.close()
         for task in self.tasks:
             task.cancel()
+        self.link.close()
 
 
 @ray.remote
 class ScannerActor:
     """One shard's :class:`~arb.decision.decider.Decider`: the latest view of every venue per
-    symbol; scans what changed and sends what it finds to the executor."""
+    symbol; scans what changed and sends what it finds to the executor.
 
-    def __init__(self, conf: ArbConf, shard: int, instruments: Instruments, executor: str) -> None:
+    Views come from the shard's feeds over the node-local link (:meth:`endpoint`), by Ray
+    call (:meth:`on_batch`, a feed on another node) or straight (:meth:`on_views`, tests).
+    ``trace``: keep ``(venue, symbol, ts_recv_ns, decided_ns)`` of every live view decided on
+    (benchmarks match them with the venues' send times; :meth:`drain_trace`)."""
+
+    def __init__(self, conf: ArbConf, shard: int, instruments: Instruments, executor: str, trace: bool = False) -> None:
         self.shard = shard
         self.executor: ExecutorHandle = ray.get_actor(executor)  # by name: see FeedActor
         self.decider = build_decider(conf, instruments)
@@ -246,48 +318,113 @@ class ScannerActor:
         self.watch: set[str] = set()
         #: Books whose first live view the executor has seen (it may fund them).
         self.announced: set[tuple[str, str]] = set()
+        #: Views changed since the executor was last sent them (prices, funding).
+        self.unsynced: dict[tuple[str, str], BookView] = {}
+        #: The executor incarnation that holds every view (None: send it all next).
+        self.synced_with: int | None = None
         self.metrics = ArbMetrics(default_tags={"shard": str(shard)})
         self.opportunities = 0
         self.submit_errors = 0
         self.decision_ms: deque[float] = deque(maxlen=_SAMPLES)
         self.opportunity_ms: deque[float] = deque(maxlen=_SAMPLES)
+        self.trace: list[tuple[str, str, int, int]] | None = [] if trace else None
+        #: This actor's life (a restarted one is a new incarnation: feeds send it every book).
+        self.incarnation = time.time_ns()
+        self.server: ViewServer | None = None
         self.refresher: asyncio.Task | None = None
 
     async def ensure_started(self) -> bool:
-        """Keep the balance snapshot fresh (sizes are capped by what the executor holds)."""
-        if self.refresher is not None and not self.refresher.done():
-            return False
-        self.refresher = asyncio.ensure_future(self._refresh_balances())
-        return True
-
-    async def _refresh_balances(self, every_s: float = 0.5) -> None:
-        """Twice a second: send the executor every latest view (its prices for funding and
-        marking to market) and take back the balances to size with."""
-        while True:
-            views = [v for venues in self.decider.views.values() for v in venues.values()]
+        """Listen for the shard's feeds; keep the balance snapshot fresh (sizes are capped by
+        what the executor holds)."""
+        started = False
+        if self.server is None:
+            path = os.path.join(tempfile.gettempdir(), f"arb-{os.getpid()}-shard{self.shard}.sock")
+            server = ViewServer(path, self._on_link)
             try:
-                self.balances = _Balances(await self.executor.sync.remote(views))
-            except _ACTOR_DOWN:
-                pass
+                await server.start()
+                self.server = server
+            except OSError as exc:  # no Unix sockets here: feeds call on_batch instead
+                log.warning("shard %s: no node-local link (%s); feeds publish by Ray call", self.shard, exc)
+            started = True
+        if self.refresher is None or self.refresher.done():
+            self.refresher = asyncio.ensure_future(self._refresh_balances())
+            started = True
+        return started
+
+    async def endpoint(self) -> dict:
+        """Where the shard's feeds send views: this node and the link's socket (None: by call)."""
+        return {"node": ray.get_runtime_context().get_node_id(), "path": self.server.path if self.server else None}
+
+    async def _refresh_balances(self, every_s: float = 1.0) -> None:
+        """Once a second: send the executor the views that changed since (every view to an
+        executor that has not seen them: its prices for marking to market) and take back the
+        balances to size with. (A book's first live view goes at once, it may fund the book;
+        the views an opportunity was found on go with it.)"""
+        while True:
+            everything = self.synced_with is None
+            if everything:
+                views = [v for venues in self.decider.views.values() for v in venues.values()]
+            else:
+                views = list(self.unsynced.values())
+            self.unsynced.clear()
+            try:
+                reply = await self.executor.refresh.remote(encode_views(views))
+                self.balances = _Balances(reply["balances"])
+                if everything:
+                    self.synced_with = reply["incarnation"]
+                elif reply["incarnation"] != self.synced_with:
+                    self.synced_with = None  # a restarted executor: it gets everything at once
+                    continue
+            except ACTOR_DOWN:
+                self.synced_with = None
             await asyncio.sleep(every_s)
 
+    async def _on_link(self, views: list[BookView]) -> None:
+        await self._decide(views, None)
+
+    async def on_batch(self, payload: bytes) -> int:
+        """A feed's batch by Ray call (:func:`~arb.runtime.shard_link.encode_views`): decide.
+        Returns this scanner's incarnation (a feed sends every book to a new one)."""
+        await self._decide(decode_views(payload), None)
+        return self.incarnation
+
     async def on_views(self, batch: list[BookView], now_ns: int | None = None) -> list[Opportunity]:
-        """A feed's batch: decide, send the opportunities found to the executor. ``now_ns``
+        """A batch of views: decide, send the opportunities found to the executor. ``now_ns``
         (tests) replaces the wall clock. Returns the opportunities found."""
+        return await self._decide(batch, now_ns)
+
+    async def forget(self, symbols: list[str]) -> int:
+        """``symbols`` left this shard: their views go. Returns how many were held."""
+        held = 0
+        for symbol in symbols:
+            venues = self.decider.views.pop(symbol, None)
+            if venues:
+                held += 1
+                for venue in venues:
+                    self.unsynced.pop((venue, symbol), None)
+        return held
+
+    async def _decide(self, batch: list[BookView], now_ns: int | None) -> list[Opportunity]:
         now = time.time_ns() if now_ns is None else now_ns
         changed = self.decider.on_views(batch, now)
+        unsynced = self.unsynced
+        for view in changed:
+            unsynced[(view.venue, view.symbol)] = view
         first = [v for v in changed if v.live and (v.venue, v.symbol) not in self.announced]
         if first:  # the executor funds a book at its first live view: size with that balance
             try:
                 self.balances = _Balances(await self.executor.sync.remote(first, now_ns))
                 self.announced.update((v.venue, v.symbol) for v in first)
-            except _ACTOR_DOWN:
+            except ACTOR_DOWN:
                 pass
         found = self.decider.decide(now, self.balances)
         decided = time.time_ns() if now_ns is None else now
+        trace = self.trace
         for view in changed:
             if view.live and view.ts_recv_ns:
                 self.decision_ms.append((decided - view.ts_recv_ns) / 1e6)
+                if trace is not None:
+                    trace.append((view.venue, view.symbol, view.ts_recv_ns, decided))
         for opp in found:
             ms = (decided - max(opp.buy_ts_recv_ns, opp.sell_ts_recv_ns)) / 1e6
             self.opportunity_ms.append(ms)
@@ -304,7 +441,7 @@ class ScannerActor:
         self.metrics.count("opportunities", len(found))
         try:
             reply = await self.executor.submit.remote(found, list(context.values()), now_ns)
-        except _ACTOR_DOWN:
+        except ACTOR_DOWN:
             self.submit_errors += 1  # the executor is restarting: the next update decides again
             return found
         except ray.exceptions.RayTaskError as exc:
@@ -315,6 +452,17 @@ class ScannerActor:
         self.watch = set(reply["watch"])
         return found
 
+    async def profile(self, seconds: float = 5.0, top: int = 30) -> str:
+        """Where this actor's event loop spends its CPU for ``seconds`` (:func:`profile_loop`)."""
+        return await profile_loop(seconds, top)
+
+    async def drain_trace(self) -> list[tuple[str, str, int, int]]:
+        """The decisions traced since the last call (``trace=True``), and forget them."""
+        if self.trace is None:
+            return []
+        out, self.trace = self.trace, []
+        return out
+
     async def process(self) -> dict:
         """The hosting process's pid, CPU seconds and peak memory (benchmarks)."""
         return process_stats()
@@ -323,7 +471,12 @@ class ScannerActor:
         return {"shard": self.shard, "node": ray.get_runtime_context().get_node_id(), "scans": self.decider.scans,
                 "opportunities": self.opportunities,
                 "submit_errors": self.submit_errors, "symbols": len(self.decider.views),
+                "link_connections": self.server.connections if self.server else 0,
                 "decision_ms": list(self.decision_ms), "opportunity_ms": list(self.opportunity_ms)}
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.close()
 
 
 @ray.remote
@@ -331,13 +484,13 @@ class ExecutorActor:
     """The one place trades happen: a :class:`~arb.decision.desk.Desk` over the durable journal."""
 
     def __init__(
-        self, conf: ArbConf, journal_path: str, instruments: Instruments, shards: int = 1,
+        self, conf: ArbConf, journal_path: str, instruments: Instruments, shards: int | Sequence[int] = 1,
         accounts: Mapping[str, VenueAccount] | None = None, balances: Mapping[tuple[str, str], int] | None = None,
     ) -> None:
         """``accounts``/``balances``: live trading (``executor.mode=live``) — the venue accounts
         and the balances they reported at the start of the run (journalled once: a restarted
         actor finds them in the journal)."""
-        self.shards = shards
+        self.shards: int | list[int] = shards if isinstance(shards, int) else list(shards)
         self.store = ViewStore()
         self.journal = SqliteJournal(journal_path)
         self.desk = build_desk(conf, self.store.view, self.store.price, instruments, self.journal, accounts)
@@ -351,11 +504,12 @@ class ExecutorActor:
         self.shell: TradingShell | None = None
         self.shell_task: asyncio.Task | None = None
         self.started_ns = now
+        #: Set when something may have fallen due sooner (orders placed, the venues answered).
+        self._woke = asyncio.Event()
 
     async def ensure_started(self) -> bool:
         port = self.desk.port
         if isinstance(port, LiveVenues) and (self.shell_task is None or self.shell_task.done()):
-            self._woke = asyncio.Event()
             self.shell = TradingShell(port, self._woke.set)
             port.notify = self.shell.kick
             self.shell_task = asyncio.ensure_future(self.shell.run())
@@ -367,10 +521,10 @@ class ExecutorActor:
     async def _tick(self) -> None:
         """Hand the trader the port's events as they fall due (the executor's own clock) or,
         live, as the venues answer."""
-        woke = getattr(self, "_woke", None) or asyncio.Event()
+        woke = self._woke
         while True:
             due = self.desk.next_due_ns()
-            delay = 0.05 if due is None else max(0.0, min(0.05, (due - time.time_ns()) / 1e9))
+            delay = 1.0 if due is None else max(0.0, min(1.0, (due - time.time_ns()) / 1e9))
             woke.clear()
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(woke.wait(), delay)
@@ -405,6 +559,7 @@ class ExecutorActor:
             self._count(self.desk.advance(now))
             taken, rejected = trader.opportunities_taken, dict(trader.rejections)
             self.desk.on_opportunities(opportunities, now)
+        self._woke.set()  # orders placed: their events fall due
         for code, n in trader.rejections.items():
             if n > rejected.get(code, 0):
                 self.metrics.rejections.inc(n - rejected.get(code, 0), {"reason": code})
@@ -423,6 +578,17 @@ class ExecutorActor:
             done = self.desk.advance(now)
         self._count(done)
         return len(done)
+
+    async def refresh(self, payload: bytes, now_ns: int | None = None) -> dict:
+        """A scanner's periodic update: its views that changed
+        (:func:`~arb.runtime.shard_link.encode_views`), as :meth:`sync` takes them; says which
+        executor answered: ``{"balances": …, "incarnation": …}`` — a restarted executor has a
+        new incarnation and needs every view again."""
+        return {"balances": await self.sync(decode_views(payload), now_ns), "incarnation": self.started_ns}
+
+    async def set_shards(self, shards: list[int]) -> None:
+        """The shard ids now (a shard joined or left): trades are tagged with their shard."""
+        self.shards = list(shards)
 
     async def sync(self, views: list[BookView], now_ns: int | None = None) -> dict[tuple[str, str], int]:
         """A scanner's update: its latest views (prices, funding); returns what is free per
@@ -465,136 +631,12 @@ class ExecutorActor:
         """The hosting process's pid, CPU seconds and peak memory (benchmarks)."""
         return process_stats()
 
+    async def profile(self, seconds: float = 5.0, top: int = 30) -> str:
+        """Where this actor's event loop spends its CPU for ``seconds`` (:func:`profile_loop`)."""
+        return await profile_loop(seconds, top)
+
     async def kill(self, reason: str) -> None:
         self.trader.risk.kill(reason, time.time_ns())
-
-
-class RayTopology:
-    """The supervisor: builds feeds, scanners and the executor from config and keeps them
-    running (``ensure_started`` on every actor each ``watch_s``)."""
-
-    def __init__(
-        self,
-        conf: ArbConf,
-        journal_path: str | Path,
-        instruments: Instruments | None = None,
-        urls: Mapping[str, Mapping[str, str]] | None = None,
-        shards: int = 1,
-        actor_cpus: float = 0.1,
-        accounts: Mapping[str, VenueAccount] | None = None,
-        balances: Mapping[tuple[str, str], int] | None = None,
-    ) -> None:
-        self.conf = conf
-        self.journal_path = str(journal_path)
-        self.instruments = instruments or Instruments()
-        self.urls = urls
-        self.shards = shards
-        self.actor_cpus = actor_cpus
-        self.accounts = dict(accounts) if accounts is not None else None
-        self.balances = dict(balances) if balances is not None else None
-        self.executor: ExecutorHandle | None = None
-        self.scanners: list[ScannerHandle] = []
-        self.feeds: list[FeedHandle] = []
-        self.groups: list[PlacementGroup] = []
-
-    def symbols_by_shard(self) -> list[list[str]]:
-        out: list[list[str]] = [[] for _ in range(self.shards)]
-        for symbol in self.conf.universe.symbols:
-            out[shard_of(symbol, self.shards)].append(symbol)
-        return out
-
-    def start(self, timeout_s: float = 60.0) -> None:
-        restart = {"max_restarts": -1, "max_task_retries": -1}
-        # Constructor arguments by value: a few KB, so they travel inline in each actor's
-        # creation task, which Ray keeps to construct a restarted actor again (arguments in
-        # the object store could be lost, and Ray logs an error for every such actor).
-        self.executor = ExecutorActor.options(
-            name=EXECUTOR_NAME, num_cpus=self.actor_cpus, resources={HEAD_RESOURCE: 0.001}, **restart
-        ).remote(self.conf, self.journal_path, self.instruments, self.shards, self.accounts, self.balances)
-        per_shard_actors = 1 + len(self.conf.active_venues())
-        for shard, symbols in enumerate(self.symbols_by_shard()):
-            if not symbols:
-                continue
-            group = placement_group([{"CPU": self.actor_cpus * per_shard_actors, SHARD_RESOURCE: 1}], strategy="STRICT_PACK")
-            ray.get(group.ready(), timeout=timeout_s)
-            self.groups.append(group)
-            place = PlacementGroupSchedulingStrategy(placement_group=group, placement_group_bundle_index=0)
-            scanner_name = f"arb-scanner-{shard}"
-            scanner = ScannerActor.options(
-                name=scanner_name, num_cpus=self.actor_cpus, scheduling_strategy=place, **restart
-            ).remote(self.conf, shard, self.instruments, EXECUTOR_NAME)
-            self.scanners.append(scanner)
-            for venue in self.conf.active_venues():
-                urls = (self.urls or {}).get(venue)
-                self.feeds.append(
-                    FeedActor.options(num_cpus=self.actor_cpus, scheduling_strategy=place, **restart).remote(
-                        self.conf, venue, shard, symbols, urls, scanner_name
-                    )
-                )
-        self.ensure_started(timeout_s)
-
-    def actors(self) -> list[ActorHandle]:
-        return [*([self.executor] if self.executor is not None else []), *self.scanners, *self.feeds]
-
-    def ensure_started(self, timeout_s: float = 30.0) -> int:
-        """(Re)start every actor's loops; returns how many were (re)started. Actors that are
-        restarting right now are skipped: the next call gets them."""
-        refs = [actor.ensure_started.remote() for actor in self.actors()]
-        started = 0
-        for ref in refs:
-            try:
-                started += bool(ray.get(ref, timeout=timeout_s))
-            except (*_ACTOR_DOWN, ray.exceptions.GetTimeoutError):
-                continue
-        return started
-
-    def health(self) -> list[dict]:
-        out = []
-        for ref in [f.health.remote() for f in self.feeds]:
-            try:
-                out.append(ray.get(ref, timeout=10))
-            except (*_ACTOR_DOWN, ray.exceptions.GetTimeoutError):
-                out.append({"started": False, "down": True})
-        return out
-
-    def state(self) -> dict:
-        assert self.executor is not None, "start() first"
-        return ray.get(self.executor.state.remote(), timeout=30)
-
-    def scanner_stats(self) -> list[dict]:
-        return ray.get([s.stats.remote() for s in self.scanners], timeout=30)
-
-    def stop_feeds_and_drain(self) -> None:
-        """Close the feeds (no new decision), then let the executor finish the orders open at
-        the venues (live) — the first half of :meth:`stop`, for a final state that is final."""
-        for ref in [f.stop.remote() for f in self.feeds]:
-            try:
-                ray.get(ref, timeout=10)
-            except ray.exceptions.RayError as exc:  # includes timeouts and dead actors
-                log.warning("stopping a feed: %s", exc)
-        if self.executor is not None:  # live: the orders at the venues finish first
-            try:
-                still_open = ray.get(self.executor.drain.remote(), timeout=30)
-                if still_open:
-                    log.warning("%d orders still open at the venues: they are in the journal; live.resume=true continues them",
-                                still_open)
-            except ray.exceptions.RayError as exc:
-                log.warning("draining the executor: %s", exc)
-
-    def stop(self) -> None:
-        """Close the feeds, then kill every actor and free the placement groups — each step
-        whatever happened to the others (a half-stopped topology would keep trading)."""
-        self.stop_feeds_and_drain()
-        for actor in self.actors():
-            try:
-                ray.kill(actor, no_restart=True)
-            except (ray.exceptions.RayError, ValueError) as exc:
-                log.warning("killing an actor: %s", exc)
-        for group in self.groups:
-            try:
-                remove_placement_group(group)
-            except (ray.exceptions.RayError, ValueError) as exc:
-                log.warning("removing a placement group: %s", exc)
 
 
 def live_books(health: Sequence[dict]) -> int:

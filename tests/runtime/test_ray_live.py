@@ -59,7 +59,7 @@ def cluster(tmp_path_factory):
 def run_scenario(cluster, tmp_path, disrupt):
     """Start sims + topology (2 shards), trade a while, ``disrupt`` it, then check that it
     recovers. Returns (before, after) executor states and the journal path."""
-    from arb.runtime.ray_live import RayTopology
+    from arb.runtime.ray_topology import RayTopology
 
     market = replace(presets.three_venues(4), dislocations=DislocationConfig(40, 80, 2))
     conf = ArbConf(universe=UniverseConf(venues=list(market.venue_names), symbols=list(market.symbol_names)))
