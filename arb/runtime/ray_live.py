@@ -49,7 +49,7 @@ import pstats
 import resource
 import tempfile
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from typing import TypeAlias
 
@@ -125,53 +125,60 @@ class _Balances:
 
 @ray.remote
 class FeedActor:
-    """One venue's books for one shard's symbols; publishes conflated view batches to the
-    shard's scanner — over the node-local link (:mod:`arb.runtime.shard_link`), or by Ray
-    call when the scanner is not on this node."""
+    """The books of one shard's symbols on a group of venues (one :class:`~arb.io.feed.VenueFeed`
+    each, in one event loop); publishes conflated view batches to the shard's scanner — over
+    the node-local link (:mod:`arb.runtime.shard_link`), or by Ray call when the scanner is not
+    on this node. One process for several venues wakes once for whatever arrived on any of
+    them: at a few hundred messages a second per venue a process per venue spends more on
+    waking up than on its books."""
 
     def __init__(
-        self, conf: ArbConf, venue: str, shard: int, symbols: list[str], urls: Mapping[str, str] | None,
-        scanner: str, publish_interval_s: float = 0.001,
+        self, conf: ArbConf, venues: Sequence[str], shard: int, symbols: list[str],
+        urls: Mapping[str, Mapping[str, str]] | None, scanner: str, publish_interval_s: float = 0.002,
     ) -> None:
-        self.conf, self.venue, self.shard, self.symbols = conf, venue, shard, list(symbols)
+        self.conf, self.venues, self.shard, self.symbols = conf, list(venues), shard, list(symbols)
         # Peers by name, not handle: a handle among a restartable actor's constructor
         # arguments counts as an object-store argument (Ray logs an error for it).
-        self.urls = urls
+        self.urls = urls or {}
         self.scanner: ScannerHandle = ray.get_actor(scanner)
         #: Changes that arrive within this long after a batch went out travel together.
         self.publish_interval_s = publish_interval_s
         self.depth = conf.strategy.depth_levels
-        self.metrics = ArbMetrics(default_tags={"venue": venue, "shard": str(shard)})
-        self.feed: VenueFeed | None = None
+        self.metrics = ArbMetrics(default_tags={"shard": str(shard)})
+        self.feeds: dict[str, VenueFeed] = {}
         self.link = ViewSender()
         #: The scanner incarnation last fed every book by Ray call (fallback path).
         self._fed: int | None = None
         self._next_connect = 0.0
         self.tasks: list[asyncio.Task] = []
         self._wake: asyncio.Event | None = None
-        self.published = 0
-        self.batches = 0
+        #: Views published and batches sent, per venue (a batch counts for each venue in it).
+        self.published: Counter[str] = Counter()
+        self.batches: Counter[str] = Counter()
         self.publish_errors = 0
         self.wakes = 0
         self.changed_total = 0
         self.last_error = ""
-        self._counted = (0, 0)
+        self._counted: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
         #: How long recent batches took to go out (ms): a socket write, or a Ray round trip.
         self.publish_ms: deque[float] = deque(maxlen=1000)
 
     async def ensure_started(self) -> bool:
-        """Start the feed and the publishing loop (again, after a restart). True if started now."""
+        """Start the feeds and the publishing loop (again, after a restart). True if started now."""
         if self.tasks and not all(t.done() for t in self.tasks):
             return False
         for task in self.tasks:
             task.cancel()
         self._wake = wake = asyncio.Event()
-        self.feed = VenueFeed(
-            venue_spec(self.venue), self.symbols, options=feed_options(self.conf, self.venue, self.urls),
-            credentials=credentials(self.conf, self.venue), notify=wake.set,
-        )
-        self.tasks = [asyncio.ensure_future(self.feed.run()), asyncio.ensure_future(self._publish(wake)),
-                      asyncio.ensure_future(self._report())]
+        self.feeds = {
+            venue: VenueFeed(
+                venue_spec(venue), self.symbols, options=feed_options(self.conf, venue, self.urls.get(venue)),
+                credentials=credentials(self.conf, venue), notify=wake.set,
+            )
+            for venue in self.venues
+        }
+        self.tasks = [*(asyncio.ensure_future(feed.run()) for feed in self.feeds.values()),
+                      asyncio.ensure_future(self._publish(wake)), asyncio.ensure_future(self._report())]
         return True
 
     async def set_symbols(self, symbols: list[str]) -> dict:
@@ -182,9 +189,9 @@ class FeedActor:
         self.symbols = list(symbols)
         new = set(self.symbols)
         added, removed = [s for s in self.symbols if s not in old], sorted(old - new)
-        if self.feed is not None:
-            self.feed.remove_symbols(removed)
-            self.feed.add_symbols(added)
+        for feed in self.feeds.values():
+            feed.remove_symbols(removed)
+            feed.add_symbols(added)
         return {"added": added, "removed": removed}
 
     async def _connect(self) -> bool:
@@ -198,25 +205,32 @@ class FeedActor:
             return False
         return await self.link.connect(path)
 
+    def _every_book(self, pending: dict[tuple[str, str], BookView]) -> None:
+        for venue, feed in self.feeds.items():
+            for symbol in feed.symbols:
+                view = feed.view(symbol, self.depth)
+                if view is not None:
+                    pending[(venue, symbol)] = view
+
     async def _publish(self, wake: asyncio.Event) -> None:
-        feed = self.feed
-        assert feed is not None
-        pending: dict[str, BookView] = {}
+        pending: dict[tuple[str, str], BookView] = {}
+        depth = self.depth
         while True:
             await wake.wait()
             wake.clear()
-            changed = feed.drain_changed()
             self.wakes += 1
-            self.changed_total += len(changed)
             if not self.link.connected and time.monotonic() >= self._next_connect:
                 if await self._connect():
-                    changed = set(feed.symbols)  # a new link may be a new scanner: every book
+                    self._every_book(pending)  # a new link may be a new scanner: every book
                 else:
                     self._next_connect = time.monotonic() + 5.0  # by Ray call meanwhile
-            for symbol in changed:
-                view = feed.view(symbol, self.depth)
-                if view is not None:
-                    pending[symbol] = view
+            for venue, feed in self.feeds.items():
+                changed = feed.drain_changed()
+                self.changed_total += len(changed)
+                for symbol in changed:
+                    view = feed.view(symbol, depth)
+                    if view is not None:
+                        pending[(venue, symbol)] = view
             if not pending:
                 continue
             batch = list(pending.values())
@@ -226,37 +240,35 @@ class FeedActor:
                 if self.link.connected:
                     ok = await self.link.send(batch)
                 else:
-                    ok = await self._call(feed, batch, pending)
+                    ok = await self._call(batch, pending)
             except ACTOR_DOWN:
                 ok = False
             except Exception as exc:  # noqa: BLE001 - this loop is the actor's supervisor: count, log, go on
                 ok = False
                 self.last_error = f"{type(exc).__name__}: {exc}"[-500:]
-                log.exception("%s shard %s: publishing views failed", self.venue, self.shard)
+                log.exception("shard %s: publishing views failed", self.shard)
             if not ok:
                 self.publish_errors += 1
                 for view in batch:  # keep the newest view of each book for the next try
-                    pending.setdefault(view.symbol, view)
+                    pending.setdefault((view.venue, view.symbol), view)
                 await asyncio.sleep(0.2)
                 wake.set()
                 continue
             self.publish_ms.append((time.perf_counter() - sent) * 1e3)
-            self.published += len(batch)
-            self.batches += 1
+            venues = Counter(view.venue for view in batch)
+            self.published.update(venues)
+            self.batches.update(venues.keys())
             if self.publish_interval_s > 0:
                 await asyncio.sleep(self.publish_interval_s)
 
-    async def _call(self, feed: VenueFeed, batch: list[BookView], pending: dict[str, BookView]) -> bool:
+    async def _call(self, batch: list[BookView], pending: dict[tuple[str, str], BookView]) -> bool:
         """The fallback: one Ray call per batch (each costs ~0.1–0.5 ms of CPU a side, so
         batches wait ``publish_interval_s`` × 5 between calls). A scanner that is new since
         the last call is sent every book next."""
         incarnation = await self.scanner.on_batch.remote(encode_views(batch))
         if incarnation != self._fed:
             if self._fed is not None or self.published:
-                for symbol in feed.symbols:
-                    view = feed.view(symbol, self.depth)
-                    if view is not None:
-                        pending[symbol] = view
+                self._every_book(pending)
                 assert self._wake is not None
                 self._wake.set()
             self._fed = incarnation
@@ -268,32 +280,41 @@ class FeedActor:
         while True:
             await asyncio.sleep(every_s)
             views, batches = self.published - self._counted[0], self.batches - self._counted[1]
-            self._counted = (self.published, self.batches)
-            self.metrics.count("views_published", views)
-            self.metrics.count("publish_batches", batches)
+            self._counted = (self.published.copy(), self.batches.copy())
+            for venue in self.venues:
+                self.metrics.count("views_published", views[venue], {"venue": venue})
+                self.metrics.count("publish_batches", batches[venue], {"venue": venue})
 
     async def profile(self, seconds: float = 5.0, top: int = 30) -> str:
         """Where this actor's event loop spends its CPU for ``seconds`` (:func:`profile_loop`):
-        the feed, the views, the link to the scanner."""
+        the feeds, the views, the link to the scanner."""
         return await profile_loop(seconds, top)
 
-    async def health(self) -> dict:
-        if self.feed is None:
-            return {"venue": self.venue, "shard": self.shard, "started": False}
-        h = self.feed.health()
-        return {"venue": self.venue, "shard": self.shard, "started": True, "health": h, "published": self.published,
-                "batches": self.batches, "publish_errors": self.publish_errors, "live": len(self.feed.live_symbols()),
-                "symbols": len(self.feed.symbols), "link": "socket" if self.link.connected else "ray",
-                "publish_ms": list(self.publish_ms), "wakes": self.wakes, "changed": self.changed_total,
-                "last_error": self.last_error}
+    async def live_symbols(self) -> dict[str, list[str]]:
+        """Per venue, the symbols whose books may be scanned now."""
+        return {venue: feed.live_symbols() for venue, feed in self.feeds.items()}
+
+    async def health(self) -> list[dict]:
+        """One entry per venue: its feed's health and what was published of it."""
+        if not self.feeds:
+            return [{"venue": venue, "shard": self.shard, "started": False} for venue in self.venues]
+        link = "socket" if self.link.connected else "ray"
+        return [
+            {"venue": venue, "shard": self.shard, "started": True, "health": feed.health(),
+             "published": self.published[venue], "batches": self.batches[venue], "publish_errors": self.publish_errors,
+             "live": len(feed.live_symbols()), "symbols": len(feed.symbols), "link": link,
+             "publish_ms": list(self.publish_ms), "wakes": self.wakes, "changed": self.changed_total,
+             "last_error": self.last_error}
+            for venue, feed in self.feeds.items()
+        ]
 
     async def process(self) -> dict:
         """The hosting process's pid, CPU seconds and peak memory (benchmarks)."""
         return process_stats()
 
     async def stop(self) -> None:
-        if self.feed is not None:
-            await self.feed.close()
+        for feed in self.feeds.values():
+            await feed.close()
         for task in self.tasks:
             task.cancel()
         self.link.close()
@@ -332,6 +353,9 @@ class ScannerActor:
         self.incarnation = time.time_ns()
         self.server: ViewServer | None = None
         self.refresher: asyncio.Task | None = None
+        #: Opportunities waiting for the executor, in the order they were found.
+        self._submissions: asyncio.Queue = asyncio.Queue()
+        self._submitter: asyncio.Task | None = None
 
     async def ensure_started(self) -> bool:
         """Listen for the shard's feeds; keep the balance snapshot fresh (sizes are capped by
@@ -439,18 +463,33 @@ class ScannerActor:
                 context[(opp.symbol, venue)] = views[opp.symbol][venue]
         self.opportunities += len(found)
         self.metrics.count("opportunities", len(found))
-        try:
-            reply = await self.executor.submit.remote(found, list(context.values()), now_ns)
-        except ACTOR_DOWN:
-            self.submit_errors += 1  # the executor is restarting: the next update decides again
-            return found
-        except ray.exceptions.RayTaskError as exc:
-            self.submit_errors += 1  # the executor failed this call; its state is journalled
-            log.error("shard %s: executor.submit failed: %s", self.shard, exc)
-            return found
-        self.balances = _Balances(reply["balances"])
-        self.watch = set(reply["watch"])
+        # In order, one at a time, without holding up the next batch's decisions (the executor
+        # journals durably); a caller that passed its own clock (tests) waits for the answer.
+        done = asyncio.get_running_loop().create_future()
+        self._submissions.put_nowait((found, list(context.values()), now_ns, done))
+        if self._submitter is None or self._submitter.done():
+            self._submitter = asyncio.ensure_future(self._submit_in_order())
+        if now_ns is not None:
+            await done
         return found
+
+    async def _submit_in_order(self) -> None:
+        """Hand queued opportunities (and the views they need) to the executor, in order; its
+        answer brings the balances to size with and the symbols to forward every view of."""
+        while True:
+            found, views, now_ns, done = await self._submissions.get()
+            try:
+                reply = await self.executor.submit.remote(found, views, now_ns)
+                self.balances = _Balances(reply["balances"])
+                self.watch = set(reply["watch"])
+            except ACTOR_DOWN:
+                self.submit_errors += 1  # the executor is restarting: the next update decides again
+            except ray.exceptions.RayTaskError as exc:
+                self.submit_errors += 1  # the executor failed this call; its state is journalled
+                log.error("shard %s: executor.submit failed: %s", self.shard, exc)
+            finally:
+                if not done.done():
+                    done.set_result(None)
 
     async def profile(self, seconds: float = 5.0, top: int = 30) -> str:
         """Where this actor's event loop spends its CPU for ``seconds`` (:func:`profile_loop`)."""

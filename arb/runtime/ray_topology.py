@@ -44,14 +44,15 @@ __all__ = ["RayTopology", "Resize", "Shard", "live_books"]
 
 @dataclass
 class Shard:
-    """One shard's actors: its placement group, scanner and one feed per venue."""
+    """One shard's actors: its placement group, scanner and feed actors (by the venues each
+    hosts)."""
 
     id: int
     symbols: list[str]
     group: PlacementGroup
     scanner: ScannerHandle
     scanner_name: str
-    feeds: dict[str, FeedHandle] = field(default_factory=dict)
+    feeds: dict[tuple[str, ...], FeedHandle] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ class RayTopology:
     ``trace``: scanners keep every decision for :meth:`drain_traces` (benchmarks).
     ``publish_interval_s``: how long a feed gathers changes after sending a batch (fewer,
     larger batches cost less CPU per message; a change waits up to this long).
+    ``feed_actors``: feed actors per shard, the venues spread over them (1: one process holds
+    every venue's books of the shard — the least CPU per message; one per venue isolates
+    venues and lets a shard's feeds use several cores).
     """
 
     def __init__(
@@ -85,6 +89,7 @@ class RayTopology:
         balances: Mapping[tuple[str, str], int] | None = None,
         trace: bool = False,
         publish_interval_s: float = 0.002,
+        feed_actors: int = 1,
     ) -> None:
         self.conf = conf
         self.journal_path = str(journal_path)
@@ -96,6 +101,10 @@ class RayTopology:
         self.balances = dict(balances) if balances is not None else None
         self.trace = trace
         self.publish_interval_s = publish_interval_s
+        venues = conf.active_venues()
+        n = max(1, min(feed_actors, len(venues)))
+        #: The venues each feed actor of a shard hosts.
+        self.feed_groups = [tuple(venues[i::n]) for i in range(n)]
         self.executor: ExecutorHandle | None = None
         self.shards: dict[int, Shard] = {}
         self._names: set[str] = set()
@@ -136,7 +145,7 @@ class RayTopology:
 
     def _start_shard(self, shard: int, symbols: list[str], timeout_s: float) -> Shard:
         """A shard's placement group, scanner and feeds (their loops start at ``ensure_started``)."""
-        per_shard_actors = 1 + len(self.conf.active_venues())
+        per_shard_actors = 1 + len(self.feed_groups)
         group = placement_group([{"CPU": self.actor_cpus * per_shard_actors, SHARD_RESOURCE: 1}], strategy="STRICT_PACK")
         ray.get(group.ready(), timeout=timeout_s)
         place = PlacementGroupSchedulingStrategy(placement_group=group, placement_group_bundle_index=0)
@@ -149,10 +158,10 @@ class RayTopology:
             self.conf, shard, self.instruments, EXECUTOR_NAME, self.trace,
         )
         unit = self.shards[shard] = Shard(shard, list(symbols), group, scanner, name)
-        for venue in self.conf.active_venues():
-            urls = (self.urls or {}).get(venue)
-            unit.feeds[venue] = FeedActor.options(num_cpus=self.actor_cpus, scheduling_strategy=place, **RESTART).remote(
-                self.conf, venue, shard, list(symbols), urls, name, self.publish_interval_s,
+        for venues in self.feed_groups:
+            urls = {venue: (self.urls or {})[venue] for venue in venues if venue in (self.urls or {})}
+            unit.feeds[venues] = FeedActor.options(num_cpus=self.actor_cpus, scheduling_strategy=place, **RESTART).remote(
+                self.conf, list(venues), shard, list(symbols), urls or None, name, self.publish_interval_s,
             )
         return unit
 
@@ -238,10 +247,10 @@ class RayTopology:
         """Until every book of ``feeds`` is live (False after ``timeout_s``)."""
         deadline = time.monotonic() + timeout_s
         while feeds:
-            health = []
+            health: list[dict] = []
             for ref in [feed.health.remote() for feed in feeds]:
                 try:
-                    health.append(ray.get(ref, timeout=10))
+                    health += ray.get(ref, timeout=10)
                 except (*ACTOR_DOWN, ray.exceptions.GetTimeoutError):
                     health.append({})
             if all(h.get("started") and h.get("live", 0) >= h.get("symbols", 1) for h in health):
@@ -270,12 +279,15 @@ class RayTopology:
 
     # -- reading ----------------------------------------------------------------------------
     def health(self) -> list[dict]:
-        out = []
-        for ref in [f.health.remote() for f in self.feeds]:
+        """Per feed actor and venue: its feed's health (``{"started": False, "down": True}``
+        per venue of an actor that does not answer)."""
+        out: list[dict] = []
+        feeds = [(venues, feed) for unit in self.shards.values() for venues, feed in unit.feeds.items()]
+        for (venues, _), ref in zip(feeds, [feed.health.remote() for _, feed in feeds]):
             try:
-                out.append(ray.get(ref, timeout=10))
+                out += ray.get(ref, timeout=10)
             except (*ACTOR_DOWN, ray.exceptions.GetTimeoutError):
-                out.append({"started": False, "down": True})
+                out += [{"venue": venue, "started": False, "down": True} for venue in venues]
         return out
 
     def state(self) -> dict:
@@ -293,7 +305,7 @@ class RayTopology:
         """Each actor's process (pid, CPU seconds, peak memory), tagged with its role."""
         roles = [("executor", None)] if self.executor is not None else []
         roles += [("scanner", shard) for shard in self.shards]
-        roles += [(f"feed:{venue}", unit.id) for unit in self.shards.values() for venue in unit.feeds]
+        roles += [(f"feed:{'+'.join(venues)}", unit.id) for unit in self.shards.values() for venues in unit.feeds]
         out = []
         for (role, shard), ref in zip(roles, [a.process.remote() for a in self.actors()]):
             try:

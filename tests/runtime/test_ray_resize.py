@@ -44,12 +44,16 @@ def ray_shards(tmp_path_factory):
                 os.environ[key] = value
 
 
-def _feeds(topo) -> dict[tuple[int, str], object]:
-    return {(shard, venue): feed for shard, unit in topo.shards.items() for venue, feed in unit.feeds.items()}
+def _feeds(topo) -> dict[tuple[int, tuple[str, ...]], object]:
+    return {(shard, venues): feed for shard, unit in topo.shards.items() for venues, feed in unit.feeds.items()}
 
 
 def _health(ray, feeds) -> dict:
-    return dict(zip(feeds, ray.get([f.health.remote() for f in feeds.values()], timeout=30)))
+    """(shard, venue) → that venue's health in its shard's feed actor."""
+    out = {}
+    for (shard, _), rows in zip(feeds, ray.get([f.health.remote() for f in feeds.values()], timeout=30)):
+        out.update({(shard, row["venue"]): row for row in rows})
+    return out
 
 
 async def _until(check, timeout_s: float):
@@ -105,6 +109,7 @@ def test_a_shard_joining_and_leaving_moves_only_its_symbols(ray_shards, tmp_path
                     assert h["health"].resyncs == old_health[key]["health"].resyncs
                     assert [c.reconnects for c in h["health"].connections] == [c.reconnects for c in old_health[key]["health"].connections]
                 assert {v: sims[v].stats["connections"] - connections[v] for v in market.venue_names} == {v: 1 for v in market.venue_names}
+                assert old_health.keys() == {(shard, venue) for shard in (0, 1) for venue in market.venue_names}
                 await _until(lambda: all_live(topo), 30)
                 stats = {s["shard"]: s for s in await asyncio.to_thread(topo.scanner_stats)}
                 assert {k: v["symbols"] for k, v in stats.items()} == {k: len(v) for k, v in after.items()}

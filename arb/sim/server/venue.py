@@ -376,13 +376,15 @@ class VenueServer:
         """Write every queued frame (one write per connection); call send hooks."""
         dirty = self._dirty
         n = 0
+        # The send time is taken before the writes: a client may read (and stamp) a frame
+        # before this loop returns.
+        ts = self.clock() if self._sent else 0
         if dirty:
             now = self._loop.time()
             for session in dirty:
                 n += session.flush(now)
             dirty.clear()
         if self._sent:
-            ts = self.clock()
             hook = self.on_send
             name = self.name
             for symbol, seq in self._sent:
