@@ -50,6 +50,9 @@ _MS = 1_000_000
 _YEAR_S = 365 * 24 * 3600
 
 Level = tuple[str, str]
+#: Price texts a book keeps formatted (its ladder and where it went lately): a market of
+#: thousands of books drifting for hours must not keep every price it ever quoted.
+_PRICE_TEXTS = 1024
 
 
 @dataclass(slots=True)
@@ -94,7 +97,7 @@ class _Quote:
     def price_text(self, ticks: int) -> str:
         text = self.price_texts.get(ticks)
         if text is None:
-            if len(self.price_texts) > 8192:
+            if len(self.price_texts) > _PRICE_TEXTS:
                 self.price_texts.clear()
             text = self.price_texts[ticks] = _text(ticks * self.price_step, self.price_places)
         if text not in self.parser:
