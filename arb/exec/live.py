@@ -14,7 +14,8 @@ the answers the shell feeds back (:meth:`~LiveVenues.on_response`,
   asking the venue about that id.
 - **Following an order.** Immediate-or-cancel orders are done at the venue as soon as it
   answers; an answer that does not say so yet, and every resting order, is queried by client
-  id (``poll_ns``, backing off to ``max_poll_ns``) until it is done. Cumulative states become
+  id (``poll_ns``, backing off to ``max_poll_ns``) until it is done — by the venue's own order
+  id instead once the venue named it, where the venue offers that (``TradingSpec.query_by_id``). Cumulative states become
   incremental events (``PartiallyFilled``/``Filled`` carry each new execution's quantity, quote
   and fee in the venue's fee asset).
 - **Failures.** An error answer is classified once per venue (``TradingSpec.classify``): a
@@ -269,7 +270,11 @@ class LiveVenues:
         account = self.accounts.get(tracked.order.venue)
         if account is None or tracked.waiting:
             return
-        build = _bind(account.spec.query, account.rest_url, account.credentials, tracked.client_id, self._venue_symbol(tracked.order))
+        spec, symbol = account.spec, self._venue_symbol(tracked.order)
+        if tracked.venue_order_id and spec.query_by_id is not None:  # the venue named it: ask by its own id
+            build = _bind(spec.query_by_id, account.rest_url, account.credentials, tracked.venue_order_id, symbol)
+        else:
+            build = _bind(spec.query, account.rest_url, account.credentials, tracked.client_id, symbol)
         self._send(Outgoing(next(self._ids), tracked.order.venue, "query", build, tracked.order.id, not_before_ns=now_ns + delay_ns), now_ns)
 
     def _cancel(self, tracked: _Tracked, now_ns: int) -> None:

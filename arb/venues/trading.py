@@ -153,6 +153,10 @@ class TradingSpec:
     #: order's trades, for venues whose order answers lack fees (see ``OrderState.fee_known``).
     trades: Callable[[str, Credentials, str, str, int], RestRequest] | None = None
     decode_trades: Callable[[int, str], Executions] | None = None
+    #: ``(rest_url, credentials, venue_order_id, venue_symbol, now_ms) → request`` of an order
+    #: by the venue's own id (answered by ``decode_order``), for venues that stop answering
+    #: client ids once an order is done (Gate): the port uses it once the venue named the order.
+    query_by_id: Callable[[str, Credentials, str, str, int], RestRequest] | None = None
 
 
 def order_texts(instrument: Instrument | None, qty: int, price: int, side: str) -> tuple[int, int, str, str]:
