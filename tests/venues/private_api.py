@@ -15,7 +15,9 @@ import aiohttp
 from arb.core.numbers import ONE
 from arb.exec.live import LiveVenues, VenueAccount
 from arb.exec.orders import Order
-from arb.exec.port import BalancesFetched, Cancelled, FetchBalances, Filled, OrderEvent, PlaceOrder, Rejected
+from arb.exec.port import (
+    BalancesFetched, Cancelled, FetchBalances, Filled, OrderEvent, PlaceOrder, QueryOrder, Rejected, Unknown,
+)
 from arb.io.trading import TradingShell
 from arb.sim import presets
 from arb.sim.exchange import ApiKey
@@ -84,7 +86,8 @@ def arb_order(venue: str, order_id: str, side: str, qty: int, price: int) -> Ord
 
 async def through_port(d: Desk, orders: list[Order], timeout_s: float = 10.0) -> tuple[list[OrderEvent], LiveVenues]:
     """Place ``orders`` (immediate-or-cancel) through arb's live port and its I/O shell, then
-    fetch balances; returns every event once each order is done and the balances came."""
+    fetch balances; returns every event once each order is done and the balances came. An
+    ``Unknown`` order is asked about (``QueryOrder``), as the trader does."""
     account = VenueAccount(d.spec, d.credentials, d.server.rest_url)
     port = LiveVenues({d.spec.venue: account}, d.server.instruments, poll_ns=5_000_000, max_poll_ns=50_000_000)
     woke = asyncio.Event()
@@ -93,6 +96,7 @@ async def through_port(d: Desk, orders: list[Order], timeout_s: float = 10.0) ->
     runner = asyncio.create_task(shell.run())
     events: list[OrderEvent] = []
     pending = {o.id for o in orders}
+    by_id = {o.id: o for o in orders}
     port.submit([PlaceOrder(o) for o in orders], time.time_ns())
     deadline = time.monotonic() + timeout_s
     asked = False
@@ -102,6 +106,8 @@ async def through_port(d: Desk, orders: list[Order], timeout_s: float = 10.0) ->
                 events.append(event)
                 if isinstance(event, (Filled, Cancelled, Rejected)):
                     pending.discard(event.order_id)
+                elif isinstance(event, Unknown):
+                    port.submit([QueryOrder(by_id[event.order_id])], time.time_ns())
             if not pending and not asked:
                 asked = True
                 port.submit([FetchBalances((d.spec.venue,), "end")], time.time_ns())

@@ -307,7 +307,9 @@ class MexcPrivate:
         code, msg = _REFUSALS[exc.reason]
         return self._refuse(400, code, msg)
 
-    def _find(self: Any, request: web.Request, account: Account, body: str) -> SimOrder | web.StreamResponse:
+    def _find(self: Any, request: web.Request, account: Account, body: str,
+              missing: tuple[int, str] = (-2013, "Order does not exist.")) -> SimOrder | web.StreamResponse:
+        """An order by ``orderId`` or ``origClientOrderId`` (``missing``: the refusal when there is none)."""
         params = _params(request.query_string, body)
         order_id, client_id = params.get("orderId"), params.get("origClientOrderId")
         if not order_id and not client_id:
@@ -318,7 +320,7 @@ class MexcPrivate:
             order = None
         native = params.get("symbol")
         if order is None or (native is not None and self.server.unified(native) != order.symbol):
-            return self._refuse(400, -2013, "Order does not exist.")
+            return self._refuse(400, *missing)
         return order
 
     async def _query(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
@@ -326,7 +328,7 @@ class MexcPrivate:
         return order if isinstance(order, web.StreamResponse) else self._ok(self._order_json(order))
 
     async def _cancel(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
-        order = self._find(request, account, body)
+        order = self._find(request, account, body, missing=(-2011, "Unknown order sent."))
         if isinstance(order, web.StreamResponse):
             return order
         if not order.open:
