@@ -18,7 +18,7 @@ import pytest
 
 from arb.core.numbers import ONE, from_decimal, to_plain
 from arb.exec.port import Accepted, BalancesFetched, Filled
-from arb.venues.base import Credentials
+from arb.venues.base import Credentials, RestRequest
 from arb.venues.trading import OrderStatus, RejectReason
 from tests.venues.private_api import START, SYMBOL, arb_order, desk, through_port
 
@@ -216,3 +216,29 @@ def test_derivative_and_margin_listings_are_empty(path):
                 return response.status, await response.text()
 
     assert run(go()) == (200, "[]")
+
+
+def test_market_orders_and_text_outside_gates_rules_are_refused():
+    async def go():
+        async with desk(VENUE) as d:
+            bid, _ = top(d)
+            spec, url, creds = d.spec, d.server.rest_url, d.credentials
+            order = d.order("t-ok", "buy", ONE // 100, bid - bid // 10, "gtc")
+            out = {}
+            for label, client_id in (("long", "t-" + "a" * 29), ("no prefix", "abc"), ("bad char", "t-a/b")):
+                out[label] = await d.perform(spec.place(url, creds, replace(order, client_id=client_id), d.now_ms()))
+            request = spec.place(url, creds, order, d.now_ms())
+            market = msgspec.json.encode({**msgspec.json.decode(request.body), "type": "market"}).decode()
+            out["market"] = await d.perform(RestRequest("POST", request.url, headers=gate_headers(d, market), body=market))
+            return {k: (s, msgspec.json.decode(b)["label"]) for k, (s, b, _) in out.items()}, d.account.orders
+
+    out, orders = run(go())
+    assert out == {k: (400, "INVALID_PARAM_VALUE") for k in ("long", "no prefix", "bad char", "market")}
+    assert orders == {}
+
+
+def gate_headers(d, body: str) -> dict[str, str]:
+    from arb.venues.gateio.signing import auth_headers
+
+    headers = auth_headers(d.key.key, d.key.secret, "POST", "/api/v4/spot/orders", "", body, d.now_ms() // 1000)
+    return {**headers, "Content-Type": "application/json"}

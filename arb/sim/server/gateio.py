@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from typing import Any
@@ -30,6 +29,7 @@ from arb.sim.server.protocol import BOOK, Route, VenueProtocol, json_response, r
 from arb.sim.server.session import Session
 from arb.venues.gateio import Encoder
 from arb.venues.gateio import market_data as gateio
+from arb.venues.gateio.signing import sign
 from arb.venues.trading import OrderStatus, RejectReason
 
 _json = msgspec.json.Encoder()
@@ -209,11 +209,10 @@ class GateioPrivate:
         if abs(self.server.clock() / 1e9 - sent_s) > _MAX_SKEW_S:
             return self._refuse(401, "REQUEST_EXPIRED", f"gap between request Timestamp and server time exceeds {_MAX_SKEW_S}")
         secret = exchange.keys[key].secret
-        body_hash = hashlib.sha512(body.encode()).hexdigest()
         path = request.rel_url.raw_path
+        # Gate signs the query "without URL encode"; a client may have signed either form.
         for query in dict.fromkeys((request.query_string, request.rel_url.raw_query_string)):
-            payload = f"{request.method}\n{path}\n{query}\n{body_hash}\n{stamp}"
-            if hmac.compare_digest(hmac.new(secret.encode(), payload.encode(), hashlib.sha512).hexdigest(), signature):
+            if hmac.compare_digest(sign(secret, request.method, path, query, body, stamp), signature):
                 return account
         return self._refuse(401, "INVALID_SIGNATURE", "Signature mismatch")
 
