@@ -219,10 +219,15 @@ class MexcPrivate:
         account = exchange.account_of(key) if exchange is not None else None
         if account is None:
             return self._refuse(400, 10072, "invalid access key")
-        signed_query, sig_q = _split_signature(request.query_string)
+        secret = exchange.keys[key].secret
         signed_body, sig_b = _split_signature(body)
-        signature = sig_q or sig_b
-        if not signature or not hmac.compare_digest(sign(exchange.keys[key].secret, signed_query, signed_body), signature):
+        valid = False
+        # The signed text is the query as sent (percent-encoded where needed) followed by the body.
+        for query in dict.fromkeys((request.rel_url.raw_query_string, request.query_string)):
+            signed_query, sig_q = _split_signature(query)
+            signature = sig_q or sig_b
+            valid = valid or bool(signature) and hmac.compare_digest(sign(secret, signed_query, signed_body), signature)
+        if not valid:
             return self._refuse(400, 700002, "Signature for this request is not valid.")
         params = _params(request.query_string, body)
         try:
