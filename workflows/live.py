@@ -37,7 +37,7 @@ from arb.runtime import journals
 from arb.runtime.components import Started, build
 from arb.core.numbers import to_plain
 from arb.exec.live import VenueAccount
-from arb.runtime import listings, universe
+from arb.runtime import listings, settings, universe
 from arb.runtime.accounts import describe, env_accounts, reconcile, sim_accounts, totals
 from arb.runtime.live import DecisionHook, LocalRuntime, build_feeds, venue_balances
 from arb.sim.config import DislocationConfig
@@ -150,7 +150,11 @@ async def trade(conf: ArbConf, stop: asyncio.Event, *, recorder: Recorder | None
         return live
 
 
-async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str) -> None:
+def inventory_of(conf: ArbConf) -> live_view.Inventory:
+    return live_view.Inventory(tuple(conf.active_venues()), settings.inventory_targets(conf), settings.withdrawal_fees(conf))
+
+
+async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str, inventory: live_view.Inventory) -> None:
     rates = live_view.RateMeter()
     if mode == "none":
         return
@@ -158,7 +162,7 @@ async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str)
         console = Console()
         with RichLive(console=console, refresh_per_second=4, transient=False) as screen:
             while not stop.is_set():
-                screen.update(live_view.render(live, live_view.snapshot(live, time.time_ns()), rates, source))
+                screen.update(live_view.render(live, live_view.snapshot(live, time.time_ns(), inventory), rates, source))
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), 0.25)
         return
@@ -166,7 +170,7 @@ async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), 5.0)
         if not stop.is_set():  # the final summary follows a stop
-            print(live_view.plain_status(live_view.snapshot(live, time.time_ns())), file=sys.stderr, flush=True)
+            print(live_view.plain_status(live_view.snapshot(live, time.time_ns(), inventory)), file=sys.stderr, flush=True)
 
 
 async def _metrics(live: LocalRuntime, stop: asyncio.Event, tracker: Tracker, every_s: float) -> None:
@@ -222,7 +226,7 @@ async def _run_local(
     async with local_runtime(conf, journal=journal) as live:
         announce(live.parts.started, chosen)
         helpers = [
-            asyncio.ensure_future(_view(live, stop, mode, conf.live.source)),
+            asyncio.ensure_future(_view(live, stop, mode, conf.live.source, inventory_of(conf))),
             asyncio.ensure_future(_metrics(live, stop, tracker, conf.live.metrics_every_s)),
         ]
         try:
@@ -313,13 +317,21 @@ def run_mode(conf: ArbConf) -> str:
     return conf.executor.mode + ("-dry-run" if conf.executor.mode == "live" and conf.executor.dry_run else "")
 
 
-def finish(live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, chosen: journals.RunJournal, mode: str) -> str:
-    """Final summary table, metrics and trades; returns the summary's JSON line."""
-    snap = live_view.snapshot(live, time.time_ns())
+def finish(
+    live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, chosen: journals.RunJournal, mode: str,
+    inventory: live_view.Inventory,
+) -> str:
+    """Final summary table, metrics, trades and the rebalancing report; returns the summary's JSON line."""
+    snap = live_view.snapshot(live, time.time_ns(), inventory)
     numbers = {k: float(v) for k, v in snap.items() if isinstance(v, (int, float))}
     tracker.metrics(numbers)
     out_dir.mkdir(parents=True, exist_ok=True)
     tracker.artifact(report.trades_parquet(live.core.trades, out_dir / "trades.parquet"))
+    plan = snap["rebalance"]
+    rebalance_file = out_dir / "rebalance.json"
+    rebalance_file.write_text(json.dumps([{"asset": t.asset, "from": t.source, "to": t.target, "amount": to_plain(t.amount),
+                                           "withdrawal_fee": to_plain(t.fee)} for t in plan], indent=1))
+    tracker.artifact(rebalance_file)
     report.print_summary(
         f"arb live ({source}) — final",
         {
@@ -335,6 +347,9 @@ def finish(live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, cho
             "checksum failures": snap["checksum_failures"],
             "decode errors skipped": snap["decode_errors"],
             "internal errors": snap["internal_errors"],
+            "inventory: trades paused by floors": snap["inventory_paused"],
+            "inventory: transfers to restore the split": "; ".join(
+                f"{to_plain(t.amount)} {t.asset} {t.source}→{t.target} (fee {to_plain(t.fee)})" for t in plan[:5]) or "none",
             "journal": chosen.describe(),
             **({"restored at start (records / trades)": f"{live.parts.started.records} / {live.parts.started.trades}"}
                if chosen.resumed else {}),
@@ -368,7 +383,7 @@ def app(cfg: DictConfig) -> None:
                 line = asyncio.run(run_live_ray(conf, tracker, chosen))
             else:
                 live = asyncio.run(run_live(conf, tracker, chosen))
-                line = finish(live, tracker, out_dir, conf.live.source, chosen, run_mode(conf))
+                line = finish(live, tracker, out_dir, conf.live.source, chosen, run_mode(conf), inventory_of(conf))
             status = "FINISHED"
         finally:
             tracker.end(status)
