@@ -277,3 +277,14 @@ def test_an_unreadable_answer_is_an_unknown_state_not_a_guess():
 ])
 def test_asset_ids_map_to_canonical_codes_and_back(asset_id, code):
     assert assets.asset_code(asset_id) == code and assets.asset_id(code) == asset_id
+
+
+def test_no_credential_survives_the_shells_log_masking():
+    from arb.io.trading import masked
+
+    order = OrderRequest("c", "BTC/USD", "XBTUSD", "buy", 1, 1, "1", "1")
+    for request in (kraken.place(URL, CREDS, order, NOW_MS), kraken.cancel(URL, CREDS, "c", "XBTUSD", NOW_MS),
+                    kraken.query(URL, CREDS, "c", "XBTUSD", NOW_MS), kraken.balances(URL, CREDS, NOW_MS)):
+        text = masked(request)
+        for secret in (CREDS.key, CREDS.secret, request.headers["API-Sign"]):
+            assert secret not in text

@@ -283,3 +283,88 @@ def _refusal(decode: Callable, spec, status: int, text: str, headers: dict[str, 
     with pytest.raises(VenueError) as err:
         decode(status, text)
     return err.value
+
+
+#: Hostile parameter values: wrong types, junk text, huge and negative numbers, unicode.
+_JUNK = [None, [], {"a": 1}, ["x"], "", "junk", "-1", "1e999", "0." + "1" * 40, "ÄÖÜ", 10**30, -5, True]
+
+
+def _okx_hostile(h: Harness) -> list[RestRequest]:
+    from arb.venues.okx.signing import sign
+    from arb.venues.okx.trading import timestamp
+
+    requests = []
+    for route in h.server.protocol.private_routes() + h.server.protocol.public_routes():
+        bodies: list[str] = [""] if route.method == "GET" else ["", "not json", "[]", "{}", "[1,2]"]
+        if route.method == "POST":
+            for value in _JUNK:
+                for field in ("instId", "clOrdId", "ordId", "side", "ordType", "px", "sz", "tdMode"):
+                    bodies.append(json.dumps({"instId": "BTC-USDT", "tdMode": "cash", "side": "buy", "ordType": "limit",
+                                              "px": "1", "sz": "1", field: value}))
+                bodies.append(json.dumps([{"instId": value}]))
+        queries = [""] if route.method == "POST" else ["", "?instId=BTC-USDT&ordId=abc", "?instId=%C3%84&clOrdId=x",
+                                                       "?instType=SPOT&ccy=,,,", "?instId=BTC-USDT&clOrdId=" + "9" * 60]
+        for text in bodies:
+            for query in queries:
+                stamp = timestamp(h.now_ms())
+                path = route.path + query
+                headers = {"OK-ACCESS-KEY": h.key.key, "OK-ACCESS-PASSPHRASE": h.key.passphrase, "OK-ACCESS-TIMESTAMP": stamp,
+                           "OK-ACCESS-SIGN": sign(h.key.secret, stamp, route.method, path, text), "Content-Type": "application/json"}
+                requests.append(RestRequest(route.method, h.server.rest_url + path, headers=headers, body=text))
+    requests.append(RestRequest("GET", h.server.rest_url + "/api/v5/account/balance", headers={"OK-ACCESS-SIGN": "é"}))
+    return requests
+
+
+def _kraken_hostile(h: Harness) -> list[RestRequest]:
+    from urllib.parse import urlencode
+
+    from arb.venues.kraken.signing import sign
+
+    requests = []
+    for route in h.server.protocol.private_routes():
+        bodies = []
+        for value in _JUNK:
+            for field in ("pair", "type", "ordertype", "volume", "price", "timeinforce", "oflags", "cl_ord_id", "userref",
+                          "txid", "trades", "validate"):
+                params = {"pair": "XBTUSDT", "type": "buy", "ordertype": "limit", "volume": "1", "price": "1", field: value}
+                bodies.append(("form", params))
+                bodies.append(("json", params))
+        for kind, params in bodies:
+            nonce = h.now_ms()
+            if kind == "form":
+                text = urlencode({"nonce": nonce, **{k: json.dumps(v) if not isinstance(v, str) else v for k, v in params.items()}})
+            else:
+                text = json.dumps({"nonce": nonce, **params})
+            headers = {"API-Key": h.key.key, "API-Sign": sign(h.key.secret, route.path, nonce, text)}
+            requests.append(RestRequest("POST", h.server.rest_url + route.path, headers=headers, body=text))
+    for route in h.server.protocol.public_routes():
+        for query in ("", "?pair=", "?pair=%C3%84", "?pair=XBTUSDT&count=abc", "?pair=XBTUSDT&count=-9", "?pair=,,"):
+            requests.append(RestRequest("GET", h.server.rest_url + route.path + query))
+    requests.append(RestRequest("POST", h.server.rest_url + "/0/private/Balance", headers={"API-Key": h.key.key, "API-Sign": "é"},
+                                body="nonce=1"))
+    return requests
+
+
+@pytest.mark.parametrize("venue", VENUES)
+def test_hostile_requests_get_the_venues_error_never_a_crash(venue):
+    async def body(h: Harness) -> None:
+        if venue == "kraken":  # no rate limit in the way
+            h.server.protocol.counter = (10**9, 10**9)
+        else:
+            h.server.protocol.private_budget = (10**9, 2.0)
+        seen = set()
+        for request in (_okx_hostile if venue == "okx" else _kraken_hostile)(h):
+            status, text, _ = await h.direct(request)
+            assert status < 500, (request.url, request.body, text)
+            answer = json.loads(text)
+            assert ("code" in answer) if venue == "okx" else ("error" in answer), text
+            items = answer.get("data") if venue == "okx" else None
+            seen.add(items[0].get("sCode") if items and isinstance(items[0], dict) and "sCode" in items[0] else
+                     answer.get("code") if venue == "okx" else tuple(answer["error"]))
+        assert h.server.stats["handler-errors"] == 0
+        # The handlers themselves were reached (past the signature), and refused in kind.
+        expected = {"51000", "51001", "50002"} if venue == "okx" else {
+            ("EGeneral:Invalid arguments:volume",), ("EQuery:Unknown asset pair",), ("EGeneral:Invalid arguments:cl_ord_id",)}
+        assert expected <= seen, seen
+
+    run(venue, body)

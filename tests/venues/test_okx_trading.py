@@ -238,3 +238,14 @@ def test_an_unreadable_answer_is_an_unknown_state_not_a_guess():
         with pytest.raises(VenueError) as err:
             decode(200, "{not json")
         assert err.value.reason is RejectReason.UNKNOWN_STATE
+
+
+def test_no_credential_survives_the_shells_log_masking():
+    from arb.io.trading import masked
+
+    order = OrderRequest("b15", "BTC/USDT", "BTC-USDT", "buy", 1, 1, "2", "2.15")
+    for request in (okx.place(URL, CREDS, order, NOW_MS), okx.cancel(URL, CREDS, "b15", "BTC-USDT", NOW_MS),
+                    okx.query(URL, CREDS, "b15", "BTC-USDT", NOW_MS), okx.balances(URL, CREDS, NOW_MS)):
+        text = masked(request)
+        for secret in (CREDS.key, CREDS.secret, CREDS.passphrase, request.headers["OK-ACCESS-SIGN"]):
+            assert secret not in text

@@ -305,7 +305,7 @@ class KrakenPrivate:
         if not (nonce_text.isdigit() and nonce_text.isascii()):
             return self._fail("EAPI:Invalid nonce")
         signature = request.headers.get("API-Sign", "")
-        if not hmac.compare_digest(sign(exchange.keys[key].secret, request.path, nonce_text, body), signature):
+        if not hmac.compare_digest(sign(exchange.keys[key].secret, request.path, nonce_text, body).encode(), signature.encode()):
             return self._fail("EAPI:Invalid signature")
         nonces = self.server.__dict__.setdefault("_kraken_nonces", {}).setdefault(key, [0, set()])
         nonce, window = int(nonce_text), self.nonce_window

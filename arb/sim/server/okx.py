@@ -181,14 +181,14 @@ class OkxPrivate:
         if account is None:
             return self._refuse(401, "50111", "Invalid OK-ACCESS-KEY.")
         api = exchange.keys[key]
-        if not hmac.compare_digest(passphrase, api.passphrase):
+        if not hmac.compare_digest(passphrase.encode(), api.passphrase.encode()):
             return self._refuse(401, "50105", 'Request header "OK-ACCESS-PASSPHRASE" incorrect.')
         sent_ms = _iso_ms(stamp)
         if sent_ms is None:
             return self._refuse(401, "50112", "Invalid OK-ACCESS-TIMESTAMP.")
         if abs(self._now_ms() - sent_ms) > TIMESTAMP_TOLERANCE_MS:
             return self._refuse(401, "50102", "Timestamp request expired.")
-        if not hmac.compare_digest(sign(api.secret, stamp, request.method, request.raw_path, body), signature):
+        if not hmac.compare_digest(sign(api.secret, stamp, request.method, request.raw_path, body).encode(), signature.encode()):
             return self._refuse(401, "50113", "Invalid signature.")
         return account
 
@@ -324,7 +324,7 @@ class OkxPrivate:
 
     def _find(self: Any, account: Account, params: dict) -> SimOrder | None:
         symbol = self.server.unified(str(params.get("instId", "")))
-        ord_id, cl_ord_id = params.get("ordId"), params.get("clOrdId")
+        ord_id, cl_ord_id = str(params.get("ordId") or ""), str(params.get("clOrdId") or "")
         try:
             order = self.server.exchange.find(account, int(ord_id) if ord_id else None, None if ord_id else cl_ord_id)
         except (Rejected, ValueError):
