@@ -388,10 +388,14 @@ class OkxPrivate:
         base, quote = split(order.symbol)
         last = order.trades[-1] if order.trades else None
         fee_ccy = order.fee_asset or (base if order.side == "buy" else quote)
+        source, source_reason = "", ""
+        if order.status is OrderStatus.CANCELLED:
+            source, source_reason = ("14", "Order canceled: IOC order was partially canceled due to incompletely filled") \
+                if order.tif == "ioc" else ("1", "Order canceled by user")
         return {
             "accFillSz": to_plain(order.filled), "algoClOrdId": "", "algoId": "", "attachAlgoClOrdId": "", "attachAlgoOrds": [],
             "avgPx": to_plain(order.quote * ONE // order.filled) if order.filled else "", "cTime": str(order.created_ms),
-            "cancelSource": "", "cancelSourceReason": "", "category": "normal", "ccy": "", "clOrdId": order.client_id,
+            "cancelSource": source, "cancelSourceReason": source_reason, "category": "normal", "ccy": "", "clOrdId": order.client_id,
             "fee": _charged(order.fee), "feeCcy": fee_ccy, "fillPx": to_plain(last.price) if last else "",
             "fillSz": to_plain(last.qty) if last else "0", "fillTime": str(last.ts_ms) if last else "",
             "instId": inst.venue_symbol if inst else order.symbol, "instType": "SPOT", "isTpLimit": "false", "lever": "",
