@@ -11,6 +11,7 @@ summary is printed and the MLflow run gets its final metrics and trades.
 from __future__ import annotations
 
 import asyncio
+import json
 import contextlib
 import logging
 import signal
@@ -34,7 +35,11 @@ from arb.exec.journal import Journal
 from arb.exec.journal_sqlite import SqliteJournal
 from arb.runtime import journals
 from arb.runtime.components import Started, build
-from arb.runtime.live import DecisionHook, LocalRuntime, build_feeds
+from arb.core.numbers import to_plain
+from arb.exec.live import VenueAccount
+from arb.runtime import listings, settings, universe
+from arb.runtime.accounts import describe, env_accounts, reconcile, sim_accounts, totals
+from arb.runtime.live import DecisionHook, LocalRuntime, build_feeds, venue_balances
 from arb.sim.config import DislocationConfig
 from arb.sim.market import instruments as sim_instruments
 from arb.sim.server import FaultConfig, SimConfig, SimulatedVenues
@@ -68,23 +73,52 @@ def simulator_config(conf: ArbConf) -> SimConfig:
 
 @dataclass
 class Venues:
-    """Where feeds connect: simulator URLs (or None for the real endpoints), instruments."""
+    """Where feeds connect: simulator URLs (or None for the real endpoints), instruments and,
+    trading live, the accounts to trade with."""
 
     urls: Mapping[str, Mapping[str, str]] | None
     instruments: Instruments
     sims: SimulatedVenues | None = None
+    accounts: dict[str, VenueAccount] | None = None
+    #: The config with the universe resolved (``universe=discover``: the symbols found).
+    conf: ArbConf | None = None
+
+
+#: Where the simulators write the keys they provision (owner-only; not a real secret).
+SIM_KEYS_FILE = PROJECT_DIR / "data" / "sim" / "credentials.env"
 
 
 @contextlib.asynccontextmanager
 async def venues(conf: ArbConf, on_send: SendHook | None = None) -> AsyncIterator[Venues]:
-    """Start the loopback simulators (``live.source=sim``) or point at the real venues."""
+    """Start the loopback simulators (``live.source=sim``) or point at the real venues; with
+    ``executor.mode=live``, the accounts to trade with (the simulators provision theirs)."""
+    live = conf.executor.mode == "live"
     if conf.live.source == "public":
-        yield Venues(None, Instruments())
+        conf = await resolve_universe(conf, None)
+        accounts = env_accounts(conf) if live else None
+        instruments = await listings.instruments(conf, cache_dir=PROJECT_DIR / "data" / "instruments") if live else Instruments()
+        yield Venues(None, instruments, accounts=accounts, conf=conf)
         return
     config = simulator_config(conf)
     async with SimulatedVenues(config, on_send=on_send) as sims:
         assert config.market is not None
-        yield Venues(sims.urls(), sim_instruments(config.market), sims)
+        conf = await resolve_universe(conf, sims.urls())
+        accounts = None
+        if live:
+            accounts = sim_accounts(conf, sims, config.market, SIM_KEYS_FILE)
+            print(f"simulator keys: {SIM_KEYS_FILE} (ARB_<VENUE>_API_KEY=… lines, owner-only)", file=sys.stderr, flush=True)
+        yield Venues(sims.urls(), sim_instruments(config.market), sims, accounts, conf)
+
+
+async def resolve_universe(conf: ArbConf, urls: Mapping[str, Mapping[str, str]] | None) -> ArbConf:
+    """``universe=discover``: the config with the symbols the venues list (announced); else as is."""
+    if not conf.universe.discover.enabled:
+        return conf
+    rows = await universe.discover(conf, urls)
+    symbols = [row.symbol for row in rows]
+    print(f"universe: {len(symbols)} symbols discovered on {', '.join(conf.active_venues())} (arb universe shows them)",
+          file=sys.stderr, flush=True)
+    return replace(conf, universe=replace(conf.universe, symbols=symbols))
 
 
 @contextlib.asynccontextmanager
@@ -95,10 +129,18 @@ async def local_runtime(
     """Venues (simulated or real), feeds and the decision core in this process, ready to run;
     the core starts on ``journal`` (restored from it, when it holds records)."""
     async with venues(conf, on_send) as where:
-        parts = build(conf, where.instruments, journal=journal, now_ns=time.time_ns())
+        conf = where.conf or conf
+        balances = None
+        if where.accounts is not None:
+            for line in describe(conf, where.accounts, "the simulators" if where.sims is not None else "the real venues"):
+                print(line, file=sys.stderr, flush=True)
+            balances = totals(await venue_balances(where.accounts))  # refuses a venue that refuses us, by name
+        parts = build(conf, where.instruments, journal=journal, now_ns=time.time_ns(), accounts=where.accounts, balances=balances)
         wake = asyncio.Event()
         feeds = build_feeds(conf, wake, urls=where.urls, recorder=recorder)
-        yield LocalRuntime(feeds, parts, wake, on_decision=on_decision)
+        runtime = LocalRuntime(feeds, parts, wake, on_decision=on_decision)
+        runtime.accounts = where.accounts
+        yield runtime
 
 
 async def trade(conf: ArbConf, stop: asyncio.Event, *, recorder: Recorder | None = None) -> LocalRuntime:
@@ -108,7 +150,11 @@ async def trade(conf: ArbConf, stop: asyncio.Event, *, recorder: Recorder | None
         return live
 
 
-async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str) -> None:
+def inventory_of(conf: ArbConf) -> live_view.Inventory:
+    return live_view.Inventory(tuple(conf.active_venues()), settings.inventory_targets(conf), settings.withdrawal_fees(conf))
+
+
+async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str, inventory: live_view.Inventory) -> None:
     rates = live_view.RateMeter()
     if mode == "none":
         return
@@ -116,7 +162,7 @@ async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str)
         console = Console()
         with RichLive(console=console, refresh_per_second=4, transient=False) as screen:
             while not stop.is_set():
-                screen.update(live_view.render(live, live_view.snapshot(live, time.time_ns()), rates, source))
+                screen.update(live_view.render(live, live_view.snapshot(live, time.time_ns(), inventory), rates, source))
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), 0.25)
         return
@@ -124,7 +170,7 @@ async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), 5.0)
         if not stop.is_set():  # the final summary follows a stop
-            print(live_view.plain_status(live_view.snapshot(live, time.time_ns())), file=sys.stderr, flush=True)
+            print(live_view.plain_status(live_view.snapshot(live, time.time_ns(), inventory)), file=sys.stderr, flush=True)
 
 
 async def _metrics(live: LocalRuntime, stop: asyncio.Event, tracker: Tracker, every_s: float) -> None:
@@ -180,7 +226,7 @@ async def _run_local(
     async with local_runtime(conf, journal=journal) as live:
         announce(live.parts.started, chosen)
         helpers = [
-            asyncio.ensure_future(_view(live, stop, mode, conf.live.source)),
+            asyncio.ensure_future(_view(live, stop, mode, conf.live.source, inventory_of(conf))),
             asyncio.ensure_future(_metrics(live, stop, tracker, conf.live.metrics_every_s)),
         ]
         try:
@@ -188,18 +234,27 @@ async def _run_local(
         finally:
             stop.set()
             await asyncio.gather(*helpers, return_exceptions=True)
+        if live.accounts is not None:  # arb's books against what the venues say, exactly
+            live.mismatches = reconcile(live.parts.portfolio, await venue_balances(live.accounts))
         return live
 
 
-async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJournal) -> dict:
+async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJournal) -> str:
     """``arb live runtime=ray``: the same trading as one process, on Ray actors (feeds and
-    scanners per shard, one executor with a durable journal). Returns the final state."""
+    scanners per shard, one executor with a durable journal). Returns the summary's JSON line."""
     from arb.runtime.ray_live import RayTopology, live_books
 
     stop = stop_event(conf.live.duration_s)
     runtime = conf.runtime
     async with venues(conf) as where:
-        topo = RayTopology(conf, chosen.path, where.instruments, where.urls, shards=runtime.shards, actor_cpus=runtime.actor_cpus)
+        conf = where.conf or conf
+        balances = None
+        if where.accounts is not None:
+            for line in describe(conf, where.accounts, "the simulators" if where.sims is not None else "the real venues"):
+                print(line, file=sys.stderr, flush=True)
+            balances = totals(await venue_balances(where.accounts))
+        topo = RayTopology(conf, chosen.path, where.instruments, where.urls, shards=runtime.shards, actor_cpus=runtime.actor_cpus,
+                           accounts=where.accounts, balances=balances)
         await asyncio.to_thread(topo.start)
         first = await asyncio.to_thread(topo.state)
         if chosen.resumed:
@@ -225,26 +280,58 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJour
                 if step % max(1, round(conf.live.metrics_every_s / 2)) == 0:
                     await asyncio.to_thread(tracker.metrics, {k: float(v) for k, v in status.items() if v is not None}, step)
         finally:
+            await asyncio.to_thread(topo.stop_feeds_and_drain)
             state = await asyncio.to_thread(topo.state)
             await asyncio.to_thread(topo.stop)
+        mismatches = None
+        if where.accounts is not None:
+            mismatches = reconcile(state["balances_fixed"], await venue_balances(where.accounts))
     report.print_summary(
         "arb live (ray) — final",
         {"trades": state["trades"], "P&L (USD, mark to market)": "n/a" if state["pnl_usd"] is None else state["pnl_usd"],
          "risk state": state["risk_state"], "journal": chosen.describe(), "journal records": state["journal_records"],
          **({"restored at start (records / trades)": f"{state['restored_records']} / {state['restored_trades']}"}
-            if chosen.resumed else {})},
+            if chosen.resumed else {}),
+         **({"reconciled with the venues": "exactly" if not mismatches else f"NO: {mismatches}"} if mismatches is not None else {})},
     )
     tracker.metrics({"trades": float(state["trades"]), **({} if state["pnl_usd"] is None else {"pnl_usd": float(state["pnl_usd"])})})
-    return state
+    return final_line(run_mode(conf), state["trades"], state["orders"], state["pnl_fixed"], state["realized_fixed"], mismatches)
 
 
-def finish(live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, chosen: journals.RunJournal) -> dict:
-    """Final summary table, metrics and trades."""
-    snap = live_view.snapshot(live, time.time_ns())
+def final_line(mode: str, trades: int, orders: int, pnl_usd: int | None, realized: Mapping[str, int],
+               mismatches: Mapping[str, tuple[str, str]] | None) -> str:
+    """The summary's last line: one JSON object (money as exact decimal strings).
+    ``reconciled``: arb's portfolio equals the venues' balances fetched at the end, exactly
+    (null when paper trading: there are no venue balances)."""
+    return json.dumps({
+        "mode": mode, "trades": trades, "orders": orders,
+        "pnl_quote": None if pnl_usd is None else to_plain(pnl_usd),
+        "realized_quote": {asset: to_plain(v) for asset, v in sorted(realized.items())},
+        "reconciled": None if mismatches is None else not mismatches,
+        **({"mismatches": dict(mismatches)} if mismatches else {}),
+    }, separators=(",", ":"))
+
+
+def run_mode(conf: ArbConf) -> str:
+    """``paper``, ``live`` or ``live-dry-run``."""
+    return conf.executor.mode + ("-dry-run" if conf.executor.mode == "live" and conf.executor.dry_run else "")
+
+
+def finish(
+    live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, chosen: journals.RunJournal, mode: str,
+    inventory: live_view.Inventory,
+) -> str:
+    """Final summary table, metrics, trades and the rebalancing report; returns the summary's JSON line."""
+    snap = live_view.snapshot(live, time.time_ns(), inventory)
     numbers = {k: float(v) for k, v in snap.items() if isinstance(v, (int, float))}
     tracker.metrics(numbers)
     out_dir.mkdir(parents=True, exist_ok=True)
     tracker.artifact(report.trades_parquet(live.core.trades, out_dir / "trades.parquet"))
+    plan = snap["rebalance"]
+    rebalance_file = out_dir / "rebalance.json"
+    rebalance_file.write_text(json.dumps([{"asset": t.asset, "from": t.source, "to": t.target, "amount": to_plain(t.amount),
+                                           "withdrawal_fee": to_plain(t.fee)} for t in plan], indent=1))
+    tracker.artifact(rebalance_file)
     report.print_summary(
         f"arb live ({source}) — final",
         {
@@ -260,12 +347,18 @@ def finish(live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, cho
             "checksum failures": snap["checksum_failures"],
             "decode errors skipped": snap["decode_errors"],
             "internal errors": snap["internal_errors"],
+            "inventory: trades paused by floors": snap["inventory_paused"],
+            "inventory: transfers to restore the split": "; ".join(
+                f"{to_plain(t.amount)} {t.asset} {t.source}→{t.target} (fee {to_plain(t.fee)})" for t in plan[:5]) or "none",
             "journal": chosen.describe(),
             **({"restored at start (records / trades)": f"{live.parts.started.records} / {live.parts.started.trades}"}
                if chosen.resumed else {}),
+            **({"reconciled with the venues": "exactly" if not live.mismatches else f"NO: {live.mismatches}"}
+               if live.mismatches is not None else {}),
         },
     )
-    return snap
+    trader = live.core.trader
+    return final_line(mode, len(live.core.trades), trader.orders, trader.pnl(), trader.portfolio.realized, live.mismatches)
 
 
 @hydra.main(config_path=CONF_DIR, config_name="config", version_base="1.3")
@@ -278,6 +371,7 @@ def app(cfg: DictConfig) -> None:
         tracker.start(f"live {conf.live.source}", {"arb.workflow": "live", "arb.source": conf.live.source,
                                                    "arb.journal": str(chosen.path), "arb.resumed": str(chosen.resumed).lower()})
         status = "FAILED"
+        line = ""
         try:
             tracker.params(flatten(conf))
             if conf.runtime.kind == "ray":
@@ -286,14 +380,15 @@ def app(cfg: DictConfig) -> None:
                 runtime = conf.runtime  # Ray wants its driver set up on the main thread
                 resources = connect(runtime.address, runtime.num_cpus, runtime.namespace)
                 log.info("Ray: %s", {k: v for k, v in resources.items() if not k.startswith("node:")})
-                asyncio.run(run_live_ray(conf, tracker, chosen))
+                line = asyncio.run(run_live_ray(conf, tracker, chosen))
             else:
                 live = asyncio.run(run_live(conf, tracker, chosen))
-                finish(live, tracker, out_dir, conf.live.source, chosen)
+                line = finish(live, tracker, out_dir, conf.live.source, chosen, run_mode(conf), inventory_of(conf))
             status = "FINISHED"
         finally:
             tracker.end(status)
         print(f"MLflow: {tracker.describe()}")
+        print(line)  # the summary's last line: one JSON object
     except ArbError as exc:
         print(f"arb live: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -69,6 +69,14 @@ class Desk:
             due = port.next_event_ns()
         return trader.take_completed()
 
+    def kill(self, reason: str, now_ns: int) -> int:
+        """Kill switch: halt all trading and cancel every open order at the venues. Returns
+        how many cancels were sent."""
+        commands = self.trader.kill(reason, now_ns)
+        if commands:
+            self.port.submit(commands, now_ns)
+        return len(commands)
+
     def next_due_ns(self) -> int | None:
         """When the port next has something to say (None: nothing known)."""
         return self.port.next_event_ns()

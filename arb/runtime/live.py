@@ -99,6 +99,10 @@ class LocalRuntime:
         self._wake = wake
         #: Live execution's I/O shell (None when paper trading).
         self.shell: TradingShell | None = None
+        #: Live: the venue accounts traded with, and where arb's books and theirs disagreed
+        #: at the end (``"venue:asset" → (venue's, arb's)``; empty: reconciled exactly).
+        self.accounts: Mapping[str, VenueAccount] | None = None
+        self.mismatches: dict[str, tuple[str, str]] | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run every feed and the decision loop until ``stop`` is set; then close the feeds
@@ -165,7 +169,7 @@ class LocalRuntime:
             self.stats.errors += 1
             self.stats.last_error = f"{type(exc).__name__}: {exc}"[:300]
             log.exception("decision pass failed; halting new trades")
-            self.parts.risk.kill(f"internal error: {self.stats.last_error}", now)
+            self.core.desk.kill(f"internal error: {self.stats.last_error}", now)
 
     def _pass(self, core: DecisionCore, now: int) -> list[tuple[str, str]]:
         changed: list[tuple[str, str]] = []

@@ -66,7 +66,7 @@ def test_resting_order_placed_queried_locked_and_cancelled():
             status, body, _ = await d.perform(spec.place(d.server.rest_url, d.credentials, order, d.now_ms()))
             placed = spec.decode_place(status, body)
             by_text = spec.decode_order(*(await d.perform(spec.query(d.server.rest_url, d.credentials, order.client_id, order.venue_symbol, d.now_ms())))[:2])
-            by_id = spec.decode_order(*(await d.perform(spec.query_by_id(d.server.rest_url, d.credentials, placed.venue_order_id, order.venue_symbol, d.now_ms())))[:2])
+            by_id = spec.decode_order(*(await d.perform(spec.query_by_venue_id(d.server.rest_url, d.credentials, placed.venue_order_id, order.venue_symbol, d.now_ms())))[:2])
             balances = spec.decode_balances(*(await d.perform(spec.balances(d.server.rest_url, d.credentials, d.now_ms())))[:2])
             locked = d.account.locked("USDT")
             cancelled = spec.decode_order(*(await d.perform(spec.cancel(d.server.rest_url, d.credentials, order.client_id, order.venue_symbol, d.now_ms())))[:2])
@@ -99,7 +99,7 @@ def test_client_ids_of_finished_orders_are_forgotten_unfilled_orders_altogether(
                 d.server.clock = lambda real=real, shift_ns=shift_ns: real() + shift_ns
                 for o in (filled, unfilled):
                     for by, request in (("text", spec.query(url, d.credentials, o.client_id, o.venue_symbol, d.now_ms())),
-                                        ("id", spec.query_by_id(url, d.credentials, ids[o.client_id], o.venue_symbol, d.now_ms()))):
+                                        ("id", spec.query_by_venue_id(url, d.credentials, ids[o.client_id], o.venue_symbol, d.now_ms()))):
                         status, body, headers = await d.perform(request)
                         answers[(label, o is filled, by)] = status if status == 200 else spec.classify(status, body, headers).code
             return answers

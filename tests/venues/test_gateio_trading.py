@@ -70,7 +70,7 @@ def test_cancel_query_balances_and_fees_are_signed_gets_and_deletes():
     by_text = "currency_pair=BTC_USDT&account=spot"
     assert_signed(gate.cancel(URL, CREDS, "t-abc123", "BTC_USDT", NOW_MS), "DELETE", "/api/v4/spot/orders/t-abc123", by_text, "")
     assert_signed(gate.query(URL, CREDS, "t-abc123", "BTC_USDT", NOW_MS), "GET", "/api/v4/spot/orders/t-abc123", by_text, "")
-    assert_signed(gate.query_by_id(URL, CREDS, "1852454420", "BTC_USDT", NOW_MS), "GET", "/api/v4/spot/orders/1852454420",
+    assert_signed(gate.query_by_venue_id(URL, CREDS, "1852454420", "BTC_USDT", NOW_MS), "GET", "/api/v4/spot/orders/1852454420",
                   by_text, "")
     assert_signed(gate.balances(URL, CREDS, NOW_MS), "GET", "/api/v4/spot/accounts", "", "")
     assert_signed(gate.fee_rates(URL, CREDS, NOW_MS), "GET", "/api/v4/wallet/fee", "", "")

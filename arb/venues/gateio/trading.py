@@ -20,7 +20,7 @@
   the venue's or the client's ``text``. The documentation: "Operations based on custom IDs can
   only be checked in pending orders. Only order ID can be used after the order is finished"
   (earlier: within 1 hour after it finished) — so the port asks by the venue's id once it has
-  it (:data:`TRADING`'s ``query_by_id``). Orders that ended with nothing filled are kept for
+  it (:data:`TRADING`'s ``query_by_venue_id``). Orders that ended with nothing filled are kept for
   about a minute only (Gate's maintainers, gateapi-go#11).
 - ``GET /api/v4/spot/accounts`` → ``[{"currency","available","locked","update_id"}]``;
   ``GET /api/v4/wallet/fee`` (``/spot/fee`` is its deprecated twin) → ``{"taker_fee","maker_fee",…}``.
@@ -88,7 +88,7 @@ def query(rest_url: str, credentials: Credentials, client_order_id: str, venue_s
     return _signed("GET", rest_url, _order_path(client_order_id), credentials, params, "", now_ms)
 
 
-def query_by_id(rest_url: str, credentials: Credentials, venue_order_id: str, venue_symbol: str, now_ms: int) -> RestRequest:
+def query_by_venue_id(rest_url: str, credentials: Credentials, venue_order_id: str, venue_symbol: str, now_ms: int) -> RestRequest:
     """The order by Gate's own id (answered after it finished, too)."""
     return query(rest_url, credentials, venue_order_id, venue_symbol, now_ms)
 
@@ -271,5 +271,5 @@ def _retry_after(headers: dict[str, str]) -> float | None:
 TRADING = TradingSpec(
     venue=NAME, place=place, decode_place=decode_place, cancel=cancel, query=query, decode_order=decode_order,
     balances=balances, decode_balances=decode_balances, classify=classify, client_id=client_id,
-    fee_rates=fee_rates, decode_fee_rates=decode_fee_rates, query_by_id=query_by_id,
+    fee_rates=fee_rates, decode_fee_rates=decode_fee_rates, query_by_venue_id=query_by_venue_id,
 )
