@@ -292,7 +292,7 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJour
          "risk state": state["risk_state"], "journal": chosen.describe(), "journal records": state["journal_records"],
          **({"restored at start (records / trades)": f"{state['restored_records']} / {state['restored_trades']}"}
             if chosen.resumed else {}),
-         **({"reconciled with the venues": "exactly" if not mismatches else f"NO: {mismatches}"} if mismatches is not None else {})},
+         **({"reconciled with the venues": _reconciled(mismatches)} if mismatches is not None else {})},
     )
     tracker.metrics({"trades": float(state["trades"]), **({} if state["pnl_usd"] is None else {"pnl_usd": float(state["pnl_usd"])})})
     return final_line(run_mode(conf), state["trades"], state["orders"], state["pnl_fixed"], state["realized_fixed"], mismatches)
@@ -310,6 +310,13 @@ def final_line(mode: str, trades: int, orders: int, pnl_usd: int | None, realize
         "reconciled": None if mismatches is None else not mismatches,
         **({"mismatches": dict(mismatches)} if mismatches else {}),
     }, separators=(",", ":"))
+
+
+def _reconciled(mismatches: Mapping[str, tuple[str, str]]) -> str:
+    if not mismatches:
+        return "exactly"
+    shown = "; ".join(f"{key} venue {theirs} vs arb {ours}" for key, (theirs, ours) in list(mismatches.items())[:3])
+    return f"NO — {len(mismatches)} balances differ: {shown}{' …' if len(mismatches) > 3 else ''} (all in the JSON line)"
 
 
 def run_mode(conf: ArbConf) -> str:
@@ -353,8 +360,7 @@ def finish(
             "journal": chosen.describe(),
             **({"restored at start (records / trades)": f"{live.parts.started.records} / {live.parts.started.trades}"}
                if chosen.resumed else {}),
-            **({"reconciled with the venues": "exactly" if not live.mismatches else f"NO: {live.mismatches}"}
-               if live.mismatches is not None else {}),
+            **({"reconciled with the venues": _reconciled(live.mismatches)} if live.mismatches is not None else {}),
         },
     )
     trader = live.core.trader

@@ -49,6 +49,7 @@ class Desk:
     def advance(self, now_ns: int) -> list[TradeResult]:
         """Hand the trader every event due by ``now_ns``, in order; returns completed trades."""
         port, trader = self.port, self.trader
+        trader.expire(now_ns)
         due = port.next_event_ns()
         while due is not None and due <= now_ns:
             commands = trader.on_events(port.events(due), due)

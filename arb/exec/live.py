@@ -378,7 +378,11 @@ class LiveVenues:
         reason = error.reason
         self.errors[str(reason)] = self.errors.get(str(reason), 0) + 1
         if out.kind == "balances":
-            self._events.append(BalancesFetched(out.venue, now_ns, out.token, {}, str(error)))
+            if reason.retryable and out.attempt < self.max_retries:
+                wait = round(error.retry_after_s * 1e9) if error.retry_after_s is not None else self.retry_ns
+                self._send(_again(out, now_ns + wait), now_ns)
+            else:
+                self._events.append(BalancesFetched(out.venue, now_ns, out.token, {}, str(error)))
             return
         if tracked is None or tracked.done:
             return

@@ -143,7 +143,8 @@ def trader_config(conf: ArbConf) -> TraderConfig:
         default_latency_ns=duration_ns("executor.latency_ms", executor.latency_ms, _NS_PER_MS),
         one_legged=OneLegged(executor.one_legged_policy),
         market_slippage_bps=executor.market_slippage_bps,
-        base_value_quote=base_value_quote(conf),
+        # Live, the venues' accounts hold the inventory (the simulators fund theirs with it).
+        base_value_quote=0 if executor.mode == "live" else base_value_quote(conf),
         fresh_balances=executor.mode == "live",
     )
 

@@ -21,7 +21,7 @@ import msgspec
 
 from arb.core.instruments import Instrument
 from arb.core.numbers import from_decimal, to_plain
-from arb.venues.base import Credentials, RestRequest
+from arb.venues.base import Credentials, RestBudget, RestRequest
 
 
 class RejectReason(StrEnum):
@@ -153,6 +153,9 @@ class TradingSpec:
     decode_fee_rates: Callable[[int, str], dict[str, tuple[int, int]]] | None = None
     #: ``(rest_url, credentials, venue_symbol, venue_order_id, now_ms) → request`` of an
     #: order's trades, for venues whose order answers lack fees (see ``OrderState.fee_known``).
+    #: The weight the venue allows per window on these endpoints (requests carry their weight);
+    #: the transport keeps to it. None: no budget enforced.
+    budget: RestBudget | None = None
     trades: Callable[[str, Credentials, str, str, int], RestRequest] | None = None
     decode_trades: Callable[[int, str], Executions] | None = None
     #: ``(rest_url, credentials, venue_order_id, venue_symbol, now_ms) → request`` of an order

@@ -37,7 +37,7 @@ from urllib.parse import urlencode
 import msgspec
 
 from arb.core.numbers import ONE
-from arb.venues.base import Credentials, RestRequest
+from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.kraken.assets import asset_code, is_variant
 from arb.venues.kraken.signing import sign
 from arb.venues.trading import (
@@ -334,4 +334,5 @@ TRADING = TradingSpec(
     balances=balances, decode_balances=decode_balances, classify=classify, client_id=client_id,
     fee_rates=fee_rates, decode_fee_rates=decode_fee_rates, query_by_venue_id=query_by_venue_id,
     query_done=query_done, decode_cancel=decode_cancel,
+    budget=RestBudget(20, 40.0),
 )

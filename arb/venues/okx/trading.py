@@ -35,7 +35,7 @@ import msgspec
 
 from arb.core.numbers import mul
 from arb.core.symbols import canonical_asset
-from arb.venues.base import Credentials, RestRequest
+from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.okx.signing import sign
 from arb.venues.trading import (
     Balance, Executions, OrderRequest, OrderState, OrderStatus, RejectReason, TradingSpec, VenueError, fixed_text,
@@ -361,4 +361,5 @@ TRADING = TradingSpec(
     balances=balances, decode_balances=decode_balances, classify=classify, client_id=client_id,
     fee_rates=fee_rates, decode_fee_rates=decode_fee_rates, trades=trades, decode_trades=decode_trades,
     decode_cancel=decode_cancel,
+    budget=RestBudget(120, 2.0),
 )
