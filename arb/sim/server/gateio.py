@@ -384,8 +384,9 @@ class GateioPrivate:
 class GateioProtocol(GateioPrivate, VenueProtocol):
     name = "gateio"
     path = "/ws/v4/"
-    #: Private endpoints: 200 requests per 10 s per account (the docs count per endpoint).
+    #: Private endpoints: 200 requests per 10 s per endpoint per account.
     private_budget = (200, 10.0)
+    private_budget_per_endpoint = True
     default_streams = ((BOOK, (_UPDATE, gateio.DEPTH)),)
 
     def is_ping(self, message: str | bytes) -> bool:

@@ -383,8 +383,9 @@ class MexcPrivate:
 class MexcProtocol(MexcPrivate, VenueProtocol):
     name = "mexc"
     path = "/ws"
-    #: "Each endpoint with UID limits has an independent 500 every 10 second limit" (per account here).
+    #: "Each endpoint with UID limits has an independent 500 every 10 second limit" (weighted).
     private_budget = (500, 10.0)
+    private_budget_per_endpoint = True
     default_streams = ((BOOK, None), (TICKER, None))
 
     def is_ping(self, message: str | bytes) -> bool:

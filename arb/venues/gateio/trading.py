@@ -35,7 +35,7 @@ from urllib.parse import quote, urlencode
 
 import msgspec
 
-from arb.venues.base import Credentials, RestRequest
+from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.gateio.signing import auth_headers
 from arb.venues.trading import (
     Balance, OrderRequest, OrderState, OrderStatus, RejectReason, TradingSpec, VenueError, fixed_text,
@@ -272,4 +272,8 @@ TRADING = TradingSpec(
     venue=NAME, place=place, decode_place=decode_place, cancel=cancel, query=query, decode_order=decode_order,
     balances=balances, decode_balances=decode_balances, classify=classify, client_id=client_id,
     fee_rates=fee_rates, decode_fee_rates=decode_fee_rates, query_by_venue_id=query_by_venue_id,
+    # Private endpoints: 200 requests per 10 s per endpoint per UID (each request weighs 1).
+    # Kept over all of them together as a token bucket of half that: never more than 200 in any
+    # 10 s, on any one endpoint (a full bucket at the start of a window, then its refill).
+    budget=RestBudget(100, 10.0),
 )
