@@ -219,3 +219,41 @@ def test_tickers_doc_example_with_nulls_and_empty_text():
     assert (btc.volume_base, btc.volume_quote) == (from_decimal("1732.461487"), 0)
     assert eth.venue_symbol == "ETHUSDT"
     assert MARKETS.tickers(URL).url == "https://api.mexc.com/api/v3/ticker/24hr"
+
+
+# -- the live port ---------------------------------------------------------------------------
+def test_the_port_keeps_asking_for_the_fees_when_the_trades_request_fails():
+    """MEXC's order answers carry no fees: the port asks the order's trades. A trades request
+    that fails — rate limited past the retries, refused as stale — must be asked again: dropping
+    it would leave the fills unreported (arb's books off the venue's)."""
+    from arb.core.instruments import Instruments
+    from arb.exec.live import LiveVenues, VenueAccount
+    from arb.exec.orders import Order
+    from arb.exec.port import Filled, PlaceOrder
+
+    inst = Instrument(venue="mexc", symbol="BTC/USDT", venue_symbol="BTCUSDT", tick_size=ONE // 100,
+                      lot_size=ONE // 10**5, min_qty=ONE // 10**5, min_notional=ONE)
+    port = LiveVenues({"mexc": VenueAccount(TRADING, CREDS, URL)}, Instruments([inst]), poll_ns=1, retry_ns=1, max_retries=2)
+    order = Order(id="opp/buy", trade_id="opp", role="buy", venue="mexc", symbol="BTC/USDT", side="buy",
+                  qty=ONE // 100, limit_price=65000 * ONE, lock=0, ts_submit_ns=0, due_ns=0)
+    port.submit([PlaceOrder(order)], 0)
+    [placed] = port.take_requests(0)
+    port.on_response(placed, 200, json.dumps({"symbol": "BTCUSDT", "orderId": "C02__7", "orderListId": -1, "price": "65000",
+                                              "origQty": "0.01", "type": "IMMEDIATE_OR_CANCEL", "side": "BUY",
+                                              "transactTime": 1}), {}, 1)
+    [query] = port.take_requests(10)
+    port.on_response(query, 200, json.dumps({"symbol": "BTCUSDT", "orderId": "C02__7", "clientOrderId": mexc.client_id("opp/buy"),
+                                             "status": "FILLED", "executedQty": "0.01", "cummulativeQuoteQty": "650"}), {}, 11)
+    failures = [(429, '{"code":429,"msg":"Too Many Requests"}', {"Retry-After": "0"})] * 3
+    failures.append((400, json.dumps(msg("error_timestamp")), {}))
+    now = 20
+    for status, text, headers in failures:
+        [trades] = port.take_requests(now)
+        assert trades.kind == "trades" and "orderId=C02__7" in trades.request.url
+        port.on_response(trades, status, text, headers, now + 1)
+        now += 10**9
+    [trades] = port.take_requests(now)
+    port.on_response(trades, 200, json.dumps([{"qty": "0.01", "quoteQty": "650", "commission": "0.000005",
+                                                "commissionAsset": "BTC"}]), {}, now + 1)
+    [filled] = [e for e in port.events(now + 2) if isinstance(e, Filled)]
+    assert (filled.qty, filled.quote, filled.fee, filled.fee_asset) == (ONE // 100, 650 * ONE, from_decimal("0.000005"), "BTC")
