@@ -84,14 +84,16 @@ def arb_order(venue: str, order_id: str, side: str, qty: int, price: int) -> Ord
                  limit_price=price, lock=0, ts_submit_ns=0, due_ns=0)
 
 
-async def through_port(d: Desk, orders: list[Order], timeout_s: float = 10.0) -> tuple[list[OrderEvent], LiveVenues]:
+async def through_port(d: Desk, orders: list[Order], timeout_s: float = 10.0,
+                       budgets: dict | None = None) -> tuple[list[OrderEvent], LiveVenues]:
     """Place ``orders`` (immediate-or-cancel) through arb's live port and its I/O shell, then
     fetch balances; returns every event once each order is done and the balances came. An
-    ``Unknown`` order is asked about (``QueryOrder``), as the trader does."""
+    ``Unknown`` order is asked about (``QueryOrder``), as the trader does. ``budgets``: the
+    shell's (None: each venue's ``TradingSpec.budget``)."""
     account = VenueAccount(d.spec, d.credentials, d.server.rest_url)
     port = LiveVenues({d.spec.venue: account}, d.server.instruments, poll_ns=5_000_000, max_poll_ns=50_000_000)
     woke = asyncio.Event()
-    shell = TradingShell(port, woke.set, session=d.http)
+    shell = TradingShell(port, woke.set, session=d.http, budgets=budgets)
     port.notify = shell.kick
     runner = asyncio.create_task(shell.run())
     events: list[OrderEvent] = []

@@ -217,3 +217,26 @@ def test_listings_and_fee_rates_served_in_mexcs_format():
     assert status == 200
     assert f'"makerCommission":{to_plain(exchange.maker_fee)},"takerCommission":{to_plain(exchange.taker_fee)}' in text
     assert contracts == '{"success":true,"code":0,"data":[]}'
+
+
+def test_a_request_held_back_by_the_rate_budget_is_signed_when_it_leaves():
+    """MEXC refuses a timestamp more than ``recvWindow`` (5 s) old. The simulator's clock runs
+    4 s ahead and the budget holds every request 1.5 s: signed when queued they would arrive
+    5.5 s old and be refused (700003); signed as they leave they pass."""
+    from arb.io.clock import SYSTEM_CLOCK
+    from arb.io.ratelimit import RateBudget
+
+    async def go():
+        async with desk(VENUE) as d:
+            _, ask = top(d)
+            real = d.server.clock
+            d.server.clock = lambda: real() + 4 * 10**9
+            budget = RateBudget(250, 10.0, SYSTEM_CLOCK)
+            budget.pause(1.5)
+            events, port = await through_port(d, [arb_order(VENUE, "t5/buy", "buy", ONE // 100, ask + ask // 500)],
+                                              budgets={VENUE: budget})
+            return events, port, budget
+
+    events, port, budget = run(go())
+    assert [type(e) for e in events if isinstance(e, (Filled, Rejected))] == [Filled]
+    assert port.errors == {} and budget.waited_s > 1
