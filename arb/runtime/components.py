@@ -170,6 +170,8 @@ def build(conf: ArbConf, instruments: Instruments | None = None, journal: Journa
     decider = build_decider(conf, instruments)
     desk = build_desk(conf, decider.view, decider.price, instruments, journal)
     started = start(desk, conf, now_ns)
+    if desk.trader.settings is not None:  # the operator's settings, restored from the journal
+        decider.apply_settings(desk.trader.settings)
     core = DecisionCore(decider, desk)
     core.trades += desk.trader.results()
     trader = desk.trader
