@@ -167,6 +167,9 @@ class Trader:
         self.rejections: Counter[str] = Counter()
         #: The latest opportunities taken (for views of the running engine).
         self.recent: deque[Opportunity] = deque(maxlen=100)
+        #: The latest opportunities offered, each with what became of it: ``ok`` (taken),
+        #: the risk gate's code, ``venue-off`` or ``repeat`` (for views of the running engine).
+        self.offered: deque[tuple[Opportunity, str]] = deque(maxlen=100)
         self._seq = 0
         self._trades: dict[str, _Trade] = {}
         self._open: dict[str, _Progress] = {}
@@ -244,16 +247,19 @@ class Trader:
         for opp in opportunities:
             if disabled and (opp.buy_venue in disabled or opp.sell_venue in disabled):
                 self.rejections["venue-off"] += 1
+                self.offered.append((opp, "venue-off"))
                 continue
             decision = self.risk.check(opp, self.portfolio, now_ns, len(self._open))
             if not decision.approved:
                 self.rejections[decision.code] += 1
+                self.offered.append((opp, decision.code))
                 continue
             placed = self._submit(opp, now_ns)
             if placed is not None:
                 self.opportunities_taken += 1
                 self.recent.append(opp)
                 commands += placed
+            self.offered.append((opp, "ok" if placed is not None else "repeat"))
         return commands
 
     def submit(self, opportunity: Opportunity, now_ns: int) -> list[Command] | None:

@@ -12,7 +12,8 @@ A feed's unhealthy book (syncing, resyncing, stale, or on a lost connection) arr
 non-live view and is skipped by the scanner until it is live again.
 
 Hooks for the shell around it (terminal view, MLflow, benchmarks): :attr:`on_decision` is
-called after every pass with the changed ``(venue, symbol)`` pairs and the time.
+called after every pass with the changed ``(venue, symbol)`` pairs and the time;
+:attr:`LocalRuntime.metrics` (when set) records every scan's finds for Prometheus.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from arb.config import ArbConf
 from arb.io.connection import ConnectionOptions
@@ -32,6 +34,9 @@ from arb.decision.core import DecisionCore
 from arb.runtime.components import Components
 from arb.venues.base import Credentials
 from arb.venues.registry import get as venue_spec
+
+if TYPE_CHECKING:  # importing it imports Ray: only the host that records metrics pays for that
+    from arb.runtime.ray_metrics import EngineMetrics
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +122,8 @@ class LocalRuntime:
         self.on_decision = on_decision
         self.stats = LiveStats()
         self._wake = wake
+        #: Prometheus metrics of this process (None: not recorded); see :class:`EngineMetrics`.
+        self.metrics: EngineMetrics | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run every feed and the decision loop until ``stop`` is set; then close the feeds
@@ -173,8 +180,13 @@ class LocalRuntime:
             core.refresh(books, now)
         core.advance(now)  # after the refresh: a follow-up order sees every book as it is now
         if books:
-            core.decide(now)
+            taken = core.trader.opportunities_taken
+            found = core.decide(now)
             self.stats.books_scanned += len(books)
+            if self.metrics is not None:
+                recent = core.trader.recent
+                new = min(core.trader.opportunities_taken - taken, len(recent))
+                self.metrics.on_decided(found, list(recent)[len(recent) - new:], self.clock())
         self.stats.passes += 1
         return changed
 
