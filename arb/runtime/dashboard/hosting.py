@@ -56,11 +56,18 @@ async def start(conf: ArbConf, source: Source, project_dir: Path, environ: Mappi
         print(f"dashboard: {url}/  (token from {TOKEN_ENV}: open {url}/?token=<token>)", file=out, flush=True)
     else:
         print(f"dashboard: {url}/?token={token}  (token also in {where}, owner-only)", file=out, flush=True)
-    if not is_loopback(dash.host):
-        print(f"WARNING: the dashboard listens on {dash.host}:{server.port}, beyond this machine: anyone who can reach it "
-              "and holds the token can halt trading; without TLS in front, the token travels in clear text",
-              file=out, flush=True)
+    warning = exposure_warning(dash.host, server.port)
+    if warning is not None:
+        print(warning, file=out, flush=True)
     return Hosted(server, url)
+
+
+def exposure_warning(host: str, port: int) -> str | None:
+    """What to say when the dashboard listens beyond loopback (None: it does not)."""
+    if is_loopback(host):
+        return None
+    return (f"WARNING: the dashboard listens on {host}:{port}, beyond this machine: anyone who can reach it "
+            "and holds the token can halt trading; without TLS in front, the token travels in clear text")
 
 
 @contextlib.asynccontextmanager
