@@ -150,6 +150,7 @@
       cell(tr, b.asset);
       cell(tr, money(b.total, 6), "", b.total);
       cell(tr, money(b.locked, 6), "", b.locked);
+      cell(tr, money(b.available, 6), "", b.available);
       cell(tr, money(b.start, 6), "", b.start);
       cell(tr, money(b.change, 6, true), tone(b.change), b.change);
     });
