@@ -28,6 +28,7 @@ from arb.decision.controls import Settings
 from arb.io.health import VenueHealth
 from arb.risk.limits import RiskDecision
 from arb.runtime.dashboard import state
+from arb.runtime.dashboard.sources import EngineUnavailable
 from arb.runtime.ray_live import RayTopology
 from arb.runtime.ray_metrics import EXPORT_PREFIX
 
@@ -52,16 +53,19 @@ class RaySource:
         self._lock = asyncio.Lock()  # one settings change at a time: each builds on the last
 
     async def _ask(self, ref: Awaitable[T]) -> T:
-        return await asyncio.wait_for(ref, self.timeout_s)  # type: ignore[arg-type]
+        try:
+            return await asyncio.wait_for(ref, self.timeout_s)  # type: ignore[arg-type]
+        except _DOWN as exc:
+            raise EngineUnavailable(f"a Ray actor did not answer within {self.timeout_s:g} s ({type(exc).__name__})") from None
 
     async def _feeds(self) -> list[dict]:
         answers = await asyncio.gather(*(self._ask(f.health.remote()) for f in self.topology.feeds), return_exceptions=True)
         out = []
         for answer in answers:
-            if isinstance(answer, _DOWN):
+            if isinstance(answer, EngineUnavailable):
                 out.append({"started": False, "down": True})
             elif isinstance(answer, BaseException):
-                raise answer
+                raise answer  # not an actor being down: a bug to see
             else:
                 out.append(answer)
         return out
@@ -97,7 +101,7 @@ class RaySource:
         try:
             settings = await self._ask(topology.executor.settings.remote())
             executor = "ready"
-        except _DOWN:
+        except EngineUnavailable:
             settings, executor = None, "not answering"
         live: dict[str, int] = {}
         for h in await self._feeds():

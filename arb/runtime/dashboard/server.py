@@ -44,7 +44,7 @@ from arb.core.errors import ConfigError
 from arb.decision.controls import change
 from arb.runtime.dashboard import state
 from arb.runtime.dashboard.auth import COOKIE, Guard
-from arb.runtime.dashboard.sources import ACTIONS, Source
+from arb.runtime.dashboard.sources import ACTIONS, EngineUnavailable, Source
 
 log = logging.getLogger("arb.dashboard")
 
@@ -183,6 +183,9 @@ class DashboardServer:
             response = await handler(request)
         except web.HTTPException as exc:
             response = web.json_response({"ok": False, "detail": exc.reason}, status=exc.status)
+        except EngineUnavailable as exc:
+            log.warning("dashboard: %s %s: %s", request.method, request.path, exc)
+            response = web.json_response({"ok": False, "detail": str(exc)}, status=503)
         if not response.prepared:  # an event stream set its headers before streaming
             response.headers.update(_SECURITY_HEADERS)
         return response

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from arb.core.errors import ArbError
 from arb.decision.controls import Settings
 from arb.risk.limits import RiskDecision
 from arb.runtime.dashboard import state
@@ -19,6 +20,11 @@ from arb.runtime.ray_metrics import EngineMetrics
 
 #: Operator actions on the trading state, by the name of their endpoint.
 ACTIONS = ("kill", "release", "halt", "resume")
+
+
+class EngineUnavailable(ArbError):
+    """The engine did not answer in time (a Ray actor restarting or stuck): nothing was done;
+    ask again (the server answers 503)."""
 
 
 class Source(Protocol):

@@ -22,6 +22,7 @@ from arb.risk.limits import APPROVED, RiskDecision
 from arb.runtime.dashboard.auth import COOKIE, CSRF_HEADER, TOKEN_ENV, Guard, resolve_token
 from arb.runtime.dashboard.hosting import exposure_warning
 from arb.runtime.dashboard.server import DashboardServer
+from arb.runtime.dashboard.sources import EngineUnavailable
 
 TOKEN = "t0ken-for-tests-0123456789abcdef"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -41,6 +42,7 @@ class FakeEngine:
         self.killed = False
         self.is_ready = False
         self.snapshots = 0
+        self.answering = True
 
     async def snapshot(self) -> dict:
         self.snapshots += 1
@@ -54,6 +56,8 @@ class FakeEngine:
         return b"ray_arb_open_legs 0.0\n"
 
     async def control(self, action: str, reason: str) -> RiskDecision:
+        if not self.answering:
+            raise EngineUnavailable("the executor did not answer within 5 s")
         if action == "resume" and self.killed:
             return RiskDecision(False, "killed", "kill switch engaged; release it first")
         self.killed = self.killed or action == "kill"
@@ -167,6 +171,15 @@ def test_controls_are_posts_and_a_refusal_says_why():
         assert server.controls[-1]["ok"] is False  # the refusal is in the operator log too
         bad = await client.post("/api/kill", data=b"{not json", headers={**BEARER, "Content-Type": "application/json"})
         assert bad.status == 400
+
+    run(scenario)
+
+
+def test_an_engine_that_does_not_answer_is_a_503_saying_so():
+    async def scenario(client, engine, server):
+        engine.answering = False
+        response = await client.post("/api/kill", json={"reason": "now"}, headers=BEARER)
+        assert response.status == 503 and "did not answer" in (await response.json())["detail"]
 
     run(scenario)
 
