@@ -88,7 +88,7 @@ async def bench(rate: float, seconds: float, warmup: float) -> dict:
     urls = await asyncio.to_thread(parent.recv)
     prepare_s = time.perf_counter() - started
     conf = ArbConf(universe=UniverseConf(venues=list(market.venue_names), symbols=list(market.symbol_names)))
-    conf.live = LiveConf(feed=FeedConf(stale_after_s=5))
+    conf.live = LiveConf(feed=FeedConf())
     parts = build(conf, instruments(market))
     wake = asyncio.Event()
     feeds = build_feeds(conf, wake, urls=urls, seed=1)

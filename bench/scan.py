@@ -36,9 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 from arb.book.view import BookView  # noqa: E402
 from arb.core.instruments import Instrument, Instruments  # noqa: E402
-from arb.core.numbers import ONE, to_decimal  # noqa: E402
+from arb.core.numbers import ONE, from_decimal, to_decimal  # noqa: E402
 from arb.exec.portfolio import Portfolio  # noqa: E402
-from arb.scan import ScanConfig, Scanner  # noqa: E402
+from arb.scan import ScanConfig, Scanner, fee_rate  # noqa: E402
 from bench.common import emit, machine, pin_one_core  # noqa: E402
 
 SYMBOL = "BTC/USDT"
@@ -53,6 +53,7 @@ LOT = ONE // 100_000
 DEPTH = 20
 MIN_PROFIT = "0.5"
 MAX_NOTIONAL = "20000"
+MAX_AGE_NS = 5_000_000_000
 
 
 # -- the market ---------------------------------------------------------------------------
@@ -111,7 +112,7 @@ def naive_scan(views: dict[str, DecimalView], now_ns: int, balances: dict, chang
         for b, vb in views.items():
             if a == b or (changed is not None and changed not in (a, b)):
                 continue
-            if va.state != "live" or vb.state != "live" or now_ns - min(va.ts_recv_ns, vb.ts_recv_ns) > 5_000_000_000:
+            if va.state != "live" or vb.state != "live" or now_ns - min(va.ts_recv_ns, vb.ts_recv_ns) > MAX_AGE_NS:
                 continue
             if va.bids[0][0] >= va.asks[0][0] or vb.bids[0][0] >= vb.asks[0][0]:
                 continue
@@ -181,7 +182,10 @@ def main() -> None:
         Instrument(venue=v, symbol=SYMBOL, venue_symbol="BTCUSDT", tick_size=TICK, lot_size=LOT, min_notional=5 * ONE)
         for v in VENUES
     ])
-    config = ScanConfig.from_decimals(FEES, min_profit_quote=MIN_PROFIT, max_notional_quote=MAX_NOTIONAL, depth=DEPTH)
+    config = ScanConfig(
+        taker_fee_rates={v: fee_rate(r) for v, r in FEES.items()}, min_profit_quote=from_decimal(MIN_PROFIT),
+        max_notional_quote=from_decimal(MAX_NOTIONAL), max_age_ns=MAX_AGE_NS, depth=DEPTH,
+    )
     scanner = Scanner(config, instruments)
     portfolio = Portfolio({(v, a): (100_000 * ONE if a == "USDT" else 2 * ONE) for v in VENUES for a in ("BTC", "USDT")})
     dec_balances = {(v, a): to_decimal(portfolio.available(v, a)) for v in VENUES for a in ("BTC", "USDT")}

@@ -23,7 +23,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from arb.config import ArbConf, flatten, redacted
+from arb.config import ArbConf, flatten, redact_overrides, redacted
 from arb.core.errors import ArbError, ConfigError
 from arb.core.instruments import Instruments
 from arb.runtime.backtest import BacktestResult, run_backtest
@@ -48,10 +48,10 @@ def sim_market(conf: ArbConf) -> MarketConfig:
         raise ConfigError(f"universe.symbols: the simulator has no profile for {', '.join(missing)} (it knows {', '.join(known)})")
     sim = conf.backtest.sim
     market = MarketConfig(
-        venues=tuple(VENUES[v] for v in conf.universe.venues),
+        venues=tuple(VENUES[v] for v in conf.active_venues()),
         symbols=tuple(known[s] for s in conf.universe.symbols),
         dislocations=DislocationConfig(sim.dislocations_per_min, sim.dislocation_bps, sim.dislocation_s),
-        name=f"{len(conf.universe.venues)}x{len(conf.universe.symbols)}",
+        name=f"{len(conf.active_venues())}x{len(conf.universe.symbols)}",
     )
     problems = validate(market)
     if problems:
@@ -83,7 +83,7 @@ def _sweep_tags() -> dict[str, str]:
         hc = HydraConfig.get()
     except ValueError:
         return {}
-    tags = {"arb.overrides": " ".join(hc.overrides.task) or "(none)"}
+    tags = {"arb.overrides": " ".join(redact_overrides(hc.overrides.task)) or "(none)"}
     if hc.mode.name == "MULTIRUN":
         tags["arb.sweep"] = Path(hc.sweep.dir).name
         tags["arb.sweep.job"] = str(hc.job.num)

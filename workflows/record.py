@@ -51,7 +51,7 @@ async def record(conf: ArbConf, stop: asyncio.Event | None = None) -> RotatingRe
 @hydra.main(config_path=CONF_DIR, config_name="config", version_base="1.3")
 def app(cfg: DictConfig) -> None:
     try:
-        conf = load(cfg)
+        conf = load(cfg, tracking=False)  # records no run: a tracking server is not needed
         recorder = asyncio.run(record(conf))
     except ArbError as exc:
         print(f"arb record: {exc}", file=sys.stderr)

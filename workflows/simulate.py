@@ -40,7 +40,7 @@ def app(cfg: DictConfig) -> None:
     with open_dict(cfg):  # ``+sim_recordings`` is ours, not part of the config schema
         recordings = list(cfg.pop("sim_recordings", None) or [])
     try:
-        asyncio.run(serve(load(cfg), recordings))
+        asyncio.run(serve(load(cfg, tracking=False), recordings))
     except ArbError as exc:
         print(f"arb simulate: {exc}", file=sys.stderr)
         sys.exit(2)

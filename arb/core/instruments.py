@@ -13,7 +13,8 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True):
 
     ``tick_size``: price increment; ``lot_size``: base quantity increment;
     ``min_qty``: smallest base quantity; ``min_notional``: smallest price × quantity in quote.
-    A zero increment means "unknown/unconstrained".
+    A zero increment means "unknown/unconstrained". ``status``: ``trading``, ``halted``
+    (listed, not trading now) or ``delisted`` — only ``trading`` instruments are scanned.
     """
 
     venue: str
@@ -23,6 +24,11 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True):
     lot_size: int = 0
     min_qty: int = 0
     min_notional: int = 0
+    status: str = "trading"
+
+    @property
+    def trading(self) -> bool:
+        return self.status == "trading"
 
     @property
     def base(self) -> str:

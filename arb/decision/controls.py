@@ -31,6 +31,9 @@ from arb.core.numbers import from_decimal, to_plain
 #: A plain decimal as an operator types it (a sign only to be refused with a clear reason).
 _DECIMAL = re.compile(r"-?\d{1,30}(\.\d{1,18})?")
 
+#: The operator's actions on the trading state (see :meth:`~arb.decision.desk.Desk.control`).
+ACTIONS = ("kill", "release", "halt", "resume")
+
 #: The config keys a setting corresponds to (error messages and the page name them).
 MIN_PROFIT_KEY = "strategy.min_profit_quote"
 MAX_NOTIONAL_KEY = "strategy.max_notional_quote"
@@ -123,4 +126,4 @@ def change(
     return Settings(min_profit_quote=min_profit, max_notional_quote=notional, disabled_venues=tuple(sorted(disabled)))
 
 
-__all__ = ["MAX_NOTIONAL_KEY", "MIN_PROFIT_KEY", "Settings", "change", "parse_amount"]
+__all__ = ["ACTIONS", "MAX_NOTIONAL_KEY", "MIN_PROFIT_KEY", "Settings", "change", "parse_amount"]

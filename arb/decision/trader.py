@@ -53,13 +53,15 @@ from arb.exec.orders import (
     Control, Deposit, Fill, FillStatus, Intent, JournalRecord, OneLegged, Order, Role, Side, TradeResult,
 )
 from arb.exec.port import (
-    Accepted, Cancelled, Command, Filled, OrderEvent, PartiallyFilled, PlaceOrder, QueryOrder, Rejected, Unknown,
+    Accepted, BalancesFetched, Cancelled, CancelOrder, Command, FetchBalances, Filled, OrderEvent, PartiallyFilled, PlaceOrder,
+    QueryOrder, Rejected, Unknown,
 )
 from arb.exec.portfolio import Portfolio, PriceFn
 from arb.risk.engine import RiskEngine
 from arb.risk.limits import APPROVED, RiskDecision, TradingState
 from arb.scan.costs import reserve_quote
 from arb.scan.opportunity import Opportunity
+from arb.venues.trading import Balance
 
 #: ``sweep(venue, symbol, buy, levels, qty, limit) → Sweep``: how much of ``qty`` the venue
 #: would fill now within ``limit`` (paper: depth our own fills took is not there any more).
@@ -79,6 +81,10 @@ class TraderConfig(msgspec.Struct, frozen=True, kw_only=True):
       follow-up may fill.
     - ``base_value_quote``: paper research inventory — the first live view of a (venue, symbol)
       deposits this much quote worth of the base asset there (0: none).
+    - ``fresh_balances``: before placing a trade, fetch both venues' balances
+      (:class:`~arb.exec.port.FetchBalances`) and re-check risk against them — live trading
+      never decides on arb's own cached balances. ``balances_timeout_ns``: a decision whose
+      balances have not all arrived by then is dropped.
     """
 
     taker_fee_rates: dict[str, int]
@@ -87,6 +93,8 @@ class TraderConfig(msgspec.Struct, frozen=True, kw_only=True):
     one_legged: OneLegged
     market_slippage_bps: int
     base_value_quote: int
+    fresh_balances: bool = False
+    balances_timeout_ns: int = 2_000_000_000
 
     def __post_init__(self) -> None:
         for venue, rate in self.taker_fee_rates.items():
@@ -118,6 +126,43 @@ class _Trade:
         self.action_venue = ""
         self.action_role = ""
         self.reason = ""
+
+
+class _Waiting:
+    """A decision waiting for its venues' fresh balances."""
+
+    __slots__ = ("opp", "since_ns", "balances", "error")
+
+    def __init__(self, opp: Opportunity, since_ns: int) -> None:
+        self.opp = opp
+        self.since_ns = since_ns
+        self.balances: dict[str, dict[str, Balance]] = {}
+        self.error = ""
+
+
+class _Fresh:
+    """What risk reads when venues just reported their balances: the lower of the venue's free
+    balance and arb's own (an order arb sent may not have reached the venue yet)."""
+
+    __slots__ = ("portfolio", "fetched")
+
+    def __init__(self, portfolio: Portfolio, fetched: dict[str, dict[str, Balance]]) -> None:
+        self.portfolio = portfolio
+        self.fetched = fetched
+
+    def available(self, venue: str, asset: str) -> int:
+        own = self.portfolio.available(venue, asset)
+        reported = self.fetched.get(venue)
+        if reported is None:
+            return own
+        balance = reported.get(asset)
+        return min(own, balance.free if balance is not None else 0)
+
+    def exposure(self, asset: str) -> int:
+        return self.portfolio.exposure(asset)
+
+    def pending(self, asset: str) -> tuple[int, int]:
+        return self.portfolio.pending(asset)
 
 
 class _Progress:
@@ -167,9 +212,14 @@ class Trader:
         self.rejections: Counter[str] = Counter()
         #: The latest opportunities taken (for views of the running engine).
         self.recent: deque[Opportunity] = deque(maxlen=100)
-        #: The latest opportunities offered, each with what became of it: ``ok`` (taken),
-        #: the risk gate's code, ``venue-off`` or ``repeat`` (for views of the running engine).
+        #: The latest opportunities decided, each with what became of it: ``ok`` (taken), the
+        #: risk gate's code, ``venue-off``, ``repeat`` or why fresh balances did not come
+        #: (for views of the running engine).
         self.offered: deque[tuple[Opportunity, str]] = deque(maxlen=100)
+        #: Decisions waiting for fresh balances, by opportunity id.
+        self._waiting: dict[str, _Waiting] = {}
+        #: Balances a venue reported that differ from arb's own books (venue, asset) → (venue's, arb's).
+        self.discrepancies: dict[tuple[str, str], tuple[int, int]] = {}
         self._seq = 0
         self._trades: dict[str, _Trade] = {}
         self._open: dict[str, _Progress] = {}
@@ -254,6 +304,11 @@ class Trader:
                 self.rejections[decision.code] += 1
                 self.offered.append((opp, decision.code))
                 continue
+            if self.config.fresh_balances:
+                if opp.id not in self._waiting and opp.id not in self._ids:
+                    self._waiting[opp.id] = _Waiting(opp, now_ns)
+                    commands.append(FetchBalances((opp.buy_venue, opp.sell_venue), opp.id))
+                continue
             placed = self._submit(opp, now_ns)
             if placed is not None:
                 self.opportunities_taken += 1
@@ -271,6 +326,7 @@ class Trader:
     def _submit(self, opportunity: Opportunity, now_ns: int) -> list[Command] | None:
         if opportunity.id in self._ids:
             return None
+        self.risk.record_notional(opportunity.notional_quote, now_ns)
         self._ids.add(opportunity.id)
         intent = Intent(id=opportunity.id, ts_ns=now_ns, opportunity=opportunity)
         if self.journal.append(intent) is not intent:
@@ -288,6 +344,9 @@ class Trader:
         """What the venues said about our orders, in order. Returns follow-up commands."""
         commands: list[Command] = []
         for event in events:
+            if type(event) is BalancesFetched:
+                self._on_balances(event, now_ns, commands)  # type: ignore[arg-type]
+                continue
             progress = self._open.get(event.order_id)
             if progress is None:
                 continue  # an order we already closed (a late or repeated event)
@@ -301,11 +360,62 @@ class Trader:
             elif cls is Rejected:
                 progress.refused = f"{event.reason_class}: {event.reason}"  # type: ignore[union-attr]
                 self._close(progress, event.ts_ns, progress.refused, commands, rejected=True)
-            elif cls is Unknown:
+            elif cls is Unknown:  # a request that timed out after it left: an order error; ask again
+                self.risk.record_order(False, event.ts_ns)
                 commands.append(QueryOrder(progress.order))
             elif cls is Accepted:
                 pass
         return commands
+
+    def _on_balances(self, event: BalancesFetched, now_ns: int, commands: list[Command]) -> None:
+        waiting = self._waiting.get(event.token)
+        if waiting is None:
+            return
+        if event.error:
+            waiting.error = f"{event.venue}: {event.error}"
+        else:
+            waiting.balances[event.venue] = event.balances
+            self._compare(event.venue, event.balances)
+        opp = waiting.opp
+        if not waiting.error and len(waiting.balances) < 2:
+            return
+        del self._waiting[event.token]
+        if waiting.error:
+            self.rejections["balances-unavailable"] += 1
+            self.offered.append((opp, "balances-unavailable"))
+            return
+        decision = self.risk.check(opp, _Fresh(self.portfolio, waiting.balances), now_ns, len(self._open))
+        if not decision.approved:
+            self.rejections[decision.code] += 1
+            self.offered.append((opp, decision.code))
+            return
+        placed = self._submit(opp, now_ns)
+        if placed is not None:
+            self.opportunities_taken += 1
+            self.recent.append(opp)
+            commands += placed
+        self.offered.append((opp, "ok" if placed is not None else "repeat"))
+
+    def _compare(self, venue: str, balances: Mapping[str, Balance]) -> None:
+        """Note where a venue's total differs from arb's books (a fill arb missed, a transfer)."""
+        portfolio = self.portfolio
+        assets = {asset for v, asset in portfolio.balances() if v == venue} | set(balances)
+        for asset in assets:
+            reported = balances.get(asset)
+            theirs = reported.free + reported.locked if reported is not None else 0
+            ours = portfolio.balance(venue, asset)
+            if theirs != ours:
+                self.discrepancies[(venue, asset)] = (theirs, ours)
+            else:
+                self.discrepancies.pop((venue, asset), None)
+
+    def expire(self, now_ns: int) -> int:
+        """Drop decisions whose fresh balances did not all arrive in time; returns how many."""
+        late = [k for k, w in self._waiting.items() if now_ns - w.since_ns > self.config.balances_timeout_ns]
+        for key in late:
+            self.offered.append((self._waiting.pop(key).opp, "balances-timeout"))
+            self.rejections["balances-timeout"] += 1
+        return len(late)
 
     def _apply(self, progress: _Progress, fill: PartiallyFilled | Filled) -> None:
         fee_asset = "" if fill.fee_asset in ("", split(progress.order.symbol)[1]) else fill.fee_asset
@@ -480,10 +590,14 @@ class Trader:
         return commands
 
     # -- operator controls -------------------------------------------------------------------
-    def kill(self, reason: str, now_ns: int) -> RiskDecision:
-        """The kill switch: nothing is placed (not even a follow-up) until :meth:`release_kill`
-        and :meth:`resume_trading`. Orders in flight finish. Journalled."""
-        return self._operate("kill", reason, now_ns)
+    def kill(self, reason: str, now_ns: int) -> list[Command]:
+        """Kill switch: halt everything (see :meth:`RiskEngine.kill`) — nothing is placed, not
+        even a follow-up — until :meth:`release_kill` and :meth:`resume_trading`; forget
+        decisions waiting for balances, and cancel every open order. Journalled. Returns the
+        cancels to send (:meth:`~arb.decision.desk.Desk.kill` sends them)."""
+        self._operate("kill", reason, now_ns)
+        self._waiting.clear()
+        return [CancelOrder(p.order.id, p.order.venue, p.order.symbol) for p in self._open.values()]
 
     def release_kill(self, reason: str, now_ns: int) -> RiskDecision:
         """Disarm the kill switch; trading stays halted until :meth:`resume_trading`. Journalled."""

@@ -31,7 +31,8 @@ from arb.exec.orders import (
     TradeResult,
 )
 from arb.exec.paper import PaperVenue
-from arb.exec.port import Command, ExecutionPort, OrderEvent, RejectReason
+from arb.exec.port import Command, ExecutionPort, OrderEvent
+from arb.venues.trading import RejectReason
 from arb.exec.portfolio import Portfolio, PriceFn
 from arb.exec.report import TradeSummary, summarize
 

@@ -31,9 +31,10 @@ from arb.book.view import Market
 from arb.exec.liquidity import LiquidityMemory, Sweep
 from arb.exec.orders import Order, Side
 from arb.exec.port import (
-    Accepted, Cancelled, CancelOrder, Command, Filled, OrderEvent, PartiallyFilled, PlaceOrder, QueryOrder, Rejected,
-    RejectReason,
+    Accepted, BalancesFetched, Cancelled, CancelOrder, Command, FetchBalances, Filled, OrderEvent, PartiallyFilled, PlaceOrder,
+    QueryOrder, Rejected,
 )
+from arb.venues.trading import RejectReason
 from arb.scan.costs import pay_quote, receive_quote, taker_fee
 
 
@@ -65,6 +66,10 @@ class PaperVenue:
                 order = command.order
                 if order.id not in self._waiting:
                     self._enqueue(order, now_ns)  # in flight when the process died: deliver it
+            elif isinstance(command, FetchBalances):
+                # Paper trading has no venue accounts: the trader's portfolio is the truth.
+                self._replies += [BalancesFetched(v, now_ns, command.token, {}, "paper trading has no venue balances")
+                                  for v in command.venues]
             elif isinstance(command, CancelOrder):
                 order = self._waiting.pop(command.order_id, None)
                 if order is None:

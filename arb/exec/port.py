@@ -27,37 +27,12 @@ Hosts drive a port through :class:`~arb.decision.desk.Desk`, one loop for every 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
 from typing import Protocol, TypeAlias
 
 import msgspec
 
 from arb.exec.orders import Order
-
-
-class RejectReason(StrEnum):
-    """Why a venue refused an order, classified once per venue (its error codes map here).
-
-    ``retryable`` reasons mean nothing happened and the same request may be sent again later;
-    the others are final for that order.
-    """
-
-    BALANCE = "balance"  # insufficient funds
-    PRICE = "price"  # price outside the venue's band, not a multiple of the tick
-    LOT = "lot"  # quantity not a multiple of the lot, below the minimum size
-    MIN_NOTIONAL = "min-notional"  # price × quantity below the venue's minimum
-    DUPLICATE = "duplicate"  # the client order id was used before
-    NOT_FOUND = "not-found"  # the venue knows no order with that id
-    UNKNOWN_FEE = "unknown-fee"  # arb has no fee rate for the venue (refused before sending)
-    RISK = "risk"  # refused by arb's own checks before sending (portfolio, limits)
-    AUTH = "auth"  # bad key, signature or permissions
-    RATE_LIMIT = "rate-limit"  # retryable
-    UNAVAILABLE = "unavailable"  # 5xx, maintenance: retryable
-    OTHER = "other"
-
-    @property
-    def retryable(self) -> bool:
-        return self in (RejectReason.RATE_LIMIT, RejectReason.UNAVAILABLE)
+from arb.venues.trading import Balance, RejectReason
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -82,7 +57,15 @@ class QueryOrder(msgspec.Struct, frozen=True, tag="query"):
     order: Order
 
 
-Command: TypeAlias = PlaceOrder | CancelOrder | QueryOrder
+class FetchBalances(msgspec.Struct, frozen=True, tag="fetch-balances"):
+    """Fetch the balances of ``venues`` now (before a live decision: never decide on cached
+    balances); ``token`` comes back on each :class:`BalancesFetched`."""
+
+    venues: tuple[str, ...]
+    token: str
+
+
+Command: TypeAlias = PlaceOrder | CancelOrder | QueryOrder | FetchBalances
 
 
 # -- events ----------------------------------------------------------------------------------
@@ -149,7 +132,22 @@ class Unknown(msgspec.Struct, frozen=True, tag="unknown"):
     reason: str
 
 
-OrderEvent: TypeAlias = Accepted | Rejected | PartiallyFilled | Filled | Cancelled | Unknown
+class BalancesFetched(msgspec.Struct, frozen=True, tag="balances"):
+    """A venue's balances as it reported them at ``ts_ns`` (asset → :class:`Balance`), for the
+    :class:`FetchBalances` with ``token``; ``error`` says why there are none."""
+
+    venue: str
+    ts_ns: int
+    token: str
+    balances: dict[str, Balance]
+    error: str = ""
+
+    @property
+    def order_id(self) -> str:
+        return ""
+
+
+OrderEvent: TypeAlias = Accepted | Rejected | PartiallyFilled | Filled | Cancelled | Unknown | BalancesFetched
 #: Events after which the order is done.
 TERMINAL = (Rejected, Filled, Cancelled)
 
@@ -158,7 +156,8 @@ class ExecutionPort(Protocol):
     """Where orders go: commands in, order events out (see the module docstring)."""
 
     def submit(self, commands: Sequence[Command], now_ns: int) -> None:
-        """Take commands issued at ``now_ns`` (sent by the port; never blocks)."""
+        """Take commands issued at ``now_ns`` (sent by the port; never blocks). A port that
+        cannot fetch balances answers :class:`FetchBalances` with an error."""
         ...
 
     def next_event_ns(self) -> int | None:

@@ -4,7 +4,7 @@ Public API::
 
     from arb.risk import RiskEngine, RiskLimits, RiskDecision, TradingState
 
-    risk = RiskEngine(RiskLimits.from_decimals(max_notional_quote="1000", max_position={"BTC": "0.1"}))
+    risk = RiskEngine(arb.runtime.settings.risk_limits(conf))  # or RiskLimits(...), every field exact
     decision = risk.check(opportunity, portfolio, now_ns, open_legs=executor.open_legs())
     if decision.approved: executor.submit(opportunity, now_ns)
     risk.record_order(ok, now_ns)       # the paper executor does this when given ``risk``

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
 import msgspec
 
 from arb.core.errors import ConfigError
-from arb.core.numbers import ONE, from_decimal
+from arb.core.numbers import ONE
 
 
 class TradingState(StrEnum):
@@ -33,7 +31,9 @@ APPROVED = RiskDecision(True, "ok", "ok")
 
 
 class RiskLimits(msgspec.Struct, frozen=True, kw_only=True):
-    """Pre-trade limits. Amounts are fixed ints (:mod:`arb.core.numbers`).
+    """Pre-trade limits: exact values, every one given (built from config by
+    :func:`arb.runtime.settings.risk_limits`, where the defaults live). Amounts are fixed
+    ints (:mod:`arb.core.numbers`).
 
     - ``max_notional_quote``: cap on an opportunity's larger leg (``None``: no cap).
     - ``max_position``: asset → cap on the absolute net exposure of that asset across all
@@ -47,15 +47,24 @@ class RiskLimits(msgspec.Struct, frozen=True, kw_only=True):
       halts trading when more than ``error_rate_limit × error_window_orders`` of the last
       ``error_window_orders`` orders failed (a count-based window: with 200 and 1 %, the
       third failure among the last 200 orders halts).
+    - ``max_daily_notional_quote``: cap on the notional placed per UTC day (``None``: none).
+    - ``inventory_floor``: ``(venue, asset)`` → the least arb keeps there: a trade whose buy
+      would spend the quote, or whose sell the base, below it is refused (that direction pauses
+      until inventory is moved back).
+
+    Construction refuses limits that cannot work (a guard against programming errors: the
+    config schema refuses them first, naming the config key).
     """
 
-    max_notional_quote: int | None = None
-    max_position: dict[str, int] = msgspec.field(default_factory=dict)
-    default_max_position: int | None = None
-    max_open_legs: int = 8
-    max_data_age_ns: int = 5_000_000_000
-    error_rate_limit: int = ONE // 100
-    error_window_orders: int = 200
+    max_notional_quote: int | None
+    max_position: dict[str, int]
+    default_max_position: int | None
+    max_open_legs: int
+    max_data_age_ns: int
+    error_rate_limit: int
+    error_window_orders: int
+    max_daily_notional_quote: int | None = None
+    inventory_floor: dict[tuple[str, str], int] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.max_notional_quote is not None and self.max_notional_quote <= 0:
@@ -73,35 +82,6 @@ class RiskLimits(msgspec.Struct, frozen=True, kw_only=True):
             raise ConfigError(f"error_rate_limit: must be in [0, 1] (fixed), got {self.error_rate_limit}")
         if self.error_window_orders <= 0:
             raise ConfigError(f"error_window_orders: must be > 0, got {self.error_window_orders}")
-
-    @classmethod
-    def from_decimals(
-        cls,
-        max_notional_quote: Decimal | str | None = None,
-        max_position: Mapping[str, Decimal | str] | None = None,
-        default_max_position: Decimal | str | None = None,
-        max_open_legs: int = 8,
-        max_data_age_ns: int = 5_000_000_000,
-        error_rate_limit: Decimal | str = "0.01",
-        error_window_orders: int = 200,
-    ) -> RiskLimits:
-        """Build from exact decimals (``Decimal`` or decimal text), e.g. straight from config."""
-
-        def fixed(name: str, value: Decimal | str) -> int:
-            try:
-                return from_decimal(value)
-            except ValueError as exc:
-                raise ConfigError(f"{name}: {exc}") from None
-
-        return cls(
-            max_notional_quote=None if max_notional_quote is None else fixed("max_notional_quote", max_notional_quote),
-            max_position={a: fixed(f"max_position.{a}", v) for a, v in sorted((max_position or {}).items())},
-            default_max_position=None if default_max_position is None else fixed("default_max_position", default_max_position),
-            max_open_legs=max_open_legs,
-            max_data_age_ns=max_data_age_ns,
-            error_rate_limit=fixed("error_rate_limit", error_rate_limit),
-            error_window_orders=error_window_orders,
-        )
 
     def position_cap(self, asset: str) -> int | None:
         """The exposure cap for ``asset`` (None: none)."""

@@ -32,7 +32,8 @@ from arb.exec.report import TradeSummary, summarize
 from arb.record.format import Record
 from arb.record.reader import RecordingReader
 from arb.decision.views import USD_LIKE
-from arb.runtime.components import Components, build, latencies_ns
+from arb.runtime.components import Components, build
+from arb.runtime.settings import latencies_ns
 from arb.scan.histogram import SpreadHistogram
 from arb.venues.books import VenueBooks
 from arb.venues.registry import get as venue_spec
@@ -95,7 +96,7 @@ def run_backtest(
     parts = build(conf, instruments)
     core, trader = parts.core, parts.trader
     stats = SyncStats()
-    venues_wanted = set(conf.universe.venues)
+    venues_wanted = set(conf.active_venues())
     books: dict[str, VenueBooks] = {}
     spans: dict[str, list[int]] = {}
     skipped = 0

@@ -60,8 +60,8 @@ from arb.decision.views import ViewStore
 from arb.exec.journal_sqlite import SqliteJournal
 from arb.exec.orders import Order, TradeResult
 from arb.io.feed import VenueFeed
-from arb.runtime.components import build_decider, build_desk, start, starting_balances
-from arb.runtime.live import credentials, feed_options
+from arb.runtime.components import build_decider, build_desk, start
+from arb.runtime.settings import credentials, feed_options, starting_balances
 from arb.runtime.ray_cluster import HEAD_RESOURCE, SHARD_RESOURCE
 from arb.risk.limits import RiskDecision
 from arb.runtime.dashboard import state as dashboard_state
@@ -421,15 +421,14 @@ class ExecutorActor:
         }
 
     async def kill(self, reason: str) -> None:
-        self.trader.kill(reason, time.time_ns())
+        with self.journal.batch():
+            self.desk.control("kill", reason, time.time_ns())
 
     # -- the operator (the dashboard in the driver) --------------------------------------------
     async def control(self, action: str, reason: str) -> RiskDecision:
         """``kill``, ``release``, ``halt`` or ``resume`` (see :class:`~arb.decision.trader.Trader`), journalled."""
-        trader = self.trader
-        act = {"kill": trader.kill, "release": trader.release_kill, "halt": trader.halt, "resume": trader.resume_trading}[action]
         with self.journal.batch():
-            return act(reason, time.time_ns())
+            return self.desk.control(action, reason, time.time_ns())
 
     async def settings(self) -> Settings:
         """The settings in force: the operator's last (restored from the journal), else the config's."""
@@ -489,7 +488,7 @@ class RayTopology:
         self.executor = ExecutorActor.options(
             name=EXECUTOR_NAME, num_cpus=self.actor_cpus, resources={HEAD_RESOURCE: 0.001}, **restart
         ).remote(conf_ref, self.journal_path, inst_ref, self.shards)
-        per_shard_actors = 1 + len(self.conf.universe.venues)
+        per_shard_actors = 1 + len(self.conf.active_venues())
         for shard, symbols in enumerate(self.symbols_by_shard()):
             if not symbols:
                 continue
@@ -501,7 +500,7 @@ class RayTopology:
                 conf_ref, shard, inst_ref, self.executor
             )
             self.scanners.append(scanner)
-            for venue in self.conf.universe.venues:
+            for venue in self.conf.active_venues():
                 urls = (self.urls or {}).get(venue)
                 self.feeds.append(
                     FeedActor.options(num_cpus=self.actor_cpus, scheduling_strategy=place, **restart).remote(

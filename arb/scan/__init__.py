@@ -4,7 +4,7 @@ Public API::
 
     from arb.scan import ScanConfig, Scanner, ScanResult, Opportunity, SpreadHistogram
 
-    config = ScanConfig.from_decimals({"binance": "0.001", "okx": "0.001"}, min_profit_quote="0.5")
+    config = arb.runtime.settings.scan_config(conf)  # or ScanConfig(...), every field exact
     scanner = Scanner(config, instruments)            # arb.core.instruments.Instruments
     result = scanner.scan("BTC/USDT", views, now_ns, balances, changed_venue="okx")
     histogram.add_result(result)                      # sub-threshold spread distribution
@@ -14,20 +14,10 @@ Rounding and fee rules shared with risk and execution live in :mod:`arb.scan.cos
 
 from arb.scan.costs import fee_rate, pay_quote, receive_quote, reserve_quote, take, taker_fee
 from arb.scan.histogram import SpreadHistogram
-from arb.scan.opportunity import (
-    DEFAULT_DEPTH,
-    DEFAULT_MAX_AGE_NS,
-    DEFAULT_MIN_PROFIT_QUOTE,
-    Balances,
-    Opportunity,
-    ScanConfig,
-)
+from arb.scan.opportunity import Balances, Opportunity, ScanConfig
 from arb.scan.scanner import Scanner, ScanResult, optimal_qty
 
 __all__ = [
-    "DEFAULT_DEPTH",
-    "DEFAULT_MAX_AGE_NS",
-    "DEFAULT_MIN_PROFIT_QUOTE",
     "Balances",
     "Opportunity",
     "ScanConfig",

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from decimal import Decimal
 from typing import Protocol
 
 import msgspec
 
 from arb.core.errors import ConfigError
-from arb.core.numbers import ONE, from_decimal, to_plain
+from arb.core.numbers import ONE, to_plain
 from arb.core.symbols import split
-from arb.scan.costs import fee_rate, reserve_quote
-
-#: Default minimum net profit: 0.50 quote.
-DEFAULT_MIN_PROFIT_QUOTE = ONE // 2
-#: Market data older than this is never scanned (5 s).
-DEFAULT_MAX_AGE_NS = 5_000_000_000
-#: Book levels per side the scanner walks.
-DEFAULT_DEPTH = 20
+from arb.scan.costs import reserve_quote
 
 
 class Balances(Protocol):
@@ -28,22 +19,25 @@ class Balances(Protocol):
 
 
 class ScanConfig(msgspec.Struct, frozen=True, kw_only=True):
-    """What the scanner needs besides the books. Money values are fixed ints.
+    """What the scanner needs besides the books: exact values, every one given (built from
+    config by :func:`arb.runtime.settings.scan_config`, where the defaults live).
 
     - ``taker_fee_rates``: venue → taker fee rate as a fixed int (``0.001`` → ``10**15``); a
-      venue without a rate is never traded (it would be a guess). Build from exact
-      decimals with :meth:`from_decimals`.
-    - ``min_profit_quote``: an opportunity must net at least this after both fees.
-    - ``max_notional_quote``: cap on either leg's quote amount (``None``: no cap).
+      venue without a rate is never traded (it would be a guess).
+    - ``min_profit_quote``: an opportunity must net at least this (fixed) after both fees.
+    - ``max_notional_quote``: cap (fixed) on either leg's quote amount (``None``: no cap).
     - ``max_age_ns``: views whose ``ts_recv_ns`` is older than this are skipped.
     - ``depth``: levels per side walked (top-K).
+
+    Construction refuses values no scanner can work with (a guard against programming
+    errors: the config schema refuses them first, naming the config key).
     """
 
     taker_fee_rates: dict[str, int]
-    min_profit_quote: int = DEFAULT_MIN_PROFIT_QUOTE
-    max_notional_quote: int | None = None
-    max_age_ns: int = DEFAULT_MAX_AGE_NS
-    depth: int = DEFAULT_DEPTH
+    min_profit_quote: int
+    max_notional_quote: int | None
+    max_age_ns: int
+    depth: int
 
     def __post_init__(self) -> None:
         for venue, rate in self.taker_fee_rates.items():
@@ -57,29 +51,6 @@ class ScanConfig(msgspec.Struct, frozen=True, kw_only=True):
             raise ConfigError(f"max_age_ns: must be > 0, got {self.max_age_ns}")
         if self.depth <= 0:
             raise ConfigError(f"depth: must be > 0, got {self.depth}")
-
-    @classmethod
-    def from_decimals(
-        cls,
-        taker_fee_rates: Mapping[str, Decimal | str],
-        min_profit_quote: Decimal | str = "0.5",
-        max_notional_quote: Decimal | str | None = None,
-        max_age_ns: int = DEFAULT_MAX_AGE_NS,
-        depth: int = DEFAULT_DEPTH,
-    ) -> ScanConfig:
-        """Build from exact decimals (``Decimal`` or decimal text), e.g. straight from config."""
-        try:
-            min_profit = from_decimal(min_profit_quote)
-            notional = None if max_notional_quote is None else from_decimal(max_notional_quote)
-        except ValueError as exc:
-            raise ConfigError(f"scan config: {exc}") from None
-        return cls(
-            taker_fee_rates={v: fee_rate(r, f"taker_fee_rates.{v}") for v, r in sorted(taker_fee_rates.items())},
-            min_profit_quote=min_profit,
-            max_notional_quote=notional,
-            max_age_ns=max_age_ns,
-            depth=depth,
-        )
 
 
 class Opportunity(msgspec.Struct, frozen=True, kw_only=True):

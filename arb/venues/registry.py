@@ -17,6 +17,8 @@ from types import ModuleType
 from arb.core.errors import ConfigError
 from arb.venues import binance, coinbase, gateio, kraken, kucoin, mexc, okx
 from arb.venues.base import VenueSpec
+from arb.venues.markets import MarketsSpec
+from arb.venues.trading import TradingSpec
 from arb.venues.wire import EncoderFactory
 
 
@@ -28,6 +30,9 @@ class Venue:
     encoder: EncoderFactory
     #: The package's module name, ``arb.venues.<name>``.
     package: str
+    #: Public listings (instruments, tickers) and trading requests.
+    markets: MarketsSpec | None = None
+    trading: TradingSpec | None = None
 
     @property
     def name(self) -> str:
@@ -35,7 +40,7 @@ class Venue:
 
 
 def _venue(package: ModuleType) -> Venue:
-    venue = Venue(package.SPEC, package.Encoder, package.__name__)
+    venue = Venue(package.SPEC, package.Encoder, package.__name__, getattr(package, "MARKETS", None), getattr(package, "TRADING", None))
     if venue.package != f"arb.venues.{venue.name}":
         raise ConfigError(f"venue {venue.name!r} lives in {venue.package}, not arb.venues.{venue.name}")
     return venue
@@ -68,3 +73,23 @@ def encoder(name: str) -> EncoderFactory:
         return ENCODERS[name]
     except KeyError:
         raise _unknown(name) from None
+
+
+def trading(name: str) -> TradingSpec:
+    """The trading requests of venue ``name``; :class:`ConfigError` when it has none yet."""
+    venue = REGISTRY.get(name)
+    if venue is None:
+        raise _unknown(name)
+    if venue.trading is None:
+        raise ConfigError(f"{name}: arb cannot trade on this venue yet (no trading requests)")
+    return venue.trading
+
+
+def markets(name: str) -> MarketsSpec:
+    """The public listing requests of venue ``name``; :class:`ConfigError` when it has none yet."""
+    venue = REGISTRY.get(name)
+    if venue is None:
+        raise _unknown(name)
+    if venue.markets is None:
+        raise ConfigError(f"{name}: arb cannot read this venue's instruments yet")
+    return venue.markets

@@ -20,7 +20,7 @@ from enum import StrEnum
 import msgspec
 
 from arb.core.instruments import Instrument
-from arb.core.numbers import ONE, to_plain
+from arb.core.numbers import from_decimal, to_plain
 from arb.venues.base import Credentials, RestRequest
 
 
@@ -103,6 +103,18 @@ class OrderState(msgspec.Struct, frozen=True, kw_only=True):
     fee: int = 0
     fee_asset: str = ""
     reason: str = ""
+    #: False when the venue's order answer does not carry fees (Binance's order query): the
+    #: port then asks for the order's trades (``TradingSpec.trades``) before reporting fills.
+    fee_known: bool = True
+
+
+class Executions(msgspec.Struct, frozen=True):
+    """An order's trades, summed: ``qty``, exact ``quote`` and ``fee`` in ``fee_asset``."""
+
+    qty: int
+    quote: int
+    fee: int
+    fee_asset: str
 
 
 class Balance(msgspec.Struct, frozen=True):
@@ -137,8 +149,10 @@ class TradingSpec:
     #: ``(rest_url, credentials, now_ms) → request`` of the account's fee rates (None: not exposed).
     fee_rates: Callable[[str, Credentials, int], RestRequest] | None = None
     decode_fee_rates: Callable[[int, str], dict[str, tuple[int, int]]] | None = None
-    #: The venue's asset the fee of a buy is taken in: ``"base"`` or ``"quote"`` (sells: quote).
-    buy_fee_asset: str = "quote"
+    #: ``(rest_url, credentials, venue_symbol, venue_order_id, now_ms) → request`` of an
+    #: order's trades, for venues whose order answers lack fees (see ``OrderState.fee_known``).
+    trades: Callable[[str, Credentials, str, str, int], RestRequest] | None = None
+    decode_trades: Callable[[int, str], Executions] | None = None
 
 
 def order_texts(instrument: Instrument | None, qty: int, price: int, side: str) -> tuple[int, int, str, str]:
@@ -153,12 +167,10 @@ def order_texts(instrument: Instrument | None, qty: int, price: int, side: str) 
 
 def fixed_text(value: str) -> int:
     """A venue's decimal text → fixed int (exact; raises ``ValueError`` on junk)."""
-    from arb.core.numbers import from_decimal
-
     return from_decimal(value)
 
 
 __all__ = [
-    "ONE", "Balance", "OrderRequest", "OrderState", "OrderStatus", "RejectReason", "TradingSpec", "VenueError",
+    "Balance", "Executions", "OrderRequest", "OrderState", "OrderStatus", "RejectReason", "TradingSpec", "VenueError",
     "fixed_text", "order_texts",
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from arb.core.numbers import ONE
 from arb.exec.port import Accepted, Filled, PartiallyFilled, Cancelled, PlaceOrder
 from arb.exec.portfolio import Portfolio
-from arb.scan import ScanConfig, Scanner
+from arb.scan import Scanner
+from tests.configs import scan_config
 from tests.exec.desks import config, permissive_risk
 from tests.scan.books import SYMBOL, view
 
@@ -18,7 +19,7 @@ def _trader_and_opportunity():
     views = {"a": view("a", [("99", "5")], [("100", "1")]), "b": view("b", [("101", "1")], [("102", "5")])}
     portfolio = Portfolio({(v, x): 1000 * ONE for v in views for x in ("BTC", "USDT")})
     trader = Trader(config(FEES), portfolio, lambda v, s: views.get(v), permissive_risk(), reporting_price={"USDT": ONE}.get)
-    opp = Scanner(ScanConfig.from_decimals(FEES)).scan(SYMBOL, views, 1_000, portfolio).opportunities[0]
+    opp = Scanner(scan_config(FEES)).scan(SYMBOL, views, 1_000, portfolio).opportunities[0]
     return trader, portfolio, opp
 
 

@@ -20,7 +20,7 @@ from arb.exec.orders import OneLegged, Order
 from arb.exec.paper import PaperVenue
 from arb.exec.portfolio import Portfolio, PriceFn
 from arb.risk.engine import RiskEngine
-from arb.risk.limits import RiskLimits
+from tests.configs import risk_limits
 from arb.scan.costs import fee_rate
 from arb.scan.opportunity import Opportunity
 
@@ -45,7 +45,8 @@ def config(
 
 def permissive_risk() -> RiskEngine:
     """A gate with no caps whose breaker never trips (as if there were no risk engine)."""
-    return RiskEngine(RiskLimits.from_decimals(max_open_legs=10**9, error_rate_limit="1", error_window_orders=1))
+    return RiskEngine(risk_limits(max_notional_quote=None, max_position={}, default_max_position=None, max_open_legs=10**9,
+                                  error_rate_limit="1", error_window_orders=1))
 
 
 class PaperDesk:

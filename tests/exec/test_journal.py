@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from arb.exec import Fill, Intent, MemoryJournal, Order, TradeResult, decode, encode
-from arb.scan import ScanConfig, Scanner
+from arb.scan import Scanner
+from tests.configs import scan_config
 from tests.scan.books import SYMBOL, view
 
 
@@ -12,7 +13,7 @@ def test_every_record_kind_round_trips():
         "a": view("a", [("99", "1")], [("100", "1")]),
         "b": view("b", [("101", "1")], [("102", "1")]),
     }
-    (opp,) = Scanner(ScanConfig.from_decimals({"a": "0.001", "b": "0.001"})).scan(SYMBOL, books, 1).opportunities
+    (opp,) = Scanner(scan_config({"a": "0.001", "b": "0.001"})).scan(SYMBOL, books, 1).opportunities
     records = [
         Intent(id=opp.id, ts_ns=1, opportunity=opp),
         Order(id=f"{opp.id}/buy", trade_id=opp.id, role="buy", venue="a", symbol=SYMBOL, side="buy", qty=1,

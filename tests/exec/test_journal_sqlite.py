@@ -33,7 +33,8 @@ from arb.exec import (
 )
 from tests.exec.desks import PaperDesk
 from tests.exec.desks import config as paper_config
-from arb.scan import ScanConfig, Scanner
+from arb.scan import Scanner
+from tests.configs import scan_config
 from tests.exec.test_paper import mutate
 from tests.scan.books import SYMBOL
 from tests.scan.test_scanner import market as random_market
@@ -260,7 +261,7 @@ def live_session(views, fees, policy, rng, journal, per_step=2, steps=20):
     if callable(journal):  # a factory that wants the live portfolio
         journal = journal(portfolio)
     executor = PaperDesk(config, portfolio, market, journal, reporting_price={"USDT": ONE}.get)
-    scanner = Scanner(ScanConfig.from_decimals(fees, min_profit_quote="0"))
+    scanner = Scanner(scan_config(fees, min_profit_quote="0"))
     amounts = [0, ONE // 3, 2 * ONE, 500 * ONE, 3_000 * ONE]
     ops: list[tuple] = [("fund", {(v, a): rng.choice(amounts) for v in views for a in ("BTC", "USDT")}, 0)]
     apply(ops[0], executor, market)
@@ -374,7 +375,7 @@ def test_restart_then_replayed_decisions_and_funding_change_nothing(tmp_path):
 
     first = PaperDesk(config, Portfolio({}), MovingMarket(views), SqliteJournal(path))
     assert first.restore() == 0 and first.fund(start, 0) == 4
-    opp = Scanner(ScanConfig.from_decimals(fees)).scan(SYMBOL, views, 1_000, first.portfolio).opportunities[0]
+    opp = Scanner(scan_config(fees)).scan(SYMBOL, views, 1_000, first.portfolio).opportunities[0]
     assert len(first.submit(opp, 1_000)) == 2
     first.advance(1_005)  # the buy filled; the sell is still open — then the process dies
     before = state(first)
@@ -400,7 +401,7 @@ def test_every_crash_point_of_a_one_legged_trade_recovers_exactly():
     fees = {"a": "0.001", "b": "0.001"}
     config = paper_config(fees, latency_ns={"a": 5, "b": 7}, one_legged="unwind")
     start = {("a", "USDT"): 1_000 * ONE, ("a", "BTC"): ONE, ("b", "USDT"): 1_000 * ONE}  # no BTC to sell on b
-    opp = Scanner(ScanConfig.from_decimals(fees)).scan(SYMBOL, views, 1_000).opportunities[0]
+    opp = Scanner(scan_config(fees)).scan(SYMBOL, views, 1_000).opportunities[0]
     ops = [("fund", start, 0), ("submit", opp, 1_000), ("advance", 1_005), ("advance", 1_010)]
 
     def run(journal, ops_to_run, executor=None):

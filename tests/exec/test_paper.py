@@ -17,10 +17,11 @@ from arb.exec import (
     encode,
     summarize,
 )
-from arb.risk import RiskEngine, RiskLimits
+from arb.risk import RiskEngine
 from tests.exec.desks import PaperDesk
 from tests.exec.desks import config as paper_config
-from arb.scan import ScanConfig, Scanner
+from arb.scan import Scanner
+from tests.configs import risk_limits, scan_config
 from tests.scan.books import SYMBOL, fx, view
 from tests.scan.test_scanner import market as random_market
 
@@ -57,7 +58,7 @@ def make(policy="unwind", portfolio=None, mkt=None, risk=None, fees=FEES):
 
 
 def opportunity(mkt, now_ns=1_000, balances=None, pair=("a", "b")):
-    result = Scanner(ScanConfig.from_decimals(FEES)).scan(SYMBOL, mkt, now_ns, balances)
+    result = Scanner(scan_config(FEES)).scan(SYMBOL, mkt, now_ns, balances)
     return next(o for o in result.opportunities if (o.buy_venue, o.sell_venue) == pair)
 
 
@@ -165,7 +166,7 @@ def test_hold_keeps_the_exposure_and_says_so():
 
 def test_a_leg_the_balance_cannot_cover_is_rejected_and_the_other_is_unwound():
     portfolio = Portfolio({("a", "USDT"): fx("1000"), ("b", "BTC"): fx("0.1")})
-    limits = RiskLimits(error_window_orders=100)
+    limits = risk_limits(error_window_orders=100)
     risk = RiskEngine(limits)
     executor, _, mkt = make(portfolio=portfolio, risk=risk)
     opp = opportunity(mkt)  # sized without balances: 1.5 BTC
@@ -185,7 +186,7 @@ def test_a_fill_the_portfolio_refuses_is_a_rejected_order():
         def fill(self, order_id, qty, quote, fee, fee_asset=""):
             return "refused for the test"
 
-    risk = RiskEngine(RiskLimits())
+    risk = RiskEngine(risk_limits())
     executor, portfolio, mkt = make(portfolio=Refusing({("a", "USDT"): fx("1000"), ("b", "BTC"): fx("2")}), risk=risk, policy="hold")
     executor.submit(opportunity(mkt), 1_000)
     (trade,) = executor.advance(10_000)
@@ -209,7 +210,7 @@ def scripted_run(policy: str) -> list[bytes]:
     executor, _, mkt = make(policy=policy)
     for step in range(6):
         now = 1_000 * (step + 1)
-        result = Scanner(ScanConfig.from_decimals(FEES)).scan(SYMBOL, mkt, now, executor.portfolio)
+        result = Scanner(scan_config(FEES)).scan(SYMBOL, mkt, now, executor.portfolio)
         for opp in result.opportunities:
             executor.submit(opp, now)
         mkt["a"] = view("a", [("99", "5")], [("100", str(1 + step % 3)), ("100.5", "2")])
@@ -231,7 +232,7 @@ def test_a_fully_filled_arb_on_still_books_realizes_exactly_its_net_profit(mkt, 
     portfolio = rich_portfolio(tuple(views))
     config = paper_config(fees, latency_ns=latency)
     executor = PaperDesk(config, portfolio, Market(views))
-    result = Scanner(ScanConfig.from_decimals(fees, min_profit_quote="0")).scan(SYMBOL, views, 100, portfolio)
+    result = Scanner(scan_config(fees, min_profit_quote="0")).scan(SYMBOL, views, 100, portfolio)
     if not result.opportunities:
         return
     opp = result.opportunities[0]
@@ -266,7 +267,7 @@ def test_balances_never_go_negative_and_exposure_is_what_trades_left(mkt, policy
     portfolio = Portfolio(start)
     latency = {v: rng.randint(0, 30) for v in views}
     executor = PaperDesk(paper_config(fees, latency_ns=latency, one_legged=policy), portfolio, views)
-    scanner = Scanner(ScanConfig.from_decimals(fees, min_profit_quote="0"))
+    scanner = Scanner(scan_config(fees, min_profit_quote="0"))
     now = 0
     for _ in range(25):
         now += rng.randint(1, 20)

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from arb.core.errors import ConfigError
 from arb.core.numbers import ONE
 from arb.exec import Portfolio
-from arb.risk import RiskEngine, RiskLimits, TradingState
+from arb.risk import RiskEngine, TradingState
 from arb.scan import Opportunity
 from arb.scan.costs import reserve_quote
+from tests.configs import risk_limits
 from tests.scan.books import SYMBOL, fx
 
 FEE = 10**15  # 0.001
@@ -34,7 +35,7 @@ def portfolio(usdt="1000", btc="5") -> Portfolio:
     return Portfolio({("a", "USDT"): fx(usdt), ("b", "BTC"): fx(btc), ("a", "BTC"): 0, ("b", "USDT"): 0})
 
 
-LIMITS = RiskLimits.from_decimals(max_notional_quote="500", max_position={"BTC": "2"}, max_open_legs=4)
+LIMITS = risk_limits(max_notional_quote="500", max_position={"BTC": "2"}, max_open_legs=4)
 
 
 def test_a_trade_within_every_limit_is_approved():
@@ -114,7 +115,7 @@ def test_kill_switch_halts_everything_until_released():
 
 
 def test_error_rate_breaker_halts_above_one_percent_of_the_window():
-    risk = RiskEngine(RiskLimits(error_window_orders=200))
+    risk = RiskEngine(risk_limits(error_window_orders=200))
     for i in range(198):
         assert risk.record_order(True, i).approved
     assert risk.record_order(False, 198).approved
@@ -129,7 +130,7 @@ def test_error_rate_breaker_halts_above_one_percent_of_the_window():
 
 
 def test_failures_age_out_of_the_window():
-    risk = RiskEngine(RiskLimits(error_window_orders=100))  # more than 1 failure in 100 halts
+    risk = RiskEngine(risk_limits(error_window_orders=100))  # more than 1 failure in 100 halts
     risk.record_order(False, 0)
     for i in range(100):
         risk.record_order(True, i)
@@ -139,7 +140,7 @@ def test_failures_age_out_of_the_window():
 
 
 def test_resuming_after_a_trip_starts_a_fresh_window():
-    risk = RiskEngine(RiskLimits(error_window_orders=100))
+    risk = RiskEngine(risk_limits(error_window_orders=100))
     risk.record_order(False, 0)
     risk.record_order(False, 1)
     assert risk.state is TradingState.HALTED
@@ -168,7 +169,7 @@ def test_decisions_are_counted_by_code():
 )
 def test_limit_errors_name_the_key(kwargs, key):
     with pytest.raises(ConfigError, match=key):
-        RiskLimits.from_decimals(**kwargs)
+        risk_limits(**kwargs)
 
 
 # -- property -----------------------------------------------------------------------------
@@ -185,7 +186,7 @@ step = st.one_of(
 @settings(max_examples=250, deadline=None)
 @given(st.lists(step, min_size=20, max_size=80), st.sampled_from(["0.5", "1", "2.5"]), st.sampled_from([4, 6, 10]))
 def test_risk_limits_are_never_exceeded(steps, cap, max_legs):
-    limits = RiskLimits.from_decimals(max_notional_quote="250", max_position={"BTC": cap}, max_open_legs=max_legs,
+    limits = risk_limits(max_notional_quote="250", max_position={"BTC": cap}, max_open_legs=max_legs,
                                       error_window_orders=300)
     risk = RiskEngine(limits)
     venues = ("a", "b", "c")
@@ -227,3 +228,34 @@ def test_risk_limits_are_never_exceeded(steps, cap, max_legs):
         assert p.exposure("BTC") + buys <= limits.max_position["BTC"]
         assert p.exposure("BTC") - sells >= -limits.max_position["BTC"]
         assert min(p.balances().values()) >= 0
+
+
+# -- daily notional, inventory floors, rebalancing --------------------------------------------
+DAY = 86_400 * 10**9
+
+
+def test_the_daily_notional_cap_counts_what_was_placed_and_resets_at_utc_midnight():
+    risk = RiskEngine(risk_limits(max_notional_quote="500", max_daily_notional_quote="150"))
+    now = 5 * DAY + 10
+    assert risk.check(opp(recv_ns=now), portfolio(), now, 0).approved  # 101 of 150
+    risk.record_notional(opp().notional_quote, now)
+    denied = risk.check(opp(recv_ns=now + 1), portfolio(), now + 1, 0)
+    assert (denied.approved, denied.code) == (False, "daily-notional")  # 101 + 101 > 150
+    assert risk.check(opp(recv_ns=6 * DAY), portfolio(), 6 * DAY, 0).approved  # a new UTC day
+
+
+def test_an_inventory_floor_pauses_the_direction_that_would_spend_below_it():
+    floors = {("a", "USDT"): fx("950")}  # buying 1 at 100 on a would leave ~899.9 USDT there
+    decision = RiskEngine(risk_limits(inventory_floor=floors)).check(opp(), portfolio(), 10, 0)
+    assert (decision.approved, decision.code) == (False, "inventory") and "a USDT" in decision.reason
+    assert RiskEngine(risk_limits(inventory_floor={("a", "USDT"): fx("800")})).check(opp(), portfolio(), 10, 0).approved
+
+
+def test_rebalancing_restores_the_split_and_prices_each_transfer_at_the_withdrawal_fee():
+    from arb.risk.inventory import Transfer, rebalance
+
+    balances = {("a", "USDT"): 900 * ONE, ("b", "USDT"): 100 * ONE, ("c", "USDT"): 500 * ONE}
+    moves = rebalance(balances, ["a", "b", "c"], withdrawal_fees={("a", "USDT"): ONE})
+    assert moves == [Transfer("USDT", "a", "b", 400 * ONE, ONE)]
+    weighted = rebalance(balances, ["a", "b", "c"], targets={"USDT": {"a": 2, "b": 1}})
+    assert weighted == [Transfer("USDT", "c", "b", 400 * ONE, 0), Transfer("USDT", "c", "a", 100 * ONE, 0)]

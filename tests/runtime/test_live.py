@@ -40,9 +40,10 @@ class Run:
 
 def _conf(venues: tuple[str, ...], symbols: list[str]) -> ArbConf:
     conf = ArbConf(universe=UniverseConf(venues=list(venues), symbols=symbols))
-    # Fast recovery so a test sees several reconnects; stale only if a book is really stuck.
-    conf.live = LiveConf(feed=FeedConf(stale_after_s=30, backoff_base_s=0.05, backoff_cap_s=0.4, idle_timeout_s=2.0))
-    conf.strategy.max_age_s = 3600  # the market clock is stepped by hand; views are not "old"
+    # Fast recovery so a test sees several reconnects.
+    conf.live = LiveConf(feed=FeedConf(backoff_base_s=0.05, backoff_cap_s=0.4, idle_timeout_s=2.0))
+    # The market clock is stepped by hand: views are not "old", books stale only if really stuck.
+    conf.strategy.max_age_s = 3600
     conf.risk.max_open_legs = 40
     return conf
 

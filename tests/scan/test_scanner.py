@@ -14,14 +14,15 @@ from arb.book.view import BookView
 from arb.core.errors import ConfigError
 from arb.core.instruments import Instruments
 from arb.core.numbers import ONE
-from arb.scan import ScanConfig, Scanner, SpreadHistogram
+from arb.scan import Scanner, SpreadHistogram
+from tests.configs import scan_config
 from tests.scan.books import SYMBOL, Balances, fx, instrument, view
 
 FEES = {"a": "0.001", "b": "0.001", "c": "0.002"}
 
 
 def scanner(fees=FEES, instruments=(), **kw) -> Scanner:
-    return Scanner(ScanConfig.from_decimals(fees, **kw), Instruments(list(instruments)))
+    return Scanner(scan_config(fees, **kw), Instruments(list(instruments)))
 
 
 def two_books():
@@ -196,11 +197,11 @@ def test_histogram_merge():
 )
 def test_config_errors_name_the_key(kwargs, key):
     with pytest.raises(ConfigError, match=key):
-        ScanConfig.from_decimals(**kwargs)
+        scan_config(**kwargs)
 
 
 def test_config_defaults():
-    config = ScanConfig.from_decimals({"a": "0.001"})
+    config = scan_config({"a": "0.001"})
     assert config.min_profit_quote == ONE // 2 and config.max_age_ns == 5_000_000_000
     assert config.taker_fee_rates == {"a": 10**15}
 

@@ -41,10 +41,10 @@ import msgspec
 from aiohttp import web
 
 from arb.core.errors import ConfigError
-from arb.decision.controls import change
+from arb.decision.controls import ACTIONS, change
 from arb.runtime.dashboard import state
 from arb.runtime.dashboard.auth import COOKIE, Guard
-from arb.runtime.dashboard.sources import ACTIONS, EngineUnavailable, Source
+from arb.runtime.dashboard.sources import EngineUnavailable, Source
 
 log = logging.getLogger("arb.dashboard")
 

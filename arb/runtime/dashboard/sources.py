@@ -18,8 +18,6 @@ from arb.runtime.dashboard import state
 from arb.runtime.live import LocalRuntime
 from arb.runtime.ray_metrics import EngineMetrics
 
-#: Operator actions on the trading state, by the name of their endpoint.
-ACTIONS = ("kill", "release", "halt", "resume")
 
 
 class EngineUnavailable(ArbError):
@@ -48,7 +46,7 @@ class Source(Protocol):
         ...
 
     async def control(self, action: str, reason: str) -> RiskDecision:
-        """One of :data:`ACTIONS`, journalled; the decision says whether it was done."""
+        """One of :data:`~arb.decision.controls.ACTIONS`, journalled; the decision says whether it was done."""
         ...
 
     async def settings(self) -> Settings:
@@ -107,10 +105,9 @@ class LocalSource:
         return self.engine_metrics.exposition()
 
     async def control(self, action: str, reason: str) -> RiskDecision:
-        trader = self.live.core.trader
-        act = {"kill": trader.kill, "release": trader.release_kill, "halt": trader.halt, "resume": trader.resume_trading}[action]
-        with trader.journal.batch():
-            return act(reason, self.clock())
+        desk = self.live.core.desk
+        with desk.trader.journal.batch():
+            return desk.control(action, reason, self.clock())
 
     async def settings(self) -> Settings:
         return self.live.core.decider.settings()

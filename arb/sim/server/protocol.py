@@ -13,6 +13,7 @@ venue's own error frame, and never raises for it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,9 +22,11 @@ import msgspec
 from aiohttp import web
 
 from arb.book.book import OrderBook
+from arb.sim.exchange import Account
 from arb.sim.market import BookChange
 from arb.sim.server.frames import Out
 from arb.venues.base import VenueSpec
+from arb.venues.trading import RejectReason
 from arb.venues.wire import Frame
 
 if TYPE_CHECKING:
@@ -55,6 +58,40 @@ class Route:
     handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+#: ``handler(request, account, body) → response`` of a private endpoint.
+PrivateHandler = Callable[[web.Request, Account, str], Awaitable[web.StreamResponse]]
+
+
+def synthetic_volume(symbol: str, mid: int) -> int:
+    """A 24 h base volume for a simulated ticker: about 50 M quote a day for the busiest
+    symbols, spread over two orders of magnitude by a hash of the name (deterministic)."""
+    from zlib import crc32
+
+    quote_volume = 50_000_000 * 10**18 // (1 + crc32(symbol.encode()) % 100)
+    return quote_volume * 10**18 // mid if mid > 0 else 0
+
+
+class Window:
+    """A fixed-window weight budget (how venues count request weight per key)."""
+
+    __slots__ = ("weight", "window_s", "start", "used")
+
+    def __init__(self, weight: int, window_s: float) -> None:
+        self.weight = weight
+        self.window_s = window_s
+        self.start = 0.0
+        self.used = 0
+
+    def spend(self, weight: int, now_s: float) -> float:
+        """Spend ``weight`` now; 0 when allowed, else seconds until the window resets."""
+        if now_s - self.start >= self.window_s:
+            self.start, self.used = now_s - (now_s % self.window_s), 0
+        if self.used + weight > self.weight:
+            return self.start + self.window_s - now_s
+        self.used += weight
+        return 0.0
+
+
 def json_response(body: str, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(text=body, status=status, content_type="application/json", headers=headers)
 
@@ -70,6 +107,13 @@ class VenueProtocol:
     name: str = ""
     path: str = "/"
     heartbeats: bool = False
+    #: The asset a fill's fee is taken in: ``"received"`` (a buy's base, a sell's quote) or
+    #: ``"quote"`` (see :class:`~arb.sim.exchange.Exchange`).
+    fee_asset: str = "received"
+    #: Private API rate limit per key: ``(weight, window_s)``.
+    private_budget: tuple[int, float] = (1200, 60.0)
+    #: How long a ``timeout`` fault holds the answer back (longer than clients wait).
+    timeout_fault_s: float = 15.0
     #: ``(kind, param)`` of the streams the venue module's own subscribe frames ask for
     #: (a precomputed tape frames exactly these ahead of time).
     default_streams: tuple[tuple[str, Any], ...] = ((BOOK, None),)
@@ -128,6 +172,62 @@ class VenueProtocol:
     def control_routes(self) -> list[Route]:
         """REST endpoints served in every mode (KuCoin's token endpoint)."""
         return []
+
+    def private_routes(self) -> list[Route]:
+        """The private API (market mode): accounts, orders, balances, fees — each handler
+        through :meth:`private`."""
+        return []
+
+    # -- private API ------------------------------------------------------------------------
+    async def authenticate(self, request: web.Request, body: str) -> Account | web.StreamResponse:
+        """The account a signed request acts for, or the venue's refusal (bad key, signature,
+        stale timestamp …) as the venue words it."""
+        return self.private_error(401, RejectReason.AUTH, "no private API on this simulator")
+
+    def private_error(self, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
+        """A private request refused, in the venue's error format (``reason`` picks its code)."""
+        return json_response(self.rest_error(status, message), status)
+
+    def private_route(self, method: str, path: str, weight: int, handler: PrivateHandler, *, order: bool = False) -> Route:
+        """A private endpoint: ``handler(request, account, body)`` behind :meth:`private`."""
+
+        async def serve(request: web.Request) -> web.StreamResponse:
+            return await self.private(request, weight, handler, order=order)
+
+        return Route(method, path, serve)
+
+    async def private(self, request: web.Request, weight: int, handler: PrivateHandler, *, order: bool = False) -> web.StreamResponse:
+        """Authenticate, rate-limit and (for order requests) apply injected faults around a
+        private handler ``handler(request, account, body)``."""
+        body = await request.text()
+        server = self.server
+        faults = server.private_faults
+        if order and faults["unavailable"]:
+            faults["unavailable"] -= 1
+            return self.private_error(503, RejectReason.UNAVAILABLE, "Service unavailable")
+        account = await self.authenticate(request, body)
+        if not isinstance(account, Account):
+            return account
+        wait = self._limiter(account.name).spend(weight, server.clock() / 1e9)
+        if wait > 0:
+            response = self.private_error(429, RejectReason.RATE_LIMIT, "Too many requests")
+            response.headers["Retry-After"] = str(max(1, round(wait)))
+            return response
+        if order and faults["reject"]:
+            faults["reject"] -= 1
+            return self.private_error(400, RejectReason.OTHER, "Order rejected (injected)")
+        response = await handler(request, account, body)
+        if order and faults["timeout"]:
+            faults["timeout"] -= 1
+            await asyncio.sleep(self.timeout_fault_s)
+        return response
+
+    def _limiter(self, key: str) -> Window:
+        limiters = self.server.__dict__.setdefault("_private_limiters", {})
+        limiter = limiters.get(key)
+        if limiter is None:
+            limiter = limiters[key] = Window(*self.private_budget)
+        return limiter
 
     def rest_error(self, status: int, message: str) -> str:
         """The venue's JSON error body."""

@@ -17,14 +17,17 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from arb.core.errors import ConfigError
 from arb.sim import presets
 from arb.sim.config import MarketConfig
+from arb.sim.exchange import ApiKey
 from arb.sim.market import MarketModel
+from arb.sim.market import instruments as market_instruments
 from arb.sim.server import replay as replay_mod
 from arb.sim.server import tape
 from arb.sim.server.driver import MarketDriver
@@ -122,8 +125,9 @@ class SimulatedVenues:
             lead_s = tape.estimate_s(market, config.prepare_s) if timed else 0.0  # type: ignore[arg-type]
             self.model = MarketModel(market, config.seed, self.clock() + round(lead_s * 1e9))
             model = self.model
+            rules = market_instruments(market)
             for venue in venues:
-                self.servers[venue] = self._server(venue, market.symbol_names, books=_books_of(model, venue))
+                self.servers[venue] = self._server(venue, market.symbol_names, books=_books_of(model, venue), instruments=rules)
             self.driver = MarketDriver(model, self.servers, config.speed, self.clock)
             if config.prepare_s:
                 # CPU-bound for seconds: in a thread, so a loop shared with others keeps turning.
@@ -186,6 +190,32 @@ class SimulatedVenues:
         if self.driver is None:
             raise RuntimeError("advance() needs market mode (no recordings)")
         return self.driver.advance(ms)
+
+    def provision(self, balances: Mapping[str, int], venues: Iterable[str] | None = None) -> dict[str, ApiKey]:
+        """A new API key on every venue (or ``venues``), its account funded with ``balances``
+        (asset → fixed amount). Market mode only."""
+        keys = {}
+        for name in venues if venues is not None else self.servers:
+            exchange = self.servers[name].exchange
+            if exchange is None:
+                raise RuntimeError(f"{name}: a replaying simulator has no accounts")
+            keys[name] = exchange.provision(balances)
+        return keys
+
+    @staticmethod
+    def write_credentials(keys: Mapping[str, ApiKey], path: str | os.PathLike[str]) -> Path:
+        """The keys as the ``ARB_<VENUE>_API_KEY=…`` lines ``arb live`` reads (owner-only file)."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        lines = []
+        for venue, key in sorted(keys.items()):
+            prefix = f"ARB_{venue.upper()}_API"
+            lines += [f"{prefix}_KEY={key.key}", f"{prefix}_SECRET={key.secret}", f"{prefix}_PASSPHRASE={key.passphrase}"]
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write("\n".join(lines) + "\n")
+        os.chmod(target, 0o600)
+        return target
 
     def fault_counts(self) -> dict[str, dict[str, int]]:
         """Faults injected so far, per venue and kind."""

@@ -32,7 +32,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from arb.book.book import OrderBook
-from arb.core.numbers import FixedParser
+from arb.core.instruments import Instruments
+from arb.core.numbers import FixedParser, from_decimal
+from arb.sim.exchange import Exchange
 from arb.sim.market import BookChange
 from arb.sim.server.faults import FaultConfig, FaultPlan
 from arb.sim.server.frames import Numbered, Out, wire
@@ -46,6 +48,9 @@ from arb.venues.base import VenueSpec
 from arb.venues.wire import Frame
 
 log = logging.getLogger(__name__)
+
+#: Faults :meth:`VenueServer.inject_private` knows.
+PRIVATE_FAULTS = ("reject", "unavailable", "timeout")
 
 #: ``on_send(venue, symbol, last_seq, send_ts_ns)``: a delta was written to the sockets.
 SendHook = Callable[[str, str, int, int], None]
@@ -117,6 +122,7 @@ class VenueServer:
         options: ServerOptions = ServerOptions(),
         clock: Callable[[], int] = time.time_ns,
         on_send: SendHook | None = None,
+        instruments: Instruments | None = None,
     ) -> None:
         self.name = spec.name
         self.spec = spec
@@ -130,6 +136,19 @@ class VenueServer:
         self.clock = clock
         self.on_send = on_send
         self.faults = FaultPlan(faults or FaultConfig(), spec.name)
+        #: The venue's rules per symbol (tick, lot, minimums): what its instruments endpoint serves.
+        self.instruments = instruments if instruments is not None else Instruments()
+        #: Accounts and matching (market mode): the private API's state.
+        self.exchange: Exchange | None = None
+        if books is not None:
+            fees = spec.fees
+            self.exchange = Exchange(
+                spec.name, books, lambda symbol: self.instruments.get(spec.name, symbol),
+                maker_fee=from_decimal(fees.maker), taker_fee=from_decimal(fees.taker),
+                fee_asset=protocol.fee_asset, seed=seed,
+            )
+        #: Private-API faults still to inject, by kind (see :meth:`inject_private`).
+        self.private_faults: Counter[str] = Counter()
         self._fault_rate = (faults or FaultConfig()).stream_rate
         self.injector = Injector(self.faults, lambda: spec.decoder(self.symbol_map, FixedParser()), self.flush, options.reorder_release_s)
         #: True books while a tape plays (None: ``books`` gives them).
@@ -177,6 +196,8 @@ class VenueServer:
             app.router.add_route("*", "/{tail:.*}", self._replay_rest)
         else:
             for route in self.protocol.routes():
+                app.router.add_route(route.method, route.path, route.handler)
+            for route in self.protocol.private_routes():
                 app.router.add_route(route.method, route.path, route.handler)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -266,9 +287,12 @@ class VenueServer:
 
     # -- publishing -----------------------------------------------------------------------
     def publish(self, change: BookChange, ts_ns: int) -> None:
-        """One model change: new update ids, a fault decision, frames to subscribers."""
+        """One model change: new update ids, a fault decision, frames to subscribers; resting
+        orders the book now crosses fill."""
         first, last = self.sequencer.advance(change)
         self._deliver(change.symbol, first, last, ts_ns, change, None)
+        if self.exchange is not None:
+            self.exchange.on_book_change(change.symbol, ts_ns // 1_000_000)
 
     def publish_entry(self, entry: TapeEntry) -> None:
         """One precomputed change (:mod:`arb.sim.server.tape`): its ids and frames are ready."""
@@ -375,6 +399,14 @@ class VenueServer:
     def inject(self, kind: str, symbol: str | None = None, count: int = 1) -> None:
         """Force stream fault ``kind`` on the next ``count`` deltas (of ``symbol``)."""
         self.faults.force(kind, symbol, count)
+
+    def inject_private(self, kind: str, count: int = 1) -> None:
+        """The next ``count`` private requests of an order meet ``kind``: ``reject`` (the venue
+        refuses the order), ``unavailable`` (a 5xx before anything happens), ``timeout``
+        (the order is executed, the answer never comes: the client times out)."""
+        if kind not in PRIVATE_FAULTS:
+            raise ValueError(f"private fault must be one of {', '.join(PRIVATE_FAULTS)}, got {kind!r}")
+        self.private_faults[kind] += count
 
     def inject_rest(self, kind: str, count: int = 1) -> None:
         """Force REST fault ``kind`` (``slow``, ``429``) on the next ``count`` requests."""

@@ -1,0 +1,387 @@
+"""Live execution: the port that trades on real venues, sans-I/O.
+
+:class:`LiveVenues` implements the :class:`~arb.exec.port.ExecutionPort` for every venue with
+credentials. It turns commands into signed REST requests (each venue's
+:class:`~arb.venues.trading.TradingSpec`), hands them to an I/O shell
+(:class:`arb.io.trading.TradingShell`) through :meth:`LiveVenues.take_requests`, and turns
+the answers the shell feeds back (:meth:`~LiveVenues.on_response`,
+:meth:`~LiveVenues.on_failure`) into order events. It reads no clock and opens no socket.
+
+- **Placing.** An order is rounded to the venue's lot and tick (never worse than its limit)
+  and refused before sending when it falls below the venue's minimums. Its client order id is
+  the trader's order id mapped to the venue's rules (``TradingSpec.client_id``), journalled by
+  the trader before the command reached here, so a crash at any point is reconciled by
+  asking the venue about that id.
+- **Following an order.** Immediate-or-cancel orders are done at the venue as soon as it
+  answers; an answer that does not say so yet, and every resting order, is queried by client
+  id (``poll_ns``, backing off to ``max_poll_ns``) until it is done. Cumulative states become
+  incremental events (``PartiallyFilled``/``Filled`` carry each new execution's quantity, quote
+  and fee in the venue's fee asset).
+- **Failures.** An error answer is classified once per venue (``TradingSpec.classify``): a
+  rejection ends the order (``Rejected`` with its reason); a rate limit or 5xx before the
+  venue acted is retried after the venue's ``Retry-After`` (or ``retry_ns``), at most
+  ``max_retries`` times, with the same client id (a venue refuses a duplicate, so a retry can
+  never place twice); a request that may have reached the venue (a timeout after sending)
+  makes the order ``Unknown`` and is followed by queries. A query answered "not found" right
+  after such a timeout is asked again once before the order counts as never placed.
+- **Dry run.** Requests are built and signed, then logged by the shell (secrets masked) and
+  never sent; orders end ``Cancelled("dry run: not sent")``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import msgspec
+
+from arb.core.instruments import Instruments
+from arb.exec.orders import Order
+from arb.exec.port import (
+    Accepted, BalancesFetched, Cancelled, CancelOrder, Command, FetchBalances, Filled, OrderEvent, PartiallyFilled,
+    PlaceOrder, QueryOrder, Rejected, Unknown,
+)
+from arb.venues.base import Credentials, RestRequest
+from arb.venues.trading import OrderRequest, OrderState, OrderStatus, RejectReason, TradingSpec, VenueError, order_texts
+
+_MS = 1_000_000
+
+
+@dataclass(frozen=True)
+class VenueAccount:
+    """Where and as whom to trade on one venue."""
+
+    spec: TradingSpec
+    credentials: Credentials
+    rest_url: str
+
+    def __repr__(self) -> str:  # never a credential in a log line
+        return f"VenueAccount({self.spec.venue}, {self.rest_url})"
+
+
+@dataclass
+class Outgoing:
+    """A request for the shell to perform, not earlier than ``not_before_ns``. ``build(now_ms)``
+    signs it; :meth:`LiveVenues.take_requests` does so at the time it hands it over (a retry is
+    signed again: a venue refuses a stale timestamp), into ``request``."""
+
+    id: int
+    venue: str
+    kind: str  # place | cancel | query | trades | balances
+    build: Callable[[int], RestRequest]
+    order_id: str = ""
+    token: str = ""
+    not_before_ns: int = 0
+    attempt: int = 0
+    request: RestRequest | None = None
+
+    def __repr__(self) -> str:  # signed requests carry keys and signatures in their headers
+        return f"Outgoing({self.id}, {self.venue} {self.kind} {self.request.method} {self.order_id or self.token})"
+
+
+@dataclass
+class _Tracked:
+    order: Order
+    client_id: str
+    request: OrderRequest | None
+    #: What the venue reported so far (cumulative): qty, quote (exact Σ price × qty, 10**-18), fee.
+    filled: int = 0
+    quote: int = 0
+    fee: int = 0
+    accepted: bool = False
+    done: bool = False
+    polls: int = 0
+    not_found: int = 0
+    uncertain: bool = False
+    venue_order_id: str = ""
+    #: A state whose fees the venue did not say: waiting for the order's trades.
+    pending: OrderState | None = None
+    waiting: set[int] = field(default_factory=set)
+
+
+class LiveVenues:
+    """The live execution port over ``accounts`` (venue → :class:`VenueAccount`)."""
+
+    def __init__(
+        self,
+        accounts: Mapping[str, VenueAccount],
+        instruments: Instruments,
+        *,
+        dry_run: bool = False,
+        poll_ns: int = 50 * _MS,
+        max_poll_ns: int = 1_000 * _MS,
+        retry_ns: int = 500 * _MS,
+        max_retries: int = 5,
+    ) -> None:
+        self.accounts = dict(accounts)
+        self.instruments = instruments
+        self.dry_run = dry_run
+        self.poll_ns = poll_ns
+        self.max_poll_ns = max_poll_ns
+        self.retry_ns = retry_ns
+        self.max_retries = max_retries
+        self._ids = itertools.count(1)
+        self._outbox: list[Outgoing] = []
+        self._events: list[OrderEvent] = []
+        self._orders: dict[str, _Tracked] = {}
+        #: Requests sent and not answered, by id.
+        self.in_flight: dict[int, Outgoing] = {}
+        self.requests_sent = 0
+        self.errors: dict[str, int] = {}
+        #: Called when a request is queued (the I/O shell's ``kick``).
+        self.notify: Callable[[], None] | None = None
+
+    # -- ExecutionPort ---------------------------------------------------------------------
+    def submit(self, commands: Sequence[Command], now_ns: int) -> None:
+        for command in commands:
+            if isinstance(command, PlaceOrder):
+                self._place(command.order, now_ns)
+            elif isinstance(command, QueryOrder):
+                tracked = self._orders.get(command.order.id)
+                if tracked is None:  # after a restart: an order the journal says is in flight
+                    tracked = self._track(command.order)
+                    tracked.uncertain = True
+                self._query(tracked, now_ns)
+            elif isinstance(command, CancelOrder):
+                tracked = self._orders.get(command.order_id)
+                if tracked is not None and not tracked.done:
+                    self._cancel(tracked, now_ns)
+            elif isinstance(command, FetchBalances):
+                for venue in command.venues:
+                    account = self.accounts.get(venue)
+                    if account is None:
+                        self._events.append(BalancesFetched(venue, now_ns, command.token, {}, "no credentials for this venue"))
+                        continue
+                    build = _bind(account.spec.balances, account.rest_url, account.credentials)
+                    self._send(Outgoing(next(self._ids), venue, "balances", build, token=command.token), now_ns)
+
+    def next_event_ns(self) -> int | None:
+        return self._events[0].ts_ns if self._events else None
+
+    def events(self, now_ns: int) -> list[OrderEvent]:
+        events, self._events = self._events, []
+        return events
+
+    # -- the shell's side ------------------------------------------------------------------
+    def take_requests(self, now_ns: int) -> list[Outgoing]:
+        """Requests to perform now (the rest wait for their ``not_before_ns``)."""
+        due = [out for out in self._outbox if out.not_before_ns <= now_ns]
+        if due:
+            self._outbox = [out for out in self._outbox if out.not_before_ns > now_ns]
+            for out in due:
+                out.request = out.build(now_ns // _MS)
+                self.in_flight[out.id] = out
+            self.requests_sent += len(due)
+        return due
+
+    def next_request_ns(self) -> int | None:
+        """When the next queued request is due (None: none queued)."""
+        return min((out.not_before_ns for out in self._outbox), default=None)
+
+    def on_response(self, out: Outgoing, status: int, body: str, headers: Mapping[str, str], now_ns: int) -> None:
+        """The venue's answer to ``out`` (any status)."""
+        self.in_flight.pop(out.id, None)
+        account = self.accounts[out.venue]
+        tracked = self._orders.get(out.order_id) if out.order_id else None
+        if tracked is not None:
+            tracked.waiting.discard(out.id)
+        if not 200 <= status < 300:
+            self._on_error(out, account.spec.classify(status, body, dict(headers)), tracked, now_ns)
+            return
+        try:
+            if out.kind == "balances":
+                self._events.append(BalancesFetched(out.venue, now_ns, out.token, account.spec.decode_balances(status, body)))
+                return
+            if tracked is None:
+                return
+            if out.kind == "trades":
+                assert account.spec.decode_trades is not None and tracked.pending is not None
+                executions = account.spec.decode_trades(status, body)
+                state = msgspec.structs.replace(
+                    tracked.pending, fee=executions.fee, fee_asset=executions.fee_asset, fee_known=True,
+                )
+                tracked.pending = None
+                self._apply(tracked, state, now_ns)
+                return
+            state = account.spec.decode_place(status, body) if out.kind == "place" else account.spec.decode_order(status, body)
+        except VenueError as exc:
+            self._on_error(out, exc, tracked, now_ns)
+            return
+        if out.kind == "cancel":
+            self._query(tracked, now_ns)  # the cancel's answer may not carry the fills: ask
+            return
+        self._apply(tracked, state, now_ns)
+
+    def on_failure(self, out: Outgoing, reason: str, maybe_sent: bool, now_ns: int) -> None:
+        """``out`` got no answer: it failed before it left (``maybe_sent`` False: safe to retry)
+        or after (a timeout: the venue may have acted on it)."""
+        self.in_flight.pop(out.id, None)
+        tracked = self._orders.get(out.order_id) if out.order_id else None
+        if tracked is not None:
+            tracked.waiting.discard(out.id)
+        self.errors["transport"] = self.errors.get("transport", 0) + 1
+        if out.kind == "balances":
+            self._events.append(BalancesFetched(out.venue, now_ns, out.token, {}, reason))
+            return
+        if tracked is None or tracked.done:
+            return
+        if not maybe_sent and out.attempt < self.max_retries:
+            self._send(_again(out, now_ns + self.retry_ns), now_ns)
+            return
+        if out.kind == "place":
+            tracked.uncertain = True
+            self._events.append(Unknown(tracked.order.id, now_ns, reason))
+        else:
+            self._query(tracked, now_ns, delay_ns=self.retry_ns)
+
+    # -- internals -------------------------------------------------------------------------
+    def _track(self, order: Order) -> _Tracked:
+        account = self.accounts.get(order.venue)
+        client_id = account.spec.client_id(order.id) if account is not None else order.id
+        tracked = self._orders[order.id] = _Tracked(order, client_id, None)
+        return tracked
+
+    def _place(self, order: Order, now_ns: int) -> None:
+        tracked = self._track(order)
+        account = self.accounts.get(order.venue)
+        if account is None:
+            self._reject(tracked, now_ns, RejectReason.AUTH, f"no credentials for {order.venue}")
+            return
+        instrument = self.instruments.get(order.venue, order.symbol)
+        if instrument is None:
+            self._reject(tracked, now_ns, RejectReason.OTHER, f"no instrument for {order.symbol} on {order.venue}: refusing to guess its rules")
+            return
+        qty, price, qty_text, price_text = order_texts(instrument, order.qty, order.limit_price, order.side)
+        if not instrument.accepts(price, qty):
+            reason = RejectReason.MIN_NOTIONAL if qty >= instrument.min_qty and qty > 0 else RejectReason.LOT
+            self._reject(tracked, now_ns, reason, f"{qty_text} at {price_text} is below {order.venue}'s minimum size or notional")
+            return
+        venue_symbol = instrument.venue_symbol
+        tracked.request = OrderRequest(tracked.client_id, order.symbol, venue_symbol, order.side, qty, price, qty_text, price_text, "ioc")
+        build = _bind(account.spec.place, account.rest_url, account.credentials, tracked.request)
+        self._send(Outgoing(next(self._ids), order.venue, "place", build, order.id), now_ns)
+        if self.dry_run:  # the shell logs it (secrets masked) and sends nothing
+            tracked.done = True
+            self._events.append(Cancelled(order.id, now_ns, "dry run: not sent"))
+
+    def _query(self, tracked: _Tracked, now_ns: int, delay_ns: int = 0) -> None:
+        account = self.accounts.get(tracked.order.venue)
+        if account is None or tracked.waiting:
+            return
+        build = _bind(account.spec.query, account.rest_url, account.credentials, tracked.client_id, self._venue_symbol(tracked.order))
+        self._send(Outgoing(next(self._ids), tracked.order.venue, "query", build, tracked.order.id, not_before_ns=now_ns + delay_ns), now_ns)
+
+    def _cancel(self, tracked: _Tracked, now_ns: int) -> None:
+        account = self.accounts[tracked.order.venue]
+        build = _bind(account.spec.cancel, account.rest_url, account.credentials, tracked.client_id, self._venue_symbol(tracked.order))
+        self._send(Outgoing(next(self._ids), tracked.order.venue, "cancel", build, tracked.order.id), now_ns)
+
+    def _venue_symbol(self, order: Order) -> str:
+        instrument = self.instruments.get(order.venue, order.symbol)
+        if instrument is None:
+            raise LookupError(f"no instrument for {order.venue} {order.symbol}: its venue symbol is unknown")
+        return instrument.venue_symbol
+
+    def _send(self, out: Outgoing, now_ns: int) -> None:
+        if out.order_id:
+            tracked = self._orders.get(out.order_id)
+            if tracked is not None:
+                tracked.waiting.add(out.id)
+        self._outbox.append(out)
+        if self.notify is not None:
+            self.notify()
+
+    def _reject(self, tracked: _Tracked, now_ns: int, reason: RejectReason, message: str) -> None:
+        tracked.done = True
+        self._events.append(Rejected(tracked.order.id, now_ns, reason, message))
+
+    def _apply(self, tracked: _Tracked, state: OrderState, now_ns: int) -> None:
+        """A cumulative state → the events it adds to what was reported before."""
+        if tracked.done:
+            return
+        if state.venue_order_id:
+            tracked.venue_order_id = state.venue_order_id
+        account = self.accounts[tracked.order.venue]
+        if not state.fee_known and state.filled_qty > tracked.filled and account.spec.trades is not None:
+            tracked.pending = state  # the fills' fees come with the order's trades: ask for them
+            build = _bind(account.spec.trades, account.rest_url, account.credentials, self._venue_symbol(tracked.order),
+                          state.venue_order_id)
+            self._send(Outgoing(next(self._ids), tracked.order.venue, "trades", build, tracked.order.id), now_ns)
+            return
+        order_id = tracked.order.id
+        if not tracked.accepted and state.status is not OrderStatus.REJECTED:
+            tracked.accepted = True
+            self._events.append(Accepted(order_id, now_ns, state.venue_order_id))
+        tracked.not_found = 0
+        qty, quote, fee = state.filled_qty - tracked.filled, state.quote - tracked.quote, state.fee - tracked.fee
+        if qty < 0 or quote < 0 or fee < 0:  # a venue never un-fills: keep what we had, note it
+            self.errors["went-back"] = self.errors.get("went-back", 0) + 1
+            qty = quote = fee = 0
+        tracked.filled, tracked.quote, tracked.fee = tracked.filled + qty, tracked.quote + quote, tracked.fee + fee
+        if state.status is OrderStatus.FILLED:
+            tracked.done = True
+            self._events.append(Filled(order_id, now_ns, qty, quote, fee, fee_asset=state.fee_asset))
+            return
+        if qty:
+            self._events.append(PartiallyFilled(order_id, now_ns, qty, quote, fee, fee_asset=state.fee_asset))
+        if state.status is OrderStatus.CANCELLED:
+            tracked.done = True
+            self._events.append(Cancelled(order_id, now_ns, state.reason or "cancelled"))
+        elif state.status is OrderStatus.REJECTED:
+            tracked.done = True
+            self._events.append(Rejected(order_id, now_ns, RejectReason.OTHER, state.reason or "rejected by the venue"))
+        else:  # still open: follow it
+            tracked.polls += 1
+            delay = min(self.max_poll_ns, self.poll_ns * 2 ** min(tracked.polls - 1, 10))
+            self._query(tracked, now_ns, delay_ns=delay)
+
+    def _on_error(self, out: Outgoing, error: VenueError, tracked: _Tracked | None, now_ns: int) -> None:
+        reason = error.reason
+        self.errors[str(reason)] = self.errors.get(str(reason), 0) + 1
+        if out.kind == "balances":
+            self._events.append(BalancesFetched(out.venue, now_ns, out.token, {}, str(error)))
+            return
+        if tracked is None or tracked.done:
+            return
+        if reason.retryable and out.attempt < self.max_retries:
+            wait = round(error.retry_after_s * 1e9) if error.retry_after_s is not None else self.retry_ns
+            self._send(_again(out, now_ns + wait), now_ns)
+            return
+        if out.kind == "place":
+            if reason is RejectReason.DUPLICATE:  # sent before (a retry, a restart): find out what it became
+                self._query(tracked, now_ns)
+            elif reason is RejectReason.UNKNOWN_STATE:
+                tracked.uncertain = True
+                self._events.append(Unknown(tracked.order.id, now_ns, str(error)))
+            else:
+                self._reject(tracked, now_ns, reason, error.message)
+        elif out.kind == "query":
+            if reason is RejectReason.NOT_FOUND:
+                tracked.not_found += 1
+                if tracked.uncertain and tracked.not_found < 2:  # a timed-out place may show up late
+                    self._query(tracked, now_ns, delay_ns=self.retry_ns)
+                elif not tracked.accepted:
+                    self._reject(tracked, now_ns, RejectReason.NOT_FOUND, "the venue has no order with this id: never placed")
+                else:
+                    self._query(tracked, now_ns, delay_ns=self.retry_ns)
+            else:
+                self._query(tracked, now_ns, delay_ns=max(self.retry_ns, round((error.retry_after_s or 0) * 1e9)))
+        elif out.kind == "cancel":
+            self._query(tracked, now_ns)  # done already, or not: the query says
+
+
+def _again(out: Outgoing, not_before_ns: int) -> Outgoing:
+    return Outgoing(out.id, out.venue, out.kind, out.build, out.order_id, out.token, not_before_ns, out.attempt + 1)
+
+
+def _bind(fn: Callable[..., RestRequest], *args: object) -> Callable[[int], RestRequest]:
+    """``fn(*args, now_ms)`` as a one-argument builder."""
+
+    def build(now_ms: int) -> RestRequest:
+        return fn(*args, now_ms)
+
+    return build
+
+
+__all__ = ["LiveVenues", "Outgoing", "VenueAccount"]

@@ -1,0 +1,152 @@
+"""The I/O shell of live execution: performs :class:`~arb.exec.live.LiveVenues`' requests.
+
+:class:`TradingShell` is the thin asyncio loop around the sans-I/O port: it takes the
+requests the port has ready (:meth:`~arb.exec.live.LiveVenues.take_requests`), performs
+each with aiohttp — concurrently, both legs of a trade at once — within the venue's REST
+budget (:class:`~arb.io.ratelimit.RateBudget`, paused by a ``Retry-After``), and feeds every
+answer or failure back (:meth:`~arb.exec.live.LiveVenues.on_response`,
+:meth:`~arb.exec.live.LiveVenues.on_failure`), then calls ``wake`` so the host hands the
+resulting events to the trader.
+
+Whether a failed request may have reached the venue decides everything downstream: a
+connection that could not be opened never sent anything (``maybe_sent=False``: safe to
+retry); a timeout or a connection lost after the request was written may have placed an
+order (``maybe_sent=True``: the port asks the venue what became of it).
+
+In a dry run, requests that change anything (place, cancel) are logged — secrets masked —
+and never sent; read-only ones (balances, queries) are performed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import aiohttp
+
+from arb.exec.live import LiveVenues, Outgoing
+from arb.io.clock import SYSTEM_CLOCK, Clock
+from arb.io.ratelimit import RateBudget
+from arb.io.rest import parse_retry_after
+from arb.venues.base import RestRequest
+
+log = logging.getLogger(__name__)
+
+#: Header and parameter names whose values are credentials or signatures.
+_SECRET_WORDS = ("key", "sign", "pass", "auth", "token", "secret", "jwt")
+
+
+def masked(request: RestRequest) -> str:
+    """``METHOD url body`` with every credential and signature replaced by ``***``."""
+    parts = urlsplit(request.url)
+    query = urlencode([(k, "***" if _secret(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)])
+    url = urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+    headers = {k: ("***" if _secret(k) else v) for k, v in request.headers.items()}
+    body = request.body
+    if body and "=" in body and not body.lstrip().startswith("{"):
+        body = urlencode([(k, "***" if _secret(k) else v) for k, v in parse_qsl(body, keep_blank_values=True)])
+    return f"{request.method} {url} headers={headers} body={body[:500]}"
+
+
+def _secret(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
+
+
+class TradingShell:
+    """Performs ``port``'s requests until :meth:`close` (see the module docstring).
+
+    ``budgets``: per venue (None: unbudgeted). ``wake()`` is called after every answer.
+    ``timeout_s``: how long one request may take before it counts as maybe-sent.
+    """
+
+    def __init__(
+        self,
+        port: LiveVenues,
+        wake: Callable[[], None],
+        *,
+        budgets: Mapping[str, RateBudget] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        timeout_s: float = 10.0,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.port = port
+        self.wake = wake
+        self.budgets = dict(budgets or {})
+        self.clock = clock
+        self.timeout_s = timeout_s
+        self._session = session
+        self._own_session = session is None
+        self._kick = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+        #: Request round trips (s) of answered requests, by kind: for reports and benchmarks.
+        self.latency_s: dict[str, list[float]] = {}
+
+    def kick(self) -> None:
+        """New requests may be ready: look now."""
+        self._kick.set()
+
+    async def run(self) -> None:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s))
+        try:
+            while not self._closed:
+                now = self.clock.now_ns()
+                for out in self.port.take_requests(now):
+                    task = asyncio.ensure_future(self._perform(out))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                due = self.port.next_request_ns()
+                timeout = None if due is None else max(0.0, (due - self.clock.now_ns()) / 1e9)
+                self._kick.clear()
+                try:
+                    await asyncio.wait_for(self._kick.wait(), timeout)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            await self._drain()
+
+    async def close(self) -> None:
+        self._closed = True
+        self._kick.set()
+
+    async def _drain(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._own_session and self._session is not None:
+            await self._session.close()
+
+    async def _perform(self, out: Outgoing) -> None:
+        request = out.request
+        assert request is not None and self._session is not None
+        port = self.port
+        if port.dry_run and out.kind in ("place", "cancel"):
+            log.info("dry run, not sent: %s %s", out.venue, masked(request))
+            port.on_failure(out, "dry run: not sent", False, self.clock.now_ns())
+            return
+        budget = self.budgets.get(out.venue)
+        if budget is not None:
+            await budget.acquire(request.weight)
+        started = time.perf_counter()
+        try:
+            async with self._session.request(request.method, request.url, headers=request.headers,
+                                             data=request.body.encode() if request.body else None) as response:
+                body = await response.text()
+                headers = {k: v for k, v in response.headers.items()}
+                status = response.status
+        except (aiohttp.ClientConnectorError, aiohttp.InvalidURL) as exc:
+            port.on_failure(out, f"{type(exc).__name__}: could not connect", False, self.clock.now_ns())
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            port.on_failure(out, f"{type(exc).__name__}: no answer (it may have reached {out.venue})", True, self.clock.now_ns())
+        else:
+            self.latency_s.setdefault(out.kind, []).append(time.perf_counter() - started)
+            if status in (418, 429) and budget is not None:
+                wait = parse_retry_after(headers.get("Retry-After"), time.time())
+                budget.pause(wait if wait is not None else 1.0)
+            port.on_response(out, status, body, headers, self.clock.now_ns())
+        finally:
+            self.wake()
