@@ -23,6 +23,7 @@ from arb.scan.opportunity import Opportunity
 
 #: Rows of each list the page gets (the newest).
 RECENT = 50
+_DAY_NS = 86_400 * 1_000_000_000
 
 
 def plain(value: int | None) -> str | None:
@@ -124,6 +125,9 @@ def execution_state(trader: Trader, settings: Settings, trades: Sequence[TradeRe
     pnl = trader.pnl()
     equity = portfolio.equity(price) if price is not None else None
     snap = portfolio.snapshot()
+    limits = risk.limits
+    floors = limits.inventory_floor
+    reported = trader.discrepancies
     balances = [
         {
             "venue": venue, "asset": asset, "total": to_plain(total),
@@ -131,10 +135,13 @@ def execution_state(trader: Trader, settings: Settings, trades: Sequence[TradeRe
             "available": to_plain(total - snap["locked"].get((venue, asset), 0)),  # type: ignore[union-attr]
             "start": to_plain(snap["start"].get((venue, asset), 0)),  # type: ignore[union-attr]
             "change": to_plain(total - snap["start"].get((venue, asset), 0)),  # type: ignore[union-attr]
+            # The least the risk gate keeps there (None: no floor), and what the venue itself
+            # reported when it differs from arb's books (live trading).
+            "floor": plain(floors.get((venue, asset))),
+            "venue_reports": plain(reported[(venue, asset)][0]) if (venue, asset) in reported else None,
         }
         for (venue, asset), total in snap["balances"].items()  # type: ignore[union-attr]
     ]
-    limits = risk.limits
     positions = []
     for asset in portfolio.assets():
         cap = limits.position_cap(asset)
@@ -167,6 +174,8 @@ def execution_state(trader: Trader, settings: Settings, trades: Sequence[TradeRe
             "max_open_legs": limits.max_open_legs,
             "open_legs": trader.open_legs(),
             "max_data_age_s": limits.max_data_age_ns / 1e9,
+            "max_daily_notional_quote": plain(limits.max_daily_notional_quote),
+            "daily_notional_quote": to_plain(risk.day_notional if now_ns // _DAY_NS == risk.day else 0),
             "positions": positions,
         },
         "settings": settings.to_plain(),

@@ -22,6 +22,8 @@ VENUES = ["binance", "okx", "kraken"]
 
 def _local(journal: MemoryJournal) -> LocalRuntime:
     conf = ArbConf(universe=UniverseConf(venues=VENUES, symbols=["BTC/USDT"]))
+    conf.risk.inventory_floor = {"okx": {"USDT": 2500.0}}
+    conf.risk.max_daily_notional_quote = 50000.0
     return LocalRuntime({}, build(conf, journal=journal), asyncio.Event(), clock=lambda: 5_000)
 
 
@@ -42,6 +44,10 @@ def test_controls_reach_the_decider_and_the_trader_and_are_journalled():
         assert snap["settings"] == {"min_profit_quote": "3", "max_notional_quote": "1000", "disabled_venues": ["okx"]}
         ok, detail = await source.ready()
         assert not ok and detail["executor"] == "not started"
+        balances = {(b["venue"], b["asset"]): b for b in snap["balances"]}
+        assert balances[("okx", "USDT")]["floor"] == "2500" and balances[("binance", "USDT")]["floor"] is None
+        assert balances[("okx", "USDT")]["total"] == balances[("okx", "USDT")]["start"] == "20000"
+        assert (snap["limits"]["max_daily_notional_quote"], snap["limits"]["daily_notional_quote"]) == ("50000", "0")
 
     asyncio.run(scenario())
     controls = [(r.action, r.reason, r.ts_ns) for r in journal.records if isinstance(r, Control)]

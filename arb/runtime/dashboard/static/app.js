@@ -138,6 +138,7 @@
       ["open legs", `${lim.open_legs} of ${lim.max_open_legs}`],
       ["max notional (risk)", lim.max_notional_quote ?? "none"],
       ["max data age", `${lim.max_data_age_s} s`],
+      ["notional today", `${money(lim.daily_notional_quote, 2)} of ${lim.max_daily_notional_quote === null ? "no cap" : money(lim.max_daily_notional_quote, 2)}`],
     ]);
     fill("positions", lim.positions, (tr, p) => {
       cell(tr, p.asset);
@@ -151,8 +152,11 @@
       cell(tr, money(b.total, 6), "", b.total);
       cell(tr, money(b.locked, 6), "", b.locked);
       cell(tr, money(b.available, 6), "", b.available);
+      const low = b.floor !== null && fixed(b.available) < fixed(b.floor);
+      cell(tr, b.floor === null ? "–" : money(b.floor, 6), low ? "bad" : "", low ? "below its floor: trades that would use it are refused" : b.floor ?? "");
       cell(tr, money(b.start, 6), "", b.start);
       cell(tr, money(b.change, 6, true), tone(b.change), b.change);
+      cell(tr, b.venue_reports === null ? "" : money(b.venue_reports, 6), "warn", b.venue_reports === null ? "" : "the venue reports a different total");
     });
 
     fill("trades", s.trades, (tr, t) => {
