@@ -71,8 +71,8 @@ def test_the_ray_hosted_core_and_the_local_one_decide_and_order_the_same(ray_loc
         local_found += [o.id for o in local.core.on_views(views, ts)]
     local_orders = [r for r in local.journal if isinstance(r, Order)]
 
-    executor = ExecutorActor.options(num_cpus=0.1).remote(conf, str(tmp_path / "journal.sqlite"), inst, 1)
-    scanner = ScannerActor.options(num_cpus=0.1).remote(conf, 0, inst, executor)
+    executor = ExecutorActor.options(name="agree-executor", num_cpus=0.1).remote(conf, str(tmp_path / "journal.sqlite"), inst, 1)
+    scanner = ScannerActor.options(num_cpus=0.1).remote(conf, 0, inst, "agree-executor")
     ray_found = []
     for ts, views in batches:
         ray_local.get(executor.advance.remote(ts))

@@ -31,13 +31,13 @@ def test_controls_survive_an_executor_restart_and_reach_a_restarted_scanner(ray_
     assert not ray.get(executor.control.remote("resume", "too soon")).approved
     ray.kill(executor)
 
-    again = ExecutorActor.options(num_cpus=0).remote(conf, journal, Instruments())
+    again = ExecutorActor.options(name="arb-executor-controls-test", num_cpus=0).remote(conf, journal, Instruments())
     state = ray.get(again.dashboard.remote())
     assert state["risk"]["killed"] and state["risk"]["reason"] == "kill switch: test kill"
     assert state["settings"] == {"min_profit_quote": "4", "max_notional_quote": "1000", "disabled_venues": ["kraken"]}
     assert ray.get(again.settings.remote()) == settings
 
-    scanner = ScannerActor.options(num_cpus=0).remote(conf, 0, Instruments(), again)
+    scanner = ScannerActor.options(num_cpus=0).remote(conf, 0, Instruments(), "arb-executor-controls-test")
     assert ray.get(scanner.summary.remote())["settings"] == configured  # built from the config
     ray.get(scanner.ensure_started.remote())
     deadline = time.monotonic() + 20
