@@ -76,8 +76,8 @@ class VerifyResult:
         """Every book the traffic touched or a header named (None: never even created)."""
         out: dict[str, OrderBook | None] = {key: None for key in self.named}
         for venue, vb in self.venues.items():
-            for symbol, sync in vb.syncs.items():
-                out[f"{venue}:{symbol}"] = sync.book
+            for symbol, book in vb.books().items():
+                out[f"{venue}:{symbol}"] = book
         return dict(sorted(out.items()))
 
     def books(self) -> list[tuple[str, Any]]:

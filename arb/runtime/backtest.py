@@ -14,11 +14,10 @@ Public Python API (also used by the notebook)::
 
 from __future__ import annotations
 
-import heapq
 import os
 import time
 from datetime import datetime, timezone
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from arb.book.sync import SyncStats
@@ -29,17 +28,15 @@ from arb.core.numbers import to_float
 from arb.exec.journal import Journal
 from arb.exec.orders import TradeResult
 from arb.exec.report import TradeSummary, summarize
-from arb.record.format import Record
-from arb.record.reader import RecordingReader
+from arb.replay.merge import Progress, merged_records
 from arb.decision.views import USD_LIKE
 from arb.runtime.components import Components, build
-from arb.runtime.settings import latencies_ns
+from arb.runtime.settings import latencies_ns, max_age_ns
+from arb.io.staleness import Staleness
 from arb.scan.histogram import SpreadHistogram
 from arb.venues.books import VenueBooks
 from arb.venues.registry import get as venue_spec
 
-#: ``progress(bytes_read, bytes_total)``
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -59,30 +56,6 @@ class BacktestResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def merged_records(paths: Sequence[str | os.PathLike[str]], progress: Progress | None = None) -> Iterator[Record]:
-    """Records of every file, merged by ``ts`` (stable), read as streams."""
-    readers = [RecordingReader(p) for p in paths]
-    total = sum(os.path.getsize(r.path) for r in readers)
-    try:
-        if progress is None:
-            yield from heapq.merge(*readers, key=_ts)
-            return
-        last = 0.0
-        for n, record in enumerate(heapq.merge(*readers, key=_ts)):
-            if n % 4096 == 0 and time.monotonic() - last > 0.2:
-                last = time.monotonic()
-                progress(sum(r.position() for r in readers), total)
-            yield record
-        progress(total, total)
-    finally:
-        for reader in readers:
-            reader.close()
-
-
-def _ts(record: Record) -> int:
-    return record.ts
-
-
 def run_backtest(
     paths: Sequence[str | os.PathLike[str]],
     conf: ArbConf,
@@ -98,6 +71,10 @@ def run_backtest(
     stats = SyncStats()
     venues_wanted = set(conf.active_venues())
     books: dict[str, VenueBooks] = {}
+    #: The live feed's staleness rule, on the replay clock: a venue whose records stop (a
+    #: gap in the files) leaves the scan after ``strategy.max_age_s`` as it would live.
+    stale: dict[str, Staleness] = {}
+    stale_ns = max_age_ns(conf)
     spans: dict[str, list[int]] = {}
     skipped = 0
     records = 0
@@ -131,14 +108,19 @@ def run_backtest(
             span[1] = ts
         vb = books.get(record.venue)
         if vb is None:
-            vb = books[record.venue] = VenueBooks(venue_spec(record.venue), stats=stats, track_changes=True)
-        vb.on_record(record)
-        changed = vb.changed
+            vb = books[record.venue] = VenueBooks(venue_spec(record.venue), stats=stats)
+            stale[record.venue] = Staleness(vb, stale_ns)
+        changed = vb.on_record(record).changed
         if changed:
-            syncs = vb.syncs
-            core.on_books([syncs[s].book for s in sorted(changed)], ts)
-            changed.clear()
+            stale[record.venue].updated(changed, ts)
+        moved = [(venue, s) for venue, rule in stale.items() for s in rule.tick(ts)]
+        if changed or moved:
+            touched = [vb.book(s) for s in sorted(changed)]
+            touched += [books[venue].book(s) for venue, s in moved if venue != record.venue or s not in changed]
+            core.on_books(touched, ts)
     core.drain(last_ts)
+    for vb in books.values():
+        vb.flush_log(last_ts, everything=True)
     pnl = trader.pnl()
     if pnl is not None:
         equity.append((last_ts, to_float(pnl)))
@@ -146,6 +128,7 @@ def run_backtest(
     trades = core.trades
     summary = summarize(trades)
     metrics = _metrics(conf, summary, parts, equity, records, first_ts, last_ts, wall_s, books, skipped)
+    metrics["books_went_stale"] = sum(rule.marks for rule in stale.values())
     metrics["venues_overlap_s"] = _overlap_ns(spans) / 1e9
     return BacktestResult(
         trades=trades,

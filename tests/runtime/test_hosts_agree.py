@@ -41,16 +41,15 @@ def _conf(market) -> ArbConf:
 
 def _batches(path, conf):
     """Views as feeds would publish them: per record, the views of the books it changed."""
-    books = {v: VenueBooks(venue_spec(v), conf.universe.symbols, track_changes=True) for v in conf.universe.venues}
+    books = {v: VenueBooks(venue_spec(v), conf.universe.symbols) for v in conf.universe.venues}
     out = []
     for record in RecordingReader(path):
         vb = books.get(record.venue)
         if vb is None:
             continue
-        vb.on_record(record)
-        if vb.changed:
-            out.append((record.ts, [view_of(vb.syncs[s].book, conf.strategy.depth_levels) for s in sorted(vb.changed)]))
-            vb.changed.clear()
+        changed = vb.on_record(record).changed
+        if changed:
+            out.append((record.ts, [view_of(vb.book(s), conf.strategy.depth_levels) for s in sorted(changed)]))
     return out
 
 

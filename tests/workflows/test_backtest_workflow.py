@@ -186,6 +186,9 @@ def test_hundreds_of_bad_frames_print_a_few_warnings_and_a_count(tmp_path):
     proc = arb(f"backtest.recordings=[{numbers}]", "universe.venues=[binance,okx,kraken]", tmp=tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout + proc.stderr
-    assert bad > 100 and out.count("skipped frame") == 3 + 1  # three shown, then the count
-    assert f"{bad} warnings from arb.venues.books like the first: okx conn " in out
-    assert f"({bad - 3} not shown)" in out
+    # The books throttle their own warnings (one line per reason per 10 s of market time, then
+    # the count held back): a few lines, and every bad frame counted in them.
+    shown = out.count("skipped frame")
+    held = sum(int(a or b) for a, b in re.findall(r"and (\d+) more like it|: (\d+) more 'schema' held back", out))
+    assert bad > 100 and 1 <= shown <= 3
+    assert shown + held == bad
