@@ -459,9 +459,10 @@ class ExecutorActor:
             "trade_ids": [r.id for r in results],
         }
 
-    async def kill(self, reason: str) -> None:
+    async def kill(self, reason: str) -> int:
+        """Kill switch: halt and cancel every open order (journalled); returns the cancels sent."""
         with self.journal.batch():
-            self.desk.control("kill", reason, time.time_ns())
+            return self.desk.kill(reason, time.time_ns())
 
     # -- the operator (the dashboard in the driver) --------------------------------------------
     async def control(self, action: str, reason: str) -> RiskDecision:

@@ -193,3 +193,12 @@ def test_order_outcomes_are_counted_by_venue_and_status():
     assert trader.order_outcomes[(opp.buy_venue, "filled")] == 1
     assert trader.order_outcomes[(opp.sell_venue, "expired")] == 1
     assert SYMBOL == opp.symbol
+
+
+def test_a_kill_switch_already_engaged_journals_nothing_more():
+    trader = _trader()
+    trader.kill("internal error: boom", NOW)
+    trader.kill("internal error: boom", NOW + 1)  # the same error on the next pass
+    trader.kill("operator", NOW + 2)
+    assert [r.action for r in trader.journal if isinstance(r, Control)] == ["kill"]
+    assert trader.risk.reason == "kill switch: internal error: boom"

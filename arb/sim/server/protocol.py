@@ -110,6 +110,9 @@ class VenueProtocol:
     #: The asset a fill's fee is taken in: ``"received"`` (a buy's base, a sell's quote) or
     #: ``"quote"`` (see :class:`~arb.sim.exchange.Exchange`).
     fee_asset: str = "received"
+    #: Where a client order id must be unique: ``"all"`` of the account's orders, or only its
+    #: ``"open"`` ones (Kraken) — see :class:`~arb.sim.exchange.Exchange`.
+    client_id_scope: str = "all"
     #: Private API rate limit per key: ``(weight, window_s)``.
     private_budget: tuple[int, float] = (1200, 60.0)
     #: How long a ``timeout`` fault holds the answer back (longer than clients wait).
