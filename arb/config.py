@@ -381,15 +381,36 @@ class FeedConf:
 
 
 @dataclass
+class SimFaultsConf:
+    """One simulated venue's faults: each a probability per published update (``rest_*``: per
+    REST request), e.g. ``live.sim.faults.okx.gap=0.01``."""
+
+    drop: float = 0.0
+    stall: float = 0.0
+    gap: float = 0.0
+    checksum: float = 0.0
+    malformed: float = 0.0
+    duplicate: float = 0.0
+    reorder: float = 0.0
+    rest_slow: float = 0.0
+    rest_429: float = 0.0
+
+    def rates(self) -> dict[str, float]:
+        """The faults set (non-zero), by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+@dataclass
 class LiveSimConf:
     """The loopback venue simulators ``live.source=sim`` starts (universe venues × symbols)."""
 
     seed: int = 7
     #: Market seconds per wall second.
     speed: float = 1.0
-    #: Per venue, fault probabilities per published update, e.g. ``{okx: {gap: 0.001}}``
-    #: (drop, stall, gap, checksum, malformed, duplicate, reorder, rest_slow, rest_429 …).
-    faults: dict[str, dict[str, float]] = field(default_factory=dict, metadata={"keys": VENUE_NAMES})
+    #: Per venue, fault probabilities per published update, e.g. ``live.sim.faults.okx.gap=0.001``
+    #: (drop, stall, gap, checksum, malformed, duplicate, reorder, rest_slow, rest_429).
+    faults: dict[str, SimFaultsConf] = field(default_factory=lambda: {v: SimFaultsConf() for v in VENUE_NAMES},
+                                             metadata={"keys": VENUE_NAMES})
     #: Dislocations (one venue's price jumps) across the whole market, per minute: frequent
     #: enough that a one-minute demo shows trades.
     dislocations_per_min: float = 10.0
@@ -398,9 +419,12 @@ class LiveSimConf:
 
     def __post_init__(self) -> None:
         _positive("live.sim.speed", self.speed)
-        for venue in self.faults:
+        for venue, faults in self.faults.items():
             if venue not in VENUE_NAMES:
                 raise ConfigError(f"live.sim.faults.{venue}: unknown venue{suggestion(venue, VENUE_NAMES)}")
+            for name, rate in faults.rates().items():
+                if not 0 <= rate <= 1:
+                    raise ConfigError(f"live.sim.faults.{venue}.{name} is a probability within [0, 1] (got {rate})")
         _non_negative("live.sim.dislocations_per_min", self.dislocations_per_min)
         _non_negative("live.sim.dislocation_bps", self.dislocation_bps)
         _positive("live.sim.dislocation_s", self.dislocation_s)

@@ -61,11 +61,10 @@ def simulator_config(conf: ArbConf) -> SimConfig:
         sim_market(conf), dislocations=DislocationConfig(sim.dislocations_per_min, sim.dislocation_bps, sim.dislocation_s)
     )
     faults = {}
-    for venue, rates in sim.faults.items():
-        try:
+    for venue, conf_faults in sim.faults.items():
+        rates = conf_faults.rates()
+        if rates and venue in conf.active_venues():
             faults[venue] = FaultConfig(seed=sim.seed, **rates)
-        except TypeError as exc:
-            raise ConfigError(f"live.sim.faults.{venue}: {exc}") from None
     config = SimConfig(market=market, seed=sim.seed, speed=sim.speed, faults=faults)
     problems = config.validate(market.venue_names)
     if problems:
