@@ -14,7 +14,8 @@ the answers the shell feeds back (:meth:`~LiveVenues.on_response`,
   asking the venue about that id.
 - **Following an order.** Immediate-or-cancel orders are done at the venue as soon as it
   answers; an answer that does not say so yet, and every resting order, is queried by client
-  id (``poll_ns``, backing off to ``max_poll_ns``) until it is done. Cumulative states become
+  id (``poll_ns``, backing off to ``max_poll_ns``) until it is done — by the venue's own order
+  id instead once the venue named it, where the venue offers that (``TradingSpec.query_by_id``). Cumulative states become
   incremental events (``PartiallyFilled``/``Filled`` carry each new execution's quantity, quote
   and fee in the venue's fee asset).
 - **Failures.** An error answer is classified once per venue (``TradingSpec.classify``): a
@@ -24,6 +25,9 @@ the answers the shell feeds back (:meth:`~LiveVenues.on_response`,
   never place twice); a request that may have reached the venue (a timeout after sending)
   makes the order ``Unknown`` and is followed by queries. A query answered "not found" right
   after such a timeout is asked again once before the order counts as never placed.
+- **Venues without client-id requests.** Where a venue cancels only by its own order id
+  (``TradingSpec.cancel_by_id``, Coinbase), a cancel waits until the order is named (by the
+  place answer, or a query that finds it among the symbol's orders: ``decode_found``).
 - **Dry run.** Requests are built and signed, then logged by the shell (secrets masked) and
   never sent; orders end ``Cancelled("dry run: not sent")``.
 """
@@ -68,7 +72,7 @@ class Outgoing:
 
     id: int
     venue: str
-    kind: str  # place | cancel | query | trades | balances
+    kind: str  # place | cancel | query | find (a query by client id listing orders) | trades | balances
     build: Callable[[int], RestRequest]
     order_id: str = ""
     token: str = ""
@@ -98,6 +102,8 @@ class _Tracked:
     #: A state whose fees the venue did not say: waiting for the order's trades.
     pending: OrderState | None = None
     waiting: set[int] = field(default_factory=set)
+    #: A cancel asked for before the venue named the order (venues cancelling by their own id).
+    cancel_wanted: bool = False
 
 
 class LiveVenues:
@@ -195,6 +201,10 @@ class LiveVenues:
                 return
             if tracked is None:
                 return
+            if out.kind == "cancel" and account.spec.decode_cancel is not None:
+                account.spec.decode_cancel(status, body)  # raises the venue's refusal
+                self._query(tracked, now_ns)  # the cancel's answer carries no fills: ask
+                return
             if out.kind == "trades":
                 assert account.spec.decode_trades is not None and tracked.pending is not None
                 executions = account.spec.decode_trades(status, body)
@@ -204,7 +214,13 @@ class LiveVenues:
                 tracked.pending = None
                 self._apply(tracked, state, now_ns)
                 return
-            state = account.spec.decode_place(status, body) if out.kind == "place" else account.spec.decode_order(status, body)
+            if out.kind == "place":
+                state = account.spec.decode_place(status, body)
+            elif out.kind == "find":
+                assert account.spec.decode_found is not None
+                state = account.spec.decode_found(status, body, tracked.client_id)
+            else:
+                state = account.spec.decode_order(status, body)
         except VenueError as exc:
             self._on_error(out, exc, tracked, now_ns)
             return
@@ -269,12 +285,27 @@ class LiveVenues:
         account = self.accounts.get(tracked.order.venue)
         if account is None or tracked.waiting:
             return
-        build = _bind(account.spec.query, account.rest_url, account.credentials, tracked.client_id, self._venue_symbol(tracked.order))
-        self._send(Outgoing(next(self._ids), tracked.order.venue, "query", build, tracked.order.id, not_before_ns=now_ns + delay_ns), now_ns)
+        spec, symbol = account.spec, self._venue_symbol(tracked.order)
+        kind = "query"
+        if tracked.venue_order_id and spec.query_by_id is not None:  # the venue named it: ask by its own id
+            build = _bind(spec.query_by_id, account.rest_url, account.credentials, tracked.venue_order_id, symbol)
+        else:
+            build = _bind(spec.query, account.rest_url, account.credentials, tracked.client_id, symbol)
+            if spec.decode_found is not None:  # the answer lists orders: ours is picked by client id
+                kind = "find"
+        self._send(Outgoing(next(self._ids), tracked.order.venue, kind, build, tracked.order.id, not_before_ns=now_ns + delay_ns), now_ns)
 
     def _cancel(self, tracked: _Tracked, now_ns: int) -> None:
         account = self.accounts[tracked.order.venue]
-        build = _bind(account.spec.cancel, account.rest_url, account.credentials, tracked.client_id, self._venue_symbol(tracked.order))
+        spec, symbol = account.spec, self._venue_symbol(tracked.order)
+        if tracked.venue_order_id and spec.cancel_by_id is not None:
+            build = _bind(spec.cancel_by_id, account.rest_url, account.credentials, tracked.venue_order_id, symbol)
+        elif spec.cancel is not None:
+            build = _bind(spec.cancel, account.rest_url, account.credentials, tracked.client_id, symbol)
+        else:  # the venue cancels by its own id only: find the order, cancel once it is named (_apply)
+            tracked.cancel_wanted = True
+            self._query(tracked, now_ns)
+            return
         self._send(Outgoing(next(self._ids), tracked.order.venue, "cancel", build, tracked.order.id), now_ns)
 
     def _venue_symbol(self, order: Order) -> str:
@@ -331,6 +362,9 @@ class LiveVenues:
         elif state.status is OrderStatus.REJECTED:
             tracked.done = True
             self._events.append(Rejected(order_id, now_ns, RejectReason.OTHER, state.reason or "rejected by the venue"))
+        elif tracked.cancel_wanted and tracked.venue_order_id:  # named now: the cancel asked for earlier
+            tracked.cancel_wanted = False
+            self._cancel(tracked, now_ns)
         else:  # still open: follow it
             tracked.polls += 1
             delay = min(self.max_poll_ns, self.poll_ns * 2 ** min(tracked.polls - 1, 10))
@@ -356,7 +390,7 @@ class LiveVenues:
                 self._events.append(Unknown(tracked.order.id, now_ns, str(error)))
             else:
                 self._reject(tracked, now_ns, reason, error.message)
-        elif out.kind == "query":
+        elif out.kind in ("query", "find"):
             if reason is RejectReason.NOT_FOUND:
                 tracked.not_found += 1
                 if tracked.uncertain and tracked.not_found < 2:  # a timed-out place may show up late

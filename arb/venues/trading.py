@@ -139,7 +139,8 @@ class TradingSpec:
     venue: str
     place: Callable[[str, Credentials, OrderRequest, int], RestRequest]
     decode_place: Callable[[int, str], OrderState]
-    cancel: Callable[[str, Credentials, str, str, int], RestRequest]
+    #: None for venues that cancel only by their own order id (Coinbase): see ``cancel_by_id``.
+    cancel: Callable[[str, Credentials, str, str, int], RestRequest] | None
     query: Callable[[str, Credentials, str, str, int], RestRequest]
     decode_order: Callable[[int, str], OrderState]
     balances: Callable[[str, Credentials, int], RestRequest]
@@ -153,6 +154,22 @@ class TradingSpec:
     #: order's trades, for venues whose order answers lack fees (see ``OrderState.fee_known``).
     trades: Callable[[str, Credentials, str, str, int], RestRequest] | None = None
     decode_trades: Callable[[int, str], Executions] | None = None
+    #: ``(rest_url, credentials, venue_order_id, venue_symbol, now_ms) → request`` of an order
+    #: by the venue's own id (answered by ``decode_order``), for venues that stop answering
+    #: client ids once an order is done (Gate): the port uses it once the venue named the order.
+    query_by_id: Callable[[str, Credentials, str, str, int], RestRequest] | None = None
+    #: ``(rest_url, credentials, venue_order_id, venue_symbol, now_ms) → request`` cancelling an
+    #: order by the venue's own id, used once the venue named the order. A venue that cancels
+    #: only this way (Coinbase: ``cancel`` is None) has the port find the order first.
+    cancel_by_id: Callable[[str, Credentials, str, str, int], RestRequest] | None = None
+    #: For venues with no query by client id (Coinbase): ``query`` lists the symbol's recent
+    #: orders and ``decode_found(status, body, client_id)`` picks the one with that client id
+    #: (raising NOT_FOUND when the whole list lacks it, UNKNOWN_STATE when the list was cut).
+    decode_found: Callable[[int, str, str], OrderState] | None = None
+    #: Reads a cancel answer that is not an order state (KuCoin, Coinbase): returns when the
+    #: venue accepted the cancel, raises the classified :class:`VenueError` when it refused.
+    #: None: a cancel answers with the order (``decode_order``).
+    decode_cancel: Callable[[int, str], None] | None = None
 
 
 def order_texts(instrument: Instrument | None, qty: int, price: int, side: str) -> tuple[int, int, str, str]:
