@@ -25,8 +25,13 @@ ccxt = pytest.importorskip("ccxt")
 pytestmark = pytest.mark.slow
 
 #: Venues whose simulator serves the private API (one row each).
-VENUES = ["binance"]
+VENUES = ["binance", "coinbase", "kucoin"]
 SYMBOL = "BTC/USDT"
+#: ccxt reads Coinbase tickers from ``market/products``, which carry no bid and ask it reads:
+#: they come from ``best_bid_ask`` (``fetch_bids_asks``) there.
+BIDS_ASKS = {"coinbase"}
+#: KuCoin's public partial books come in 20 or 100 levels (ccxt refuses other limits).
+BOOK_LIMIT = {"kucoin": 20}
 
 
 def _point_at(urls: object, base: str) -> object:
@@ -50,7 +55,9 @@ def _session(venue: str, key, base: str) -> dict:
     out: dict = {}
     out["markets"] = ex.load_markets()
     out["tickers"] = ex.fetch_tickers([SYMBOL])
-    out["book"] = ex.fetch_order_book(SYMBOL, 5)
+    if venue in BIDS_ASKS:
+        out["tickers"] = ex.fetch_bids_asks([SYMBOL])
+    out["book"] = ex.fetch_order_book(SYMBOL, BOOK_LIMIT.get(venue, 5))
     out["before"] = ex.fetch_balance()["total"]
     ask = out["book"]["asks"][0][0]
     out["ioc"] = ex.create_order(SYMBOL, "limit", "buy", 0.01, ex.price_to_precision(SYMBOL, ask * 1.002), {"timeInForce": "IOC"})
