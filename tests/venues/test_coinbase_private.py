@@ -22,6 +22,7 @@ from arb.sim import presets
 from arb.sim.server import ServerOptions, SimConfig, SimulatedVenues
 from arb.sim.server.coinbase import CoinbaseProtocol, order_uuid
 from arb.venues.base import Credentials
+from arb.venues.coinbase import MARKETS
 from arb.venues.coinbase import trading as cb
 from arb.venues.trading import OrderRequest, OrderStatus, RejectReason, VenueError, order_texts
 from tests.venues.live_port import PortSession, credentials, order, perform
@@ -243,3 +244,25 @@ def test_the_private_rate_limit_answers_429_with_retry_after(monkeypatch):
     status, text, headers = answers[-1]
     error = cb.classify(status, text, headers)
     assert error.reason is RejectReason.RATE_LIMIT and error.retry_after_s is not None and error.retry_after_s >= 1
+
+
+def test_the_simulators_products_decode_to_its_own_instruments_and_tickers():
+    async def scenario(sims, key):
+        server = sims[VENUE]
+        server.exchange.halted.add("ETH/USDT")
+        [listing_request] = MARKETS.instruments(server.rest_url)
+        listing = MARKETS.decode_instruments([(await perform(listing_request))[1]])
+        tickers = MARKETS.decode_tickers((await perform(MARKETS.tickers(server.rest_url)))[1])
+        futures = await perform(type(listing_request)("GET", listing_request.url + "?product_type=FUTURE"))
+        return listing, tickers, futures, server
+
+    listing, tickers, futures, server = run(scenario)
+    truth = {i.symbol: i for i in server.instruments if i.venue == VENUE}
+    assert {i.symbol for i in listing.instruments} == set(truth) and listing.skipped == {}
+    for inst in listing.instruments:
+        expected = truth[inst.symbol]
+        assert (inst.venue_symbol, inst.tick_size, inst.lot_size, inst.min_qty, inst.min_notional) == (
+            expected.venue_symbol, expected.tick_size, expected.lot_size, expected.min_qty or expected.lot_size, expected.min_notional)
+        assert inst.status == ("halted" if inst.symbol == "ETH/USDT" else "trading")
+    assert all(0 < t.bid < t.ask and t.volume_base > 0 for t in tickers) and len(tickers) == len(truth)
+    assert futures[0] == 200 and '"products":[]' in futures[1]

@@ -18,7 +18,7 @@ from arb.sim import presets
 from arb.sim.server import ServerOptions, SimConfig, SimulatedVenues
 from arb.sim.server.kucoin import KucoinProtocol, order_key
 from arb.venues.base import Credentials
-from arb.venues.kucoin import signing
+from arb.venues.kucoin import MARKETS, signing
 from arb.venues.kucoin import trading as kc
 from arb.venues.trading import OrderRequest, OrderStatus, RejectReason, VenueError, order_texts
 from tests.venues.live_port import PortSession, credentials, order, perform
@@ -203,3 +203,22 @@ def test_the_private_rate_limit_answers_429000(monkeypatch):
     status, text, headers = answers[-1]
     error = kc.classify(status, text, headers)
     assert error.reason is RejectReason.RATE_LIMIT and error.code == "429000" and error.retry_after_s >= 1
+
+
+def test_the_simulators_symbols_decode_to_its_own_instruments_and_tickers():
+    async def scenario(sims, key):
+        server = sims[VENUE]
+        server.exchange.halted.add("ETH/USDT")
+        listing = MARKETS.decode_instruments([(await perform(r))[1] for r in MARKETS.instruments(server.rest_url)])
+        tickers = MARKETS.decode_tickers((await perform(MARKETS.tickers(server.rest_url)))[1])
+        return listing, tickers, server
+
+    listing, tickers, server = run(scenario)
+    truth = {i.symbol: i for i in server.instruments if i.venue == VENUE}
+    assert {i.symbol for i in listing.instruments} == set(truth) and listing.skipped == {}
+    for inst in listing.instruments:
+        expected = truth[inst.symbol]
+        assert (inst.venue_symbol, inst.tick_size, inst.lot_size, inst.min_qty, inst.min_notional) == (
+            expected.venue_symbol, expected.tick_size, expected.lot_size, expected.min_qty or expected.lot_size, expected.min_notional)
+        assert inst.status == ("halted" if inst.symbol == "ETH/USDT" else "trading")
+    assert all(0 < t.bid < t.ask and t.volume_quote > 0 for t in tickers) and len(tickers) == len(truth)
