@@ -42,9 +42,9 @@ SECRET_KEYS = frozenset({"api_key", "api_secret", "api_passphrase"})
 MASK = "***"
 POLICIES = ("unwind", "hedge", "hold")
 #: Every executor ``executor.mode`` names, and those that exist today. The live executor is a
-#: later issue: when it lands, add ``"live"`` to ``EXECUTORS_AVAILABLE``.
+#: Every executor ``executor.mode`` names, and those that exist today.
 EXECUTOR_MODES = ("paper", "live")
-EXECUTORS_AVAILABLE = ("paper",)
+EXECUTORS_AVAILABLE = ("paper", "live")
 
 #: ``${oc.env:NAME}`` or ``${oc.env:NAME,null}``: a credential read from the environment.
 _ENV_REFERENCE = re.compile(r"\$\{oc\.env:[A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*null)?\}")
@@ -98,6 +98,8 @@ class VenueConf:
     api_key: str | None = None
     api_secret: str | None = None
     api_passphrase: str | None = None
+    #: What the venue charges to withdraw each asset (the rebalancing report prices transfers with it).
+    withdrawal_fee: dict[str, float] = field(default_factory=dict)
 
     def validate(self, venue: str) -> None:
         """Range checks, naming ``venues.<venue>.<key>`` (called by :class:`ArbConf`)."""
@@ -174,9 +176,30 @@ class RiskConf:
     error_window: int = 200
     #: Halt all trading from the start.
     kill_switch: bool = False
+    #: Cap on the notional traded per UTC day (both legs' larger side, summed; null: none).
+    max_daily_notional_quote: float | None = None
+    #: Per venue and asset, the least to keep there, e.g. ``{binance: {USDT: 1000}}``: the
+    #: direction that would spend below it pauses (the risk gate says why).
+    inventory_floor: dict[str, dict[str, float]] = field(default_factory=dict, metadata={"keys": VENUE_NAMES})
+    #: The split of each asset across venues that the rebalancing report aims for, e.g.
+    #: ``{USDT: {binance: 0.5, okx: 0.5}}`` (an asset not listed: equal shares).
+    inventory_target: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _positive("risk.max_notional_quote", self.max_notional_quote)
+        _positive("risk.max_daily_notional_quote", self.max_daily_notional_quote)
+        for venue, floors in self.inventory_floor.items():
+            if venue not in VENUE_NAMES:
+                raise ConfigError(f"risk.inventory_floor.{venue}: unknown venue{suggestion(venue, VENUE_NAMES, 'risk.inventory_floor.')}")
+            for asset, amount in floors.items():
+                _non_negative(f"risk.inventory_floor.{venue}.{asset}", amount)
+        for asset, shares in self.inventory_target.items():
+            for venue, share in shares.items():
+                if venue not in VENUE_NAMES:
+                    raise ConfigError(f"risk.inventory_target.{asset}.{venue}: unknown venue{suggestion(venue, VENUE_NAMES)}")
+                _non_negative(f"risk.inventory_target.{asset}.{venue}", share)
+            if shares and sum(shares.values()) <= 0:
+                raise ConfigError(f"risk.inventory_target.{asset}: the shares must add up to more than 0")
         for asset, value in self.max_position.items():
             _non_negative(f"risk.max_position.{asset}", value)
         if self.max_open_legs < 2:
@@ -188,8 +211,13 @@ class RiskConf:
 
 @dataclass
 class ExecutorConf:
-    #: ``paper`` (simulated fills). ``live`` is refused until the live executor exists.
+    #: ``paper`` (simulated fills against the books) or ``live`` (signed orders on the venues:
+    #: the simulators' private APIs with ``live=sim``, real money with ``live=public``).
     mode: str = "paper"
+    #: Live: build, sign and log every order request (secrets masked) without sending it.
+    dry_run: bool = False
+    #: Live on real venues trades real money: this must be set to say so.
+    confirm_live: bool = False
     #: Latency from decision to the order reaching a venue, unless the venue sets its own.
     latency_ms: float = 20.0
     #: What to do with the filled leg when the other does not fill.
@@ -428,6 +456,11 @@ class ArbConf:
             raise ConfigError(
                 f"universe.venues: arbitrage needs at least two enabled venues; {off} leaves {', '.join(active) or 'none'}"
             )
+        if self.executor.mode == "live" and self.live.source == "public" and not (self.executor.confirm_live or self.executor.dry_run):
+            raise ConfigError(
+                "executor.mode=live with live=public sends real orders with real money: add executor.confirm_live=true "
+                "to say so (or executor.dry_run=true to build and log the orders without sending them)"
+            )
         strategy, risk = self.strategy, self.risk
         if strategy.max_notional_quote > risk.max_notional_quote:
             raise ConfigError(
@@ -471,6 +504,9 @@ class ArbConf:
                     "(to leave an asset out, drop its symbols from universe.symbols)"
                 )
         executor = self.executor
+        if executor.mode == "live" and self.live.source == "public":
+            out.append("executor.balances and executor.base_value_quote do not apply live on real venues: "
+                       "arb starts from the balances the venues report")
         seeded = executor.base_value_quote > 0
 
         def funded(asset: str) -> bool:

@@ -210,7 +210,7 @@ def arb_runner(work: Workload) -> Callable[[], None]:
                 on_rest(url, text, 0)
             book = books.get(key)
             if book is None:
-                book = books[key] = vb.syncs[symbol_of(key)].book
+                book = books[key] = vb.book(symbol_of(key))
             book.best_bid()
             book.best_ask()
         bad = vb.stats.gaps + vb.stats.checksum_failed + vb.stats.crossed + sum(vb.errors.values()) - start_errors

@@ -46,5 +46,6 @@ def risk_limits(**fields: Any) -> RiskLimits:
     """The schema's risk limits (``risk.*`` and ``strategy.max_age_s`` defaults) with
     ``fields`` replaced."""
     values = msgspec.structs.asdict(settings.risk_limits(_DEFAULTS))
-    exact = _exact(dict(fields), ("max_notional_quote", "max_position", "default_max_position", "error_rate_limit"))
+    exact = _exact(dict(fields), ("max_notional_quote", "max_position", "default_max_position", "error_rate_limit",
+                                  "max_daily_notional_quote"))
     return RiskLimits(**(values | exact))

@@ -106,9 +106,12 @@ def test_unknown_keys_on_the_command_line_are_refused_before_hydra_with_a_sugges
     check_overrides(["+sim_recordings=[a.jsonl]"], extra_keys=("sim_recordings",))
 
 
-def test_the_live_executor_is_refused_until_it_exists():
-    with pytest.raises(ConfigError, match=r"executor\.mode=live: the live executor does not exist yet"):
-        composed("executor.mode=live")
+def test_live_on_real_venues_needs_an_explicit_confirmation():
+    """(Issue 10 asked the live executor to be refused until it existed; issue 11 built it.)"""
+    with pytest.raises(ConfigError, match=r"executor\.confirm_live=true"):
+        composed("executor=live", "live=public")
+    assert composed("executor=live", "live=public", "executor.confirm_live=true").executor.mode == "live"
+    assert composed("executor=live").executor.mode == "live"  # the simulators: no real money
 
 
 @pytest.mark.parametrize(

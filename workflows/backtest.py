@@ -33,6 +33,9 @@ from arb.sim.presets import UNIVERSE, VENUES
 from arb.sim.recording import write_recording
 from workflows import report
 from workflows.config import CONF_DIR, load
+from workflows.fanout import check_venues, run_fanout
+from workflows.logs import summarised_warnings
+from workflows.sweep import PointSummary, point_summary
 from workflows.tracking import Tracker
 
 log = logging.getLogger("arb.backtest")
@@ -103,10 +106,13 @@ def _progress_bar(enabled: bool):
 
 
 def run(conf: ArbConf, out_dir: Path, tags: dict[str, str] | None = None) -> BacktestResult:
-    """The whole workflow for one config (also the notebook's and the sweep launcher's entry)."""
-    if conf.backtest.fanout != "none":
-        from workflows.fanout import run_fanout
+    """The whole workflow for one config (also the notebook's entry)."""
+    return tracked(conf, out_dir, tags)[0]
 
+
+def tracked(conf: ArbConf, out_dir: Path, tags: dict[str, str] | None = None) -> tuple[BacktestResult, Tracker]:
+    """:func:`run`, and the tracker of its MLflow run."""
+    if conf.backtest.fanout != "none":
         return run_fanout(conf, out_dir, PROJECT_DIR, tags)
     if conf.backtest.recordings:
         paths = [Path(p) for p in conf.backtest.recordings]
@@ -118,6 +124,11 @@ def run(conf: ArbConf, out_dir: Path, tags: dict[str, str] | None = None) -> Bac
     else:
         path, instruments = simulated_recording(conf, PROJECT_DIR / conf.backtest.cache_dir)
         paths, source = [path], f"simulated {path.name}"
+    if conf.backtest.recordings:
+        check_venues([paths], conf, "backtest.recordings",
+                     "add recordings of other venues, or set universe.venues to the venues recorded")
+    else:
+        check_venues([paths], conf, "universe.venues", "list at least two venues in universe.venues")
     tracker = Tracker(conf.tracking, PROJECT_DIR)
     tracker.start(run_name=f"backtest {source}"[:250], tags={"arb.workflow": "backtest", "arb.source": source[:500], **(tags or {})})
     status = "FAILED"
@@ -146,35 +157,21 @@ def run(conf: ArbConf, out_dir: Path, tags: dict[str, str] | None = None) -> Bac
         status = "FINISHED"
     finally:
         tracker.end(status)
-    m = result.metrics
-    report.print_summary(
-        f"Backtest: {source}",
-        {
-            "net P&L (USD, mark to market)": m["net_pnl_usd"],
-            "realized P&L (USD)": m["realized_pnl_usd"],
-            "fees (USD)": m["fees_usd"],
-            "trades": int(m["trades"]),
-            "fully filled": int(m["fully_filled"]),
-            "one-legged fills": int(m["one_legged_fills"]),
-            "fill ratio": m["fill_ratio"],
-            "opportunities seen / taken": f"{int(m['opportunities_seen'])} / {int(m['opportunities_taken'])}",
-            "max drawdown (USD)": m["max_drawdown_usd"],
-            "events replayed": int(m["events"]),
-            "replay time (s)": m["replay_s"],
-            "events per second": m["events_per_s"],
-        },
-    )
+    report.print_summary(f"Backtest: {source}", report.backtest_rows(result.metrics, result.summary))
     print(f"MLflow: {tracker.describe()}")
     print(f"artifacts: {out_dir}")
-    return result
+    return result, tracker
 
 
 @hydra.main(config_path=CONF_DIR, config_name="config", version_base="1.3")
-def app(cfg: DictConfig) -> None:
+def app(cfg: DictConfig) -> PointSummary:
+    """One backtest; returns its key metrics (a sweep's table is made of them)."""
     try:
         conf = load(cfg)
         out_dir = Path(HydraConfig.get().runtime.output_dir)
-        run(conf, out_dir, _sweep_tags())
+        with summarised_warnings():  # a file of 717 bad frames: 3 warnings, then one line with the count
+            result, tracker = tracked(conf, out_dir, _sweep_tags())
+        return point_summary(result.metrics, tracker.run_id, tracker.uri, out_dir)
     except ArbError as exc:
         print(f"arb backtest: {exc}", file=sys.stderr)
         sys.exit(2)

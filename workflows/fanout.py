@@ -23,7 +23,7 @@ from arb.config import ArbConf, flatten
 from arb.core.errors import ConfigError
 from arb.core.instruments import Instruments
 from arb.runtime.backtest import BacktestResult, run_backtest
-from arb.runtime.fanout import fanout_groups, merge_results
+from arb.runtime.fanout import fanout_groups, merge_results, recorded_venues
 from workflows import report
 from workflows.tracking import Tracker
 
@@ -42,12 +42,31 @@ def run_groups(groups: list[list[Path]], conf: ArbConf, instruments: Instruments
     return ray_backtest.run_groups(groups, conf, instruments, rt.task_cpus)
 
 
+def check_venues(groups: list[list[Path]], conf: ArbConf, setting: str, advice: str) -> list[set[str]]:
+    """The venues (of ``universe.venues``) each backtest will replay. An arbitrage needs two
+    in one backtest: refuse when no backtest has two (it could only report 0 trades; the
+    error names ``setting`` and gives ``advice``), warn for each one that has not."""
+    venues = [recorded_venues(group, conf.universe.venues) for group in groups]
+    thin = [f"{', '.join(p.name for p in g)} ({', '.join(sorted(v)) or 'none of them'})"
+            for g, v in zip(groups, venues) if len(v) < 2]
+    if len(thin) == len(groups):
+        listed = "; ".join(thin[:5]) + (f"; … {len(thin) - 5} more" if len(thin) > 5 else "")
+        raise ConfigError(f"{setting}: no backtest can trade: each holds fewer than two of universe.venues "
+                          f"[{', '.join(conf.universe.venues)}] — {listed}. A cross-venue arbitrage needs two "
+                          f"venues in one backtest: {advice}")
+    for text in thin:
+        log.warning("%s: fewer than two of universe.venues, so no trade is possible in this backtest: %s", setting, text)
+    return venues
+
+
 def _series(tracker: Tracker, result: BacktestResult) -> None:
     tracker.series("pnl_usd", [(i, v, ts // 1_000_000) for i, (ts, v) in enumerate(result.equity)])
 
 
-def run_fanout(conf: ArbConf, out_dir: Path, project_dir: Path, tags: dict[str, str] | None = None) -> BacktestResult:
-    """The whole fan-out workflow (see the module doc); returns the merged result."""
+def run_fanout(conf: ArbConf, out_dir: Path, project_dir: Path,
+               tags: dict[str, str] | None = None) -> tuple[BacktestResult, Tracker]:
+    """The whole fan-out workflow (see the module doc); returns the merged result and the
+    tracker of the parent run."""
     mode = conf.backtest.fanout
     if not conf.backtest.recordings:
         raise ConfigError(f"backtest.fanout={mode} needs backtest.recordings (there is nothing to fan out over)")
@@ -58,6 +77,8 @@ def run_fanout(conf: ArbConf, out_dir: Path, project_dir: Path, tags: dict[str, 
     groups = fanout_groups(paths, mode)
     if not groups:
         raise ConfigError("backtest.recordings: no records in any of them")
+    venues = check_venues(groups, conf, f"backtest.fanout={mode}",
+                          "use backtest.fanout=per_day to replay each day's per-venue files together, or backtest.fanout=none")
     started = time.perf_counter()
     results = run_groups(groups, conf, Instruments())
     wall_s = time.perf_counter() - started
@@ -77,7 +98,7 @@ def run_fanout(conf: ArbConf, out_dir: Path, project_dir: Path, tags: dict[str, 
         for index, (group, result) in enumerate(zip(groups, results)):
             names = ", ".join(p.name for p in group)
             child = Tracker(conf.tracking, project_dir)
-            child.start(run_name=f"{index}: {names}"[:250], nested=True,
+            child.start(run_name=f"{index}: {names}"[:250], parent=parent,
                         tags={"arb.workflow": "backtest", "arb.fanout": mode, "arb.fanout.index": str(index),
                               "arb.source": names[:500]})
             try:
@@ -105,26 +126,19 @@ def run_fanout(conf: ArbConf, out_dir: Path, project_dir: Path, tags: dict[str, 
     finally:
         parent.end(status)
     m = merged.metrics
-    report.print_summary(
-        f"Backtest fan-out ({mode}): {source}",
-        {
-            "net P&L (USD, mark to market)": m["net_pnl_usd"],
-            "realized P&L (USD)": m["realized_pnl_usd"],
-            "fees (USD)": m["fees_usd"],
-            "trades": int(m["trades"]),
-            "one-legged fills": int(m["one_legged_fills"]),
-            "fill ratio": m["fill_ratio"],
-            "max drawdown (USD, chained)": m["max_drawdown_usd"],
-            "events replayed": int(m["events"]),
-            f"backtests ({'Ray tasks' if conf.runtime.kind == 'ray' else 'serial'})": len(groups),
-            "wall time (s)": wall_s,
-            "events per second (wall)": m["fanout_events_per_s"],
-        },
-    )
-    for group, result in zip(groups, results):
+    rows = report.backtest_rows(m, merged.summary)
+    rows["max drawdown (USD, groups chained)"] = rows.pop("max drawdown (USD)")
+    del rows["wall time (s)"], rows["throughput (events per wall-clock second)"]
+    rows[f"backtests ({'Ray tasks' if conf.runtime.kind == 'ray' else 'serial'})"] = len(groups)
+    rows["compute time, summed over backtests (s)"] = m["wall_s"]
+    rows["wall time (s)"] = wall_s
+    rows["throughput (events per wall-clock second)"] = m["fanout_events_per_s"]
+    report.print_summary(f"Backtest fan-out ({mode}): {source}", rows)
+    for group, result, held in zip(groups, results, venues):
+        alone = "" if len(held) >= 2 else f" (only {', '.join(sorted(held)) or 'no venue'} of universe.venues: cannot trade)"
         print(f"  {', '.join(p.name for p in group)}: {int(result.metrics['trades'])} trades, "
-              f"net P&L {result.metrics['net_pnl_usd']:,.4f} USD")
+              f"net P&L {result.metrics['net_pnl_usd']:,.4f} USD{alone}")
     print(f"MLflow: {parent.describe()}")
     print(f"  with {len(groups)} child runs, one per backtest")
     print(f"artifacts: {out_dir}")
-    return merged
+    return merged, parent

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import os
+import sys
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -9,8 +12,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from arb.core.numbers import to_decimal
+from arb.core.numbers import to_decimal, to_plain
 from arb.exec.orders import TradeResult
+from arb.exec.report import TradeSummary
 from arb.scan.histogram import SpreadHistogram
 
 #: TradeResult fields holding fixed-point amounts (exported as exact decimal128(38, 18)).
@@ -30,8 +34,70 @@ def summary_table(title: str, rows: Mapping[str, object]) -> Table:
     return table
 
 
+def console() -> Console:
+    """A console for tables on stdout. On a terminal: its width, with styles unless
+    ``NO_COLOR`` is set (then no escape code at all, not even bold). Elsewhere (a pipe, a
+    file, a Ray worker): plain text, whatever ``FORCE_COLOR`` says, and wide enough that
+    no table is squeezed into 80 columns."""
+    if sys.stdout.isatty():
+        return Console(soft_wrap=True, color_system=None if os.environ.get("NO_COLOR") else "auto")
+    return Console(soft_wrap=True, width=240, color_system=None, force_terminal=False)
+
+
 def print_summary(title: str, rows: Mapping[str, object]) -> None:
-    Console(soft_wrap=True).print(summary_table(title, rows))
+    console().print(summary_table(title, rows))
+
+
+def ratio_text(ratio: float, exact_one: bool) -> str:
+    """A ratio to 4 places, rounded down: 1.0000 only when ``exact_one`` says it is exactly
+    1 (never a 0.99996 rounded up)."""
+    if exact_one:
+        return "1.0000"
+    return f"{min(math.floor(ratio * 10_000) / 10_000, 0.9999):.4f}"
+
+
+def fill_ratio_text(summary: TradeSummary) -> str:
+    """The fill ratio to 4 places, rounded down: it reads 1.0000 only when every trade
+    matched its whole intended quantity on both legs."""
+    return ratio_text(summary.fill_ratio, exact_one=bool(summary.trades) and summary.fully_filled == summary.trades)
+
+
+def one_legged_text(summary: TradeSummary) -> str:
+    """``"3 of 120 (unwind 2, hold 1)"``: how many trades filled one leg more than the
+    other, and what was done about them."""
+    done = ", ".join(f"{action} {n}" for action, n in sorted(summary.actions.items()) if action != "none")
+    return f"{summary.one_legged} of {summary.trades}" + (f" ({done})" if summary.one_legged and done else "")
+
+
+def position_text(summary: TradeSummary) -> str:
+    """Base assets the trades left long (+) or short (−), exactly; ``"none"`` when flat."""
+    held = [f"{base} {'+' if qty > 0 else '-'}{to_plain(abs(qty))}" for base, qty in sorted(summary.residual_base.items()) if qty]
+    return ", ".join(held) or "none"
+
+
+def backtest_rows(metrics: Mapping[str, float], summary: TradeSummary) -> dict[str, object]:
+    """The summary rows every backtest prints (one run, or a fan-out's merged result).
+
+    Times are labelled by clock: *market time* is the span of the recordings' own
+    timestamps (first to last record); *wall time* and the throughput are this machine's.
+    """
+    m = metrics
+    return {
+        "net P&L (USD, mark to market)": m["net_pnl_usd"],
+        "realized P&L (USD)": m["realized_pnl_usd"],
+        "fees (USD)": m["fees_usd"],
+        "trades": summary.trades,
+        "both legs fully filled": f"{summary.fully_filled} of {summary.trades}",
+        "one-legged fills": one_legged_text(summary),
+        "fill ratio (mean per trade of matched / intended qty)": fill_ratio_text(summary),
+        "position left open (base)": position_text(summary),
+        "opportunities seen / taken": f"{int(m['opportunities_seen'])} / {int(m['opportunities_taken'])}",
+        "max drawdown (USD)": m["max_drawdown_usd"],
+        "events replayed": int(m["events"]),
+        "market time, first to last record (s)": m["replay_s"],
+        "wall time (s)": m["wall_s"],
+        "throughput (events per wall-clock second)": m["events_per_s"],
+    }
 
 
 def trades_parquet(trades: Sequence[TradeResult], path: Path) -> Path:

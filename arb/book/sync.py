@@ -47,6 +47,17 @@ class Outcome(IntEnum):
     RESYNC = 3  # the book was cleared; a fresh snapshot is needed
 
 
+class Failure(IntEnum):
+    """Why a book last had to be cleared (:attr:`BookSync.failure`)."""
+
+    NONE = 0
+    GAP = 1  # a sequence gap
+    CHECKSUM = 2  # the venue's checksum disagreed
+    CROSSED = 3  # best bid >= best ask after an update
+    BAD_LEVEL = 4  # a level that cannot be applied
+    EXTERNAL = 5  # the caller said so (venue notice, connection gap, lost stream)
+
+
 class SyncStats:
     """Counters shared by many books (one venue, or one verify run)."""
 
@@ -86,7 +97,7 @@ class BookSync:
     be newer than what was dropped, or a new one is requested).
     """
 
-    __slots__ = ("book", "rule", "checksum", "stats", "buffer", "buffer_limit", "resyncs", "_check_crossed")
+    __slots__ = ("book", "rule", "checksum", "stats", "buffer", "buffer_limit", "resyncs", "failure", "_check_crossed")
 
     def __init__(
         self,
@@ -104,6 +115,8 @@ class BookSync:
         self.buffer: deque[BookDelta] = deque()
         self.buffer_limit = buffer_limit
         self.resyncs = 0
+        #: Why the book was last cleared (the counter in ``stats`` that says so went up by one).
+        self.failure = Failure.NONE
         self._check_crossed = check_crossed
 
     # -- events ---------------------------------------------------------------------------
@@ -127,12 +140,12 @@ class BookSync:
             book.load(snap.bids, snap.asks)
         except _BAD_LEVEL as exc:
             self.stats.bad_levels += 1
-            return self._fail(f"bad level in snapshot: {exc}")
+            return self._fail(f"bad level in snapshot: {exc}", Failure.BAD_LEVEL)
         book.seq = snap.seq
         book.ts_event_ns = snap.ts_event_ns
         book.ts_recv_ns = snap.ts_recv_ns
         if snap.checksum is not None and not self._checksum_ok(snap.checksum):
-            return self._fail("checksum mismatch on snapshot")
+            return self._fail("checksum mismatch on snapshot", Failure.CHECKSUM)
         book.state = BookState.LIVE
         book.reason = ""
         if was_resyncing:
@@ -149,7 +162,7 @@ class BookSync:
                 return outcome
         if self._check_crossed and book.is_crossed():
             self.stats.crossed += 1
-            return self._fail("crossed after snapshot")
+            return self._fail("crossed after snapshot", Failure.CROSSED)
         return Outcome.APPLIED
 
     def on_delta(self, delta: BookDelta) -> Outcome:
@@ -182,7 +195,7 @@ class BookSync:
                     first = last
                 if first > seq + 1:
                     self.stats.gaps += 1
-                    return self._fail(f"gap: expected {seq + 1}, got {first}..{last}")
+                    return self._fail(f"gap: expected {seq + 1}, got {first}..{last}", Failure.GAP)
                 if first <= seq and delta.level_seqs:
                     bids = [lv for lv in bids if lv[LEVEL_SEQ] > seq]
                     asks = [lv for lv in asks if lv[LEVEL_SEQ] > seq]
@@ -193,27 +206,27 @@ class BookSync:
                     self.stats.dropped += 1
                     return _DROPPED
                 self.stats.gaps += 1
-                return self._fail(f"gap: previous {prev} does not chain onto {seq}")
+                return self._fail(f"gap: previous {prev} does not chain onto {seq}", Failure.GAP)
         try:
             crossed = book.apply(bids, asks)
         except _BAD_LEVEL as exc:
             self.stats.bad_levels += 1
-            return self._fail(f"bad level: {exc}")
+            return self._fail(f"bad level: {exc}", Failure.BAD_LEVEL)
         if last is not None:
             book.seq = last
         book.ts_event_ns = delta.ts_event_ns
         book.ts_recv_ns = delta.ts_recv_ns
         self.stats.applied += 1
         if delta.checksum is not None and not self._checksum_ok(delta.checksum):
-            return self._fail("checksum mismatch")
+            return self._fail("checksum mismatch", Failure.CHECKSUM)
         if crossed and self._check_crossed:
             self.stats.crossed += 1
-            return self._fail("crossed after update")
+            return self._fail("crossed after update", Failure.CROSSED)
         return _APPLIED
 
     def require_resync(self, reason: str) -> Outcome:
         """Mark the book untrustworthy from outside (venue notice, connection gap, bad frame)."""
-        return self._fail(reason)
+        return self._fail(reason, Failure.EXTERNAL)
 
     def mark_stale(self, reason: str) -> None:
         if self.book.state is BookState.LIVE:
@@ -224,6 +237,16 @@ class BookSync:
         if self.book.state is BookState.STALE:
             self.book.state = BookState.LIVE
             self.book.reason = ""
+
+    @property
+    def buffered(self) -> int:
+        """How many deltas wait for a snapshot."""
+        return len(self.buffer)
+
+    def drop_buffer(self) -> None:
+        """Forget the buffered deltas: the stream they came from is gone, a snapshot taken for
+        the next stream must not chain onto them."""
+        self.buffer.clear()
 
     def give_up(self, reason: str) -> None:
         """Resync attempts are exhausted: the book is FAILED until a new snapshot arrives."""
@@ -241,7 +264,8 @@ class BookSync:
         self.stats.checksum_failed += 1
         return False
 
-    def _fail(self, reason: str) -> Outcome:
+    def _fail(self, reason: str, failure: Failure) -> Outcome:
+        self.failure = failure
         book = self.book
         book.clear()
         book.state = BookState.RESYNCING

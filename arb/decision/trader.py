@@ -297,6 +297,7 @@ class Trader:
     def _submit(self, opportunity: Opportunity, now_ns: int) -> list[Command] | None:
         if opportunity.id in self._ids:
             return None
+        self.risk.record_notional(opportunity.notional_quote, now_ns)
         self._ids.add(opportunity.id)
         intent = Intent(id=opportunity.id, ts_ns=now_ns, opportunity=opportunity)
         if self.journal.append(intent) is not intent:

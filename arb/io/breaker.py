@@ -79,9 +79,3 @@ class CircuitBreaker:
             self._open_until = self.monotonic() + self.cooldown_s
             self._probing = False
             self.opened += 1
-
-    def reopens_in_s(self) -> float | None:
-        """Seconds until an OPEN breaker lets a probe through (None unless OPEN)."""
-        if self.state is not BreakerState.OPEN:
-            return None
-        return max(0.0, self._open_until - self.monotonic())

@@ -1,9 +1,11 @@
 """Time for the transport, injected: wall-clock stamps, monotonic timers and sleeping.
 
-Everything in :mod:`arb.io` reads time through a :class:`Clock`, so tests can run backoff,
-circuit-breaker and staleness logic on a fake one. Wall time (``now_ns``) stamps frames
-(``ts_recv_ns``) and measures book freshness; monotonic time (``monotonic``) drives timers
-(pings, idle detection, backoff, rate budgets), which must not jump with the wall clock.
+The asyncio shells of :mod:`arb.io` read time through a :class:`Clock`, so tests can run
+backoff, circuit-breaker and rate-budget logic on a fake one; the sans-I/O
+:class:`~arb.io.feed_state.FeedState` reads none — its shell passes both times in. Wall
+time (``now_ns``) stamps frames (``ts_recv_ns``) and measures book freshness; monotonic
+time (``monotonic``) drives timers (pings, idle detection, backoff, resyncs, rate budgets),
+which must not jump with the wall clock.
 """
 
 from __future__ import annotations

@@ -18,8 +18,10 @@ A :class:`Connection` carries a fixed set of a venue's symbols and keeps a webso
   the old one closes — books stay live throughout. Venues without book sequences (Kraken,
   Coinbase) cannot merge two streams safely, so they roll break-before-make, which resyncs.
 
-What the frames mean is not its business: it hands every frame, and every open, subscribe,
-send and close, to a :class:`ConnectionHandler` (the feed).
+What the frames mean is not its business: it reports every open, subscribe, frame in, frame
+out and close as a value (:mod:`arb.io.events`) to one ``report`` callable (the feed), and
+the feed answers through methods: :meth:`Connection.welcomed`,
+:meth:`Connection.request_rollover`, :meth:`Connection.restart`, :meth:`Connection.send`.
 """
 
 from __future__ import annotations
@@ -30,9 +32,7 @@ import logging
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
 
 import websockets.exceptions as wse
 from websockets.asyncio.client import ClientConnection, connect
@@ -43,14 +43,14 @@ from arb.io.breaker import BreakerState, CircuitBreaker
 from arb.io.clock import Clock
 from arb.core.errors import DecodeError
 from arb.io.errors import ConnectFailed, ConnectionLost, IdleTimeout, TransportError, classify, url_path
+from arb.io.events import Closed, LinkEvent, Opened, Received, Sent, Subscribed
+from arb.io.options import ConnectionOptions
 from arb.io.rest import RestClient
 from arb.venues.base import VenueSpec
 
 log = logging.getLogger(__name__)
 
-#: Bits a handler returns from :meth:`ConnectionHandler.on_frame`.
-NOTICE_RECONNECT = 1  # the venue announced it will close this connection: roll over
-NOTICE_WELCOME = 2  # the venue's welcome arrived: subscriptions may be sent
+__all__ = ["ConnState", "Connection", "ConnectionOptions", "Session"]
 
 
 class ConnState(StrEnum):
@@ -61,56 +61,6 @@ class ConnState(StrEnum):
     CIRCUIT_OPEN = "circuit-open"
     FAILED = "failed"  # a failure retrying cannot fix (bad URL, refused with 4xx)
     CLOSED = "closed"
-
-
-@dataclass
-class ConnectionOptions:
-    """Transport settings (seconds)."""
-
-    open_timeout_s: float = 10.0
-    #: No inbound frame for this long → the session is dead. Must exceed the venue's ping
-    #: interval (its pings are answered) or heartbeat period.
-    idle_timeout_s: float = 30.0
-    #: Protocol-level pings (the websocket library); None disables them.
-    protocol_ping_interval_s: float | None = 20.0
-    protocol_ping_timeout_s: float | None = 20.0
-    close_timeout_s: float = 2.0
-    #: ``"deflate"`` offers permessage-deflate (the venue decides); None saves CPU on
-    #: loopback (measured: ~105K vs ~144K msgs/s in DEPENDENCIES.md).
-    compression: str | None = "deflate"
-    #: Largest inbound frame (Coinbase full-book snapshots run to megabytes).
-    max_frame_bytes: int = 64 * 2**20
-    #: A session that lived this long resets the backoff (a flapping venue keeps backing off).
-    stable_after_s: float = 30.0
-    #: Roll a session this long before the venue's max connection age (at most half of it).
-    rollover_lead_s: float = 600.0
-    #: How long old and new session both feed the books during a make-before-break roll.
-    rollover_overlap_s: float = 2.0
-
-    def __post_init__(self) -> None:
-        for name in ("open_timeout_s", "idle_timeout_s", "close_timeout_s", "rollover_overlap_s"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive")
-
-
-class ConnectionHandler(Protocol):
-    """What a :class:`Connection` reports; all calls are synchronous, on the event loop."""
-
-    def on_open(self, link: Connection, session: int, url: str, ts_ns: int, rollover: bool) -> None:
-        """A session's websocket opened (``rollover``: it will take over from a live one)."""
-
-    def on_subscribed(self, link: Connection, session: int, rollover: bool) -> None:
-        """The session's subscribe frames were sent."""
-
-    def on_frame(self, link: Connection, session: int, frame: str | bytes, ts_ns: int) -> int:
-        """One inbound frame; returns ``NOTICE_*`` bits (0 for nothing)."""
-
-    def on_sent(self, link: Connection, session: int, frame: str, ts_ns: int) -> None:
-        """A frame went out (``ts_ns``: when the send completed)."""
-
-    def on_close(self, link: Connection, session: int, error: TransportError | None, rollover: bool) -> None:
-        """A session ended (``error`` None: we closed it; ``rollover``: a newer session of this
-        connection had already taken over, so the books lost nothing)."""
 
 
 class Session:
@@ -153,15 +103,17 @@ class _Ended:
 class Connection:
     """Keeps one session open for ``venue_symbols`` until :meth:`close`.
 
-    ``session_ids`` numbers sessions across a feed (conn ids are unique per venue);
-    ``breaker`` is shared by all connections of a venue; ``rest`` makes the token call.
+    ``report`` receives every :data:`~arb.io.events.LinkEvent`, synchronously, on the event
+    loop; ``index`` is this link's number in them. ``session_ids`` numbers sessions across a
+    feed (conn ids are unique per venue); ``breaker`` is shared by all connections of a
+    venue; ``rest`` makes the token call.
     """
 
     def __init__(
         self,
         spec: VenueSpec,
         venue_symbols: Sequence[str],
-        handler: ConnectionHandler,
+        report: Callable[[LinkEvent], None],
         *,
         index: int,
         ws_url: str,
@@ -178,7 +130,7 @@ class Connection:
         self.spec = spec
         self.venue = spec.name
         self.symbols = list(venue_symbols)
-        self.handler = handler
+        self.report = report
         self.index = index
         self.ws_url = ws_url
         self.rest_url = rest_url
@@ -232,10 +184,19 @@ class Connection:
             if self.state is not ConnState.FAILED:
                 self.state = ConnState.CLOSED
 
-    def request_rollover(self, reason: str) -> None:
-        """Roll the session over (make-before-break where the venue allows it)."""
+    def request_rollover(self, reason: str, session: int | None = None) -> None:
+        """Roll the session over (make-before-break where the venue allows it); with
+        ``session``, only if that session still feeds the books."""
+        if session is not None and (self.current is None or self.current.id != session):
+            return
         self._roll_reason = reason
         self._roll.set()
+
+    def welcomed(self, session: int) -> None:
+        """The venue's welcome arrived on ``session``: its subscription may go out."""
+        for s in self._sessions:
+            if s.id == session:
+                s.welcome.set()
 
     def restart(self, reason: str) -> None:
         """Close the session and open a fresh one (break-before-make: its books resync)."""
@@ -397,7 +358,7 @@ class Connection:
 
     def _result(self, session: Session, rollover: bool = False) -> TransportError | None:
         """How a finished session's task ended; a bug inside it is re-raised (after telling
-        the handler the session is gone)."""
+        the feed the session is gone)."""
         task = session.task
         assert task is not None and task.done()
         if task.cancelled():
@@ -439,7 +400,7 @@ class Connection:
         session = Session(sid, ws, url, self.clock.monotonic(), ping_interval, ping_timeout, rollover)
         self._sessions.add(session)
         log.info("%s connection %d: session %d open (%s)", self.venue, self.index, sid, url_path(url))
-        self.handler.on_open(self, sid, url, self.clock.now_ns(), rollover)
+        self.report(Opened(self.index, sid, url, self.clock.now_ns(), self.clock.monotonic(), rollover))
         session.task = asyncio.ensure_future(self._run_session(session))
         try:
             if self.spec.subscribe_after is not None:
@@ -455,7 +416,7 @@ class Connection:
             raise error from None
         if not rollover:
             self.current = session
-        self.handler.on_subscribed(self, sid, rollover)
+        self.report(Subscribed(self.index, sid, self.clock.monotonic(), rollover))
         return session
 
     async def _resolve_url(self, sid: int) -> tuple[str, float | None, float | None]:
@@ -508,21 +469,17 @@ class Connection:
         return ConnectionLost(self.venue, "closed by the venue")
 
     async def _read(self, session: Session) -> None:
-        on_frame = self.handler.on_frame
+        report = self.report
         now_ns = self.clock.now_ns
         monotonic = self.clock.monotonic
         sid = session.id
+        index = self.index
         async for frame in session.ws:
-            session.last_rx = monotonic()
+            session.last_rx = mono = monotonic()
             session.rx += 1
             if session.rx == 1:
                 self.breaker.success()
-            notice = on_frame(self, sid, frame, now_ns())
-            if notice:
-                if notice & NOTICE_WELCOME:
-                    session.welcome.set()
-                if notice & NOTICE_RECONNECT and session is self.current:
-                    self.request_rollover("the venue announced a restart")
+            report(Received(index, sid, frame, now_ns(), mono))
 
     async def _watch(self, session: Session) -> None:
         """Pings, idle detection and the planned roll of one session."""
@@ -558,7 +515,7 @@ class Connection:
     async def _send(self, session: Session, frame: str) -> None:
         await session.ws.send(frame)
         self.frames_out += 1
-        self.handler.on_sent(self, session.id, frame, self.clock.now_ns())
+        self.report(Sent(self.index, session.id, frame, self.clock.now_ns()))
 
     async def _close_session(self, session: Session, mark: bool = True) -> None:
         if mark:
@@ -574,7 +531,7 @@ class Connection:
             self.current = None
         if error is not None:
             self.last_error = str(error)
-        self.handler.on_close(self, session.id, error, rollover)
+        self.report(Closed(self.index, session.id, str(error) if error is not None else None, self.clock.monotonic(), rollover))
 
     async def _teardown(self) -> None:
         self._stopping = True

@@ -10,7 +10,7 @@ import msgspec
 
 
 class ConnectionHealth(msgspec.Struct, frozen=True, kw_only=True):
-    """One connection (a shard of the venue's symbols).
+    """One connection (a link: the part of the venue's symbols it carries).
 
     ``state``: idle / connecting / up / backoff / circuit-open / failed / closed.
     ``last_message_age_s``: since the current session's last inbound frame (None while down).

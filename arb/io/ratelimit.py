@@ -48,10 +48,6 @@ class RateBudget:
         """The venue said "not before ``seconds`` from now": hold every request until then."""
         self._paused_until = max(self._paused_until, self.clock.monotonic() + max(0.0, seconds))
 
-    @property
-    def paused_for_s(self) -> float:
-        return max(0.0, self._paused_until - self.clock.monotonic())
-
     async def acquire(self, weight: int) -> None:
         """Wait until ``weight`` fits the budget, then spend it (FIFO among callers)."""
         if self._lock is None:

@@ -1,8 +1,17 @@
 """Streaming reader for "arb recording v1" (constant memory; plain or gzip; mixed venues).
 
-Bad lines are skipped and counted, never fatal: a recording cut off by a crash (a
-truncated last line, or a gzip stream without its end marker) reads up to its last
-complete line. Only a missing or wrong header is an error (:class:`RecordingError`).
+Bad lines are skipped and counted, never fatal. Two kinds of damage are told apart:
+
+* **truncated** — the file just ends early, as a crash leaves it: a last line without its
+  newline, or a gzip stream without its end-of-stream marker. Everything before is good
+  and is read up to the last complete line.
+* **corrupted** — the bytes are wrong: a gzip CRC or length mismatch, a deflate data
+  error, garbage after the gzip stream. Reading stops there; lines read before a CRC
+  mismatch (gzip checks it only at the end of the stream) came from damaged data.
+
+Only a missing or wrong header is an error (:class:`RecordingError`). Nothing is logged per
+line: after the last record the reader logs one warning per skip reason, with its count
+and the first example, and one for damage (:meth:`RecordingReader.problems`).
 """
 
 from __future__ import annotations
@@ -42,13 +51,17 @@ class RecordingReader:
     ...         ...
 
     ``header`` is read on open. After iterating, ``skipped`` counts unreadable lines by
-    reason and ``truncated`` tells whether the file ended mid-line or mid-stream.
+    reason (``first_skip`` holds the first example of each: line number and error),
+    ``truncated`` tells whether the file ended early (mid-line or mid-stream) and
+    ``corrupted`` why its bytes are damaged (None when they are not).
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         self.skipped: Counter[str] = Counter()
+        self.first_skip: dict[str, tuple[int, str]] = {}
         self.truncated = False
+        self.corrupted: str | None = None
         self.lines = 0
         try:
             self._raw, self._file = _open(self.path)
@@ -69,6 +82,7 @@ class RecordingReader:
             raise RecordingError(
                 f"{self.path}: not {FORMAT} v{VERSION} (format={self.header.format!r}, version={self.header.version!r})"
             )
+        self.lines = 1
 
     def __enter__(self) -> RecordingReader:
         return self
@@ -85,35 +99,62 @@ class RecordingReader:
         return self._raw.tell() if not self._raw.closed else os.path.getsize(self.path)
 
     def __iter__(self) -> Iterator[Record]:
+        try:
+            yield from self._records()
+        finally:
+            for problem in self.problems():
+                log.warning("%s", problem)
+
+    def _skip(self, reason: str, detail: str) -> None:
+        self.skipped[reason] += 1
+        self.first_skip.setdefault(reason, (self.lines, detail))
+
+    def _records(self) -> Iterator[Record]:
         file = self._file
         while True:
             try:
                 line = file.readline()
-            except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+            except EOFError:
                 # A crash left the gzip stream without its end; what came before is good.
                 self.truncated = True
-                log.warning("%s: stream ends early (%s); stopping at the last complete line", self.path, exc)
+                return
+            except (zlib.error, OSError) as exc:  # gzip.BadGzipFile is an OSError
+                self.corrupted = str(exc) or type(exc).__name__
                 return
             if not line:
                 return
             self.lines += 1
-            if not line.endswith(b"\n"):
-                # Only the very last line can lack its newline; it is complete only if it parses.
-                self.truncated = True
+            cut = not line.endswith(b"\n")  # only the very last line can lack its newline
             if not line.strip():
                 continue
             try:
                 record = _record.decode(line)
             except msgspec.DecodeError as exc:
-                reason = "truncated" if self.truncated else "malformed"
-                self.skipped[reason] += 1
-                log.warning("%s line %d: skipped %s record: %s", self.path, self.lines + 1, reason, exc)
+                if cut:
+                    self.truncated = True
+                    self._skip("truncated", str(exc))
+                else:
+                    self._skip("malformed", str(exc))
                 continue
             if record.kind not in KINDS:
-                self.skipped["unknown-kind"] += 1
+                self._skip("unknown-kind", f"kind {record.kind!r}")
                 continue
-            self.truncated = False
             yield record
+
+    def problems(self) -> list[str]:
+        """One line per skip reason (count and first example) and one per damage: what a
+        reader says about its file once read (also logged as warnings)."""
+        out = [
+            f"{self.path}: skipped {n} {reason} line{'s' if n != 1 else ''} (first: line {self.first_skip[reason][0]}: "
+            f"{self.first_skip[reason][1]})"
+            for reason, n in sorted(self.skipped.items())
+        ]
+        if self.corrupted is not None:
+            out.append(f"{self.path}: CORRUPTED after line {self.lines} ({self.corrupted}): the rest is unreadable "
+                       "and the lines read may hold damaged data")
+        elif self.truncated:
+            out.append(f"{self.path}: truncated (ends early, as a crash leaves a file): read up to its last complete line")
+        return out
 
 
 def read_records(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[RecordingReader, Record]]:

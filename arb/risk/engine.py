@@ -1,7 +1,7 @@
 """Pre-trade risk: every check returns a :class:`RiskDecision` with a reason, never raises.
 
 Checks, in order (the first failure is the reason): trading state, data age, notional, open
-legs, balance sufficiency on both venues, position cap. Balances and positions are read
+legs, notional placed today, balance sufficiency on both venues, inventory floors, position cap. Balances and positions are read
 fresh from the portfolio on every call. Orders' outcomes feed an error-rate circuit
 breaker; a kill switch halts everything until it is explicitly released.
 """
@@ -15,6 +15,9 @@ from arb.core.numbers import ONE, to_plain
 from arb.core.symbols import split
 from arb.risk.limits import APPROVED, PortfolioView, RiskDecision, RiskLimits, TradingState
 from arb.scan.opportunity import Opportunity
+
+
+_DAY_NS = 86_400 * 1_000_000_000
 
 
 def _deny(code: str, reason: str) -> RiskDecision:
@@ -37,6 +40,9 @@ class RiskEngine:
         self._failures = 0
         #: When the state last changed (ns, as passed in; 0 when unknown).
         self.state_since_ns = 0
+        #: Notional placed on the current UTC day (see :meth:`record_notional`).
+        self.day = -1
+        self.day_notional = 0
 
     # -- checks ------------------------------------------------------------------------
     def check(self, opportunity: Opportunity, portfolio: PortfolioView, now_ns: int, open_legs: int) -> RiskDecision:
@@ -68,6 +74,11 @@ class RiskEngine:
             )
         if open_legs + 2 > limits.max_open_legs:
             return _deny("open-legs", f"{open_legs} legs open + 2 > {limits.max_open_legs}")
+        daily = limits.max_daily_notional_quote
+        if daily is not None:
+            today = self.day_notional if now_ns // _DAY_NS == self.day else 0
+            if today + opp.notional_quote > daily:
+                return _deny("daily-notional", f"{to_plain(today)} + {to_plain(opp.notional_quote)} {quote} today > {to_plain(daily)}")
         need_quote = opp.buy_reserve_quote
         free_quote = portfolio.available(opp.buy_venue, quote)
         if free_quote < need_quote:
@@ -78,6 +89,13 @@ class RiskEngine:
         free_base = portfolio.available(opp.sell_venue, base)
         if free_base < opp.qty:
             return _deny("balance", f"{opp.sell_venue}: {to_plain(free_base)} {base} free < {to_plain(opp.qty)} needed")
+        floors = limits.inventory_floor
+        if floors:
+            for venue, asset, left in ((opp.buy_venue, quote, free_quote - need_quote), (opp.sell_venue, base, free_base - opp.qty)):
+                floor = floors.get((venue, asset))
+                if floor is not None and left < floor:
+                    return _deny("inventory", f"{venue} {asset} would fall to {to_plain(left)}, below its floor {to_plain(floor)}: "
+                                              f"buying on {opp.buy_venue} / selling on {opp.sell_venue} pauses until it is refilled")
         cap = limits.position_cap(base)
         if cap is not None:
             exposure = portfolio.exposure(base)
@@ -125,6 +143,13 @@ class RiskEngine:
             if abs(worst) > cap:
                 return _deny("position", f"{base} exposure could reach {to_plain(worst)} (cap ±{to_plain(cap)})")
         return APPROVED
+
+    def record_notional(self, amount: int, now_ns: int) -> None:
+        """A trade of ``amount`` quote notional was placed (the daily cap counts it)."""
+        day = now_ns // _DAY_NS
+        if day != self.day:
+            self.day, self.day_notional = day, 0
+        self.day_notional += amount
 
     # -- circuit breaker and state -------------------------------------------------------
     def record_order(self, ok: bool, now_ns: int) -> RiskDecision:

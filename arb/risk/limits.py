@@ -47,6 +47,10 @@ class RiskLimits(msgspec.Struct, frozen=True, kw_only=True):
       halts trading when more than ``error_rate_limit × error_window_orders`` of the last
       ``error_window_orders`` orders failed (a count-based window: with 200 and 1 %, the
       third failure among the last 200 orders halts).
+    - ``max_daily_notional_quote``: cap on the notional placed per UTC day (``None``: none).
+    - ``inventory_floor``: ``(venue, asset)`` → the least arb keeps there: a trade whose buy
+      would spend the quote, or whose sell the base, below it is refused (that direction pauses
+      until inventory is moved back).
 
     Construction refuses limits that cannot work (a guard against programming errors: the
     config schema refuses them first, naming the config key).
@@ -59,6 +63,8 @@ class RiskLimits(msgspec.Struct, frozen=True, kw_only=True):
     max_data_age_ns: int
     error_rate_limit: int
     error_window_orders: int
+    max_daily_notional_quote: int | None = None
+    inventory_floor: dict[tuple[str, str], int] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.max_notional_quote is not None and self.max_notional_quote <= 0:

@@ -33,7 +33,8 @@ from arb.record.format import Record
 from arb.record.reader import RecordingReader
 from arb.decision.views import USD_LIKE
 from arb.runtime.components import Components, build
-from arb.runtime.settings import latencies_ns
+from arb.runtime.settings import latencies_ns, max_age_ns
+from arb.io.staleness import Staleness
 from arb.scan.histogram import SpreadHistogram
 from arb.venues.books import VenueBooks
 from arb.venues.registry import get as venue_spec
@@ -98,6 +99,10 @@ def run_backtest(
     stats = SyncStats()
     venues_wanted = set(conf.active_venues())
     books: dict[str, VenueBooks] = {}
+    #: The live feed's staleness rule, on the replay clock: a venue whose records stop (a
+    #: gap in the files) leaves the scan after ``strategy.max_age_s`` as it would live.
+    stale: dict[str, Staleness] = {}
+    stale_ns = max_age_ns(conf)
     spans: dict[str, list[int]] = {}
     skipped = 0
     records = 0
@@ -131,14 +136,19 @@ def run_backtest(
             span[1] = ts
         vb = books.get(record.venue)
         if vb is None:
-            vb = books[record.venue] = VenueBooks(venue_spec(record.venue), stats=stats, track_changes=True)
-        vb.on_record(record)
-        changed = vb.changed
+            vb = books[record.venue] = VenueBooks(venue_spec(record.venue), stats=stats)
+            stale[record.venue] = Staleness(vb, stale_ns)
+        changed = vb.on_record(record).changed
         if changed:
-            syncs = vb.syncs
-            core.on_books([syncs[s].book for s in sorted(changed)], ts)
-            changed.clear()
+            stale[record.venue].updated(changed, ts)
+        moved = [(venue, s) for venue, rule in stale.items() for s in rule.tick(ts)]
+        if changed or moved:
+            touched = [vb.book(s) for s in sorted(changed)]
+            touched += [books[venue].book(s) for venue, s in moved if venue != record.venue or s not in changed]
+            core.on_books(touched, ts)
     core.drain(last_ts)
+    for vb in books.values():
+        vb.flush_log(last_ts, everything=True)
     pnl = trader.pnl()
     if pnl is not None:
         equity.append((last_ts, to_float(pnl)))
@@ -146,6 +156,7 @@ def run_backtest(
     trades = core.trades
     summary = summarize(trades)
     metrics = _metrics(conf, summary, parts, equity, records, first_ts, last_ts, wall_s, books, skipped)
+    metrics["books_went_stale"] = sum(rule.marks for rule in stale.values())
     metrics["venues_overlap_s"] = _overlap_ns(spans) / 1e9
     return BacktestResult(
         trades=trades,

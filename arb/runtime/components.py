@@ -10,6 +10,7 @@ backtests, ``arb live`` and the Ray actors all decide with the same settings:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from arb.book.view import Market
@@ -21,6 +22,8 @@ from arb.decision.desk import Desk
 from arb.decision.trader import Trader
 from arb.exec.journal import Journal, MemoryJournal
 from arb.exec.orders import TradeResult
+from arb.core.errors import ConfigError
+from arb.exec.live import LiveVenues, VenueAccount
 from arb.exec.paper import PaperVenue
 from arb.exec.portfolio import Portfolio, PriceFn
 from arb.risk.engine import RiskEngine
@@ -42,17 +45,25 @@ def build_risk(conf: ArbConf) -> RiskEngine:
 
 def build_desk(
     conf: ArbConf, market: Market, price: PriceFn, instruments: Instruments | None = None, journal: Journal | None = None,
+    accounts: Mapping[str, VenueAccount] | None = None,
 ) -> Desk:
-    """A trader over a fresh portfolio (no balances yet: :meth:`Trader.restore` a journal, then
-    :meth:`Trader.fund` the starting balances), trading through a paper venue that fills
-    against ``market``."""
+    """A trader over a fresh portfolio (no balances yet: :func:`start` it), trading through
+    a paper venue that fills against ``market`` or — ``executor.mode=live`` — through the
+    venues' accounts (:class:`~arb.exec.live.LiveVenues`; its I/O shell is the host's)."""
     config = trader_config(conf)
-    paper = PaperVenue(config.taker_fee_rates, market)
+    if conf.executor.mode == "live":
+        if not accounts:
+            raise ConfigError("executor.mode=live: no venue account to trade with")
+        port: PaperVenue | LiveVenues = LiveVenues(accounts, instruments or Instruments(), dry_run=conf.executor.dry_run)
+        sweep = None
+    else:
+        port = PaperVenue(config.taker_fee_rates, market)
+        sweep = port.sweep
     trader = Trader(
         config, Portfolio({}), market, build_risk(conf), journal=journal if journal is not None else MemoryJournal(),
-        instruments=instruments, reporting_price=price, sweep=paper.sweep,
+        instruments=instruments, reporting_price=price, sweep=sweep,
     )
-    return Desk(trader, paper)
+    return Desk(trader, port)
 
 
 @dataclass(frozen=True)
@@ -65,15 +76,16 @@ class Started:
     resumed: list[TradeResult]
 
 
-def start(desk: Desk, conf: ArbConf, now_ns: int) -> Started:
+def start(desk: Desk, conf: ArbConf, now_ns: int, balances: Mapping[tuple[str, str], int] | None = None) -> Started:
     """Bring a desk over a journal to where its last life stopped, then fund it: restore the
     trader from its journal, ask the port about orders in flight, journal the starting
-    balances the journal lacks, finish what a crash interrupted — as one durable unit."""
+    balances the journal lacks (``balances``: what the venues reported, live; else
+    ``executor.balances``), finish what a crash interrupted — as one durable unit."""
     trader = desk.trader
     with trader.journal.batch():
         records = desk.restore(now_ns=now_ns)
         trades = len(trader.results())
-        trader.fund(starting_balances(conf), now_ns)
+        trader.fund(balances if balances is not None else starting_balances(conf), now_ns)
         resumed = desk.resume(now_ns)
     return Started(records, trades, resumed)
 
@@ -86,21 +98,26 @@ class Components:
     decider: Decider
     desk: Desk
     trader: Trader
-    paper: PaperVenue
+    #: The paper venue (None when trading live).
+    paper: PaperVenue | None
     risk: RiskEngine
     portfolio: Portfolio
     journal: Journal
     started: Started
 
 
-def build(conf: ArbConf, instruments: Instruments | None = None, journal: Journal | None = None, now_ns: int = 0) -> Components:
-    """Decider, trader and paper venue wired into a :class:`DecisionCore`, started on
-    ``journal`` (a fresh :class:`MemoryJournal` by default; see :func:`start`)."""
+def build(
+    conf: ArbConf, instruments: Instruments | None = None, journal: Journal | None = None, now_ns: int = 0,
+    accounts: Mapping[str, VenueAccount] | None = None, balances: Mapping[tuple[str, str], int] | None = None,
+) -> Components:
+    """Decider, trader and execution port wired into a :class:`DecisionCore`, started on
+    ``journal`` (a fresh :class:`MemoryJournal` by default; see :func:`start`). Live
+    (``executor.mode=live``): ``accounts`` to trade with and the ``balances`` they reported."""
     decider = build_decider(conf, instruments)
-    desk = build_desk(conf, decider.view, decider.price, instruments, journal)
-    started = start(desk, conf, now_ns)
+    desk = build_desk(conf, decider.view, decider.price, instruments, journal, accounts)
+    started = start(desk, conf, now_ns, balances)
     core = DecisionCore(decider, desk)
     core.trades += desk.trader.results()
     trader = desk.trader
-    assert isinstance(desk.port, PaperVenue)
-    return Components(core, decider, desk, trader, desk.port, trader.risk, trader.portfolio, trader.journal, started)
+    paper = desk.port if isinstance(desk.port, PaperVenue) else None
+    return Components(core, decider, desk, trader, paper, trader.risk, trader.portfolio, trader.journal, started)

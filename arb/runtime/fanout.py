@@ -11,12 +11,16 @@ give the same results.
 order, sums of counts and money, the fill ratio over all trades, and one P&L curve that
 chains the groups' curves in time order (each continues from the previous one's final
 P&L), its drawdown measured on that chain.
+
+An arbitrage needs two venues in one backtest: :func:`recorded_venues` tells which of
+the configured venues a group's files hold, so a group that cannot trade (e.g. ``per_file``
+over one-venue-per-file recordings) is caught before it silently reports 0 trades.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -42,6 +46,29 @@ def first_day(path: str | os.PathLike[str]) -> date | None:
         return None
     finally:
         reader.close()
+
+
+def recorded_venues(paths: Sequence[str | os.PathLike[str]], wanted: Collection[str], enough: int = 2) -> set[str]:
+    """Venues among ``wanted`` that ``paths`` hold records of, found as cheaply as possible:
+    a header naming its venue answers for its file; a mixed file is read until ``enough``
+    venues are found (so a multi-venue file costs a few records, a one-venue one a pass)."""
+    found: set[str] = set()
+    for path in paths:
+        reader = RecordingReader(path)
+        try:
+            if reader.header.venue is not None:
+                found.update({reader.header.venue} & set(wanted))
+            else:
+                for record in reader:
+                    if record.venue in wanted:
+                        found.add(record.venue)
+                        if len(found) >= enough:
+                            break
+        finally:
+            reader.close()
+        if len(found) >= enough:
+            break
+    return found
 
 
 def fanout_groups(paths: Sequence[str | os.PathLike[str]], fanout: str) -> list[list[Path]]:

@@ -18,6 +18,7 @@ called after every pass with the changed ``(venue, symbol)`` pairs and the time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -25,12 +26,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from arb.config import ArbConf
+from arb.core.errors import ConfigError
+from arb.core.instruments import Instruments
 from arb.io.feed import Recorder, VenueFeed
 from arb.io.health import VenueHealth
 from arb.decision.core import DecisionCore
+from arb.exec.live import LiveVenues, VenueAccount
+from arb.exec.port import BalancesFetched, FetchBalances
+from arb.io.trading import TradingShell
 from arb.runtime.components import Components
 from arb.runtime.settings import credentials, feed_options
 from arb.venues.registry import get as venue_spec
+from arb.venues.trading import Balance
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +97,22 @@ class LocalRuntime:
         self.on_decision = on_decision
         self.stats = LiveStats()
         self._wake = wake
+        #: Live execution's I/O shell (None when paper trading).
+        self.shell: TradingShell | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run every feed and the decision loop until ``stop`` is set; then close the feeds
-        and finish every open paper order."""
+        and finish every open order (paper: at once; live: until the venues say each is done,
+        at most ``drain_s``)."""
         self.stats.started_ns = self.clock()
         feed_tasks = [asyncio.ensure_future(feed.run()) for feed in self.feeds.values()]
+        port = self.core.desk.port
+        shell_task = None
+        if isinstance(port, LiveVenues):
+            self.shell = TradingShell(port, self._wake.set)
+            port.notify = self.shell.kick
+            shell_task = asyncio.ensure_future(self.shell.run())
+            feed_tasks.append(shell_task)
         stopper = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
@@ -113,9 +130,26 @@ class LocalRuntime:
             stopper.cancel()
             for feed in self.feeds.values():
                 await feed.close()
+            if shell_task is not None and self.shell is not None:
+                await self._drain_live()
+                await self.shell.close()
             await asyncio.gather(*feed_tasks, return_exceptions=True)
             with self.core.trader.journal.batch():
                 self.core.drain(self.clock())
+
+    async def _drain_live(self, drain_s: float = 15.0) -> None:
+        """Live: keep handing the venues' answers to the trader until no order is open (an
+        unwind the end of a run triggers included), or ``drain_s`` passed."""
+        deadline = time.monotonic() + drain_s
+        while self.core.trader.open_legs() and time.monotonic() < deadline:
+            self._wake.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+            with self.core.trader.journal.batch():
+                self.core.advance(self.clock())
+        if self.core.trader.open_legs():
+            log.warning("%d orders still open at the venues after %.0f s: they are in the journal; "
+                        "live.resume=true continues them", self.core.trader.open_legs(), drain_s)
 
     def step(self) -> None:
         """One pass: every changed book's view current, then the order events that are due,
@@ -159,3 +193,36 @@ class LocalRuntime:
 
     def health(self) -> dict[str, VenueHealth]:
         return {venue: feed.health() for venue, feed in self.feeds.items()}
+
+
+async def venue_balances(accounts: Mapping[str, VenueAccount], timeout_s: float = 15.0) -> dict[str, dict[str, Balance]]:
+    """Every venue's balances now, fetched concurrently — the pre-flight of live trading: a
+    venue that refuses the credentials or cannot be reached fails here, naming the venue."""
+    port = LiveVenues(accounts, Instruments())
+    done = asyncio.Event()
+    shell = TradingShell(port, done.set)
+    port.notify = shell.kick
+    runner = asyncio.ensure_future(shell.run())
+    port.submit([FetchBalances(tuple(accounts), "preflight")], time.time_ns())
+    found: dict[str, dict[str, Balance]] = {}
+    problems: dict[str, str] = {}
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(found) + len(problems) < len(accounts) and time.monotonic() < deadline:
+            done.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(done.wait(), 0.2)
+            for event in port.events(time.time_ns()):
+                if isinstance(event, BalancesFetched):
+                    if event.error:
+                        problems[event.venue] = event.error
+                    else:
+                        found[event.venue] = event.balances
+    finally:
+        await shell.close()
+        await runner
+    missing = [v for v in accounts if v not in found and v not in problems]
+    problems.update({v: f"no answer within {timeout_s:g} s" for v in missing})
+    if problems:
+        raise ConfigError("; ".join(f"{venue}: cannot trade ({why})" for venue, why in sorted(problems.items())))
+    return found

@@ -101,10 +101,13 @@ class FeedActor:
 
     def __init__(
         self, conf: ArbConf, venue: str, shard: int, symbols: list[str], urls: Mapping[str, str] | None,
-        scanner: ScannerHandle, refresh_s: float = 1.0, publish_interval_s: float = 0.002,
+        scanner: str, refresh_s: float = 1.0, publish_interval_s: float = 0.002,
     ) -> None:
         self.conf, self.venue, self.shard, self.symbols = conf, venue, shard, list(symbols)
-        self.urls, self.scanner, self.refresh_s = urls, scanner, refresh_s
+        # Peers by name, not handle: a handle among a restartable actor's constructor
+        # arguments counts as an object-store argument (Ray logs an error for it).
+        self.urls, self.refresh_s = urls, refresh_s
+        self.scanner: ScannerHandle = ray.get_actor(scanner)
         #: At most one publish per interval: a Ray call costs ~0.1–0.5 ms of CPU on each
         #: side, so a busy book's updates wait up to this long to travel together.
         self.publish_interval_s = publish_interval_s
@@ -202,9 +205,9 @@ class ScannerActor:
     """One shard's :class:`~arb.decision.decider.Decider`: the latest view of every venue per
     symbol; scans what changed and sends what it finds to the executor."""
 
-    def __init__(self, conf: ArbConf, shard: int, instruments: Instruments, executor: ExecutorHandle) -> None:
+    def __init__(self, conf: ArbConf, shard: int, instruments: Instruments, executor: str) -> None:
         self.shard = shard
-        self.executor = executor
+        self.executor: ExecutorHandle = ray.get_actor(executor)  # by name: see FeedActor
         self.decider = build_decider(conf, instruments)
         self.balances = _Balances(starting_balances(conf))
         #: Symbols the executor asked to see every view of (orders open there).
@@ -416,7 +419,6 @@ class RayTopology:
         self.scanners: list[ScannerHandle] = []
         self.feeds: list[FeedHandle] = []
         self.groups: list[PlacementGroup] = []
-        self._refs: tuple = ()
 
     def symbols_by_shard(self) -> list[list[str]]:
         out: list[list[str]] = [[] for _ in range(self.shards)]
@@ -426,12 +428,12 @@ class RayTopology:
 
     def start(self, timeout_s: float = 60.0) -> None:
         restart = {"max_restarts": -1, "max_task_retries": -1}
-        # Constructor arguments live in the object store; the supervisor holds their refs so
-        # a restarted actor can always be constructed again.
-        self._refs = conf_ref, inst_ref = ray.put(self.conf), ray.put(self.instruments)
+        # Constructor arguments by value: a few KB, so they travel inline in each actor's
+        # creation task, which Ray keeps to construct a restarted actor again (arguments in
+        # the object store could be lost, and Ray logs an error for every such actor).
         self.executor = ExecutorActor.options(
             name=EXECUTOR_NAME, num_cpus=self.actor_cpus, resources={HEAD_RESOURCE: 0.001}, **restart
-        ).remote(conf_ref, self.journal_path, inst_ref, self.shards)
+        ).remote(self.conf, self.journal_path, self.instruments, self.shards)
         per_shard_actors = 1 + len(self.conf.active_venues())
         for shard, symbols in enumerate(self.symbols_by_shard()):
             if not symbols:
@@ -440,15 +442,16 @@ class RayTopology:
             ray.get(group.ready(), timeout=timeout_s)
             self.groups.append(group)
             place = PlacementGroupSchedulingStrategy(placement_group=group, placement_group_bundle_index=0)
-            scanner = ScannerActor.options(num_cpus=self.actor_cpus, scheduling_strategy=place, **restart).remote(
-                conf_ref, shard, inst_ref, self.executor
-            )
+            scanner_name = f"arb-scanner-{shard}"
+            scanner = ScannerActor.options(
+                name=scanner_name, num_cpus=self.actor_cpus, scheduling_strategy=place, **restart
+            ).remote(self.conf, shard, self.instruments, EXECUTOR_NAME)
             self.scanners.append(scanner)
             for venue in self.conf.active_venues():
                 urls = (self.urls or {}).get(venue)
                 self.feeds.append(
                     FeedActor.options(num_cpus=self.actor_cpus, scheduling_strategy=place, **restart).remote(
-                        conf_ref, venue, shard, symbols, urls, scanner
+                        self.conf, venue, shard, symbols, urls, scanner_name
                     )
                 )
         self.ensure_started(timeout_s)

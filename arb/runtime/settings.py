@@ -127,6 +127,10 @@ def risk_limits(conf: ArbConf) -> RiskLimits:
         max_data_age_ns=max_age_ns(conf),
         error_rate_limit=fixed("risk.error_rate_limit", risk.error_rate_limit),
         error_window_orders=risk.error_window,
+        max_daily_notional_quote=(None if risk.max_daily_notional_quote is None
+                                  else fixed("risk.max_daily_notional_quote", risk.max_daily_notional_quote)),
+        inventory_floor={(venue, asset): fixed(f"risk.inventory_floor.{venue}.{asset}", amount)
+                         for venue, floors in sorted(risk.inventory_floor.items()) for asset, amount in sorted(floors.items())},
     )
 
 

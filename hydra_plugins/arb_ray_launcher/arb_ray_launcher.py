@@ -10,12 +10,21 @@ then runs the job exactly as Hydra's basic launcher would (``run_job``: output f
 logging, the task function — ``arb backtest`` logs its MLflow run from the task). Jobs run
 concurrently, ``task_cpus`` each; results come back in job order, and a failed job fails
 the sweep as it does locally.
+
+What a job prints (its summary table, its log lines) is captured in the worker and handed
+back with its result; the driver prints it, job after job in job order, under a ``#n``
+header. Nothing goes through Ray's log forwarding, whose deduplication would otherwise
+swallow the lines two jobs have in common ("[repeated 2x across cluster]") and whose
+prefixes carry colour codes.
 """
 
+import contextlib
+import io
 import logging
 import os
+import sys
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.singleton import Singleton
@@ -42,17 +51,23 @@ class ArbRayLauncherConf:
 ConfigStore.instance().store(group="hydra/launcher", name="arb_ray", node=ArbRayLauncherConf, provider="arb")
 
 
-def _run(hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig, singletons: Any) -> JobReturn:
-    """One job, inside a Ray worker (what Hydra's basic launcher does per job)."""
+def _run(hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig,
+         singletons: Any) -> Tuple[JobReturn, str]:
+    """One job, inside a Ray worker (what Hydra's basic launcher does per job); returns its
+    result and everything it wrote to stdout (its log lines included: Hydra's job logging
+    writes to the stdout of the moment it is configured, inside the capture)."""
     setup_globals()
     Singleton.set_state(singletons)
-    try:
-        return run_job(hydra_context=hydra_context, task_function=task_function, config=config,
-                       job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
-    except SystemExit as exc:  # a job that exits must fail the sweep, not kill the worker
-        overrides = list(config.hydra.overrides.task)
-        return JobReturn(overrides=overrides, status=JobStatus.FAILED, working_dir=os.getcwd(),
-                         _return_value=RuntimeError(f"job exited with status {exc.code}"))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            ret = run_job(hydra_context=hydra_context, task_function=task_function, config=config,
+                          job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
+        except SystemExit as exc:  # a job that exits must fail the sweep, not kill the worker
+            overrides = list(config.hydra.overrides.task)
+            ret = JobReturn(overrides=overrides, status=JobStatus.FAILED, working_dir=os.getcwd(),
+                            _return_value=RuntimeError(f"job exited with status {exc.code}"))
+    return ret, out.getvalue()
 
 
 class ArbRayLauncher(Launcher):
@@ -69,12 +84,14 @@ class ArbRayLauncher(Launcher):
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         import ray
 
+        from arb.runtime import ray_cluster
+
         assert self.config is not None and self.hydra_context is not None and self.task_function is not None
         setup_globals()
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
-        if not ray.is_initialized():
-            local = {} if self.address else {"num_cpus": self.num_cpus, "include_dashboard": False}
-            ray.init(address=self.address, namespace=self.namespace, **local)
+        # arb's one way to join Ray: a Ray started here binds 127.0.0.1 only, stays quiet and
+        # leaves no process behind (arb.runtime.ray_cluster).
+        ray_cluster.connect(self.address, self.num_cpus, self.namespace, include_dashboard=False)
         # Outputs go where the driver means, whatever a worker's current folder is.
         sweep_dir = os.path.abspath(str(self.config.hydra.sweep.dir))
         os.makedirs(sweep_dir, exist_ok=True)
@@ -90,4 +107,11 @@ class ArbRayLauncher(Launcher):
                 sweep_config.hydra.job.num = idx
                 sweep_config.hydra.sweep.dir = sweep_dir
             refs.append(remote.remote(self.hydra_context, self.task_function, sweep_config, singletons))
-        return ray.get(refs)
+        results: List[JobReturn] = []
+        for idx, (overrides, ref) in enumerate(zip(job_overrides, refs), start=initial_job_idx):
+            ret, printed = ray.get(ref)  # in job order, each as soon as it and those before it are done
+            print(f"#{idx} : {' '.join(filter_overrides(overrides))}", flush=True)
+            sys.stdout.write(printed)
+            sys.stdout.flush()
+            results.append(ret)
+        return results

@@ -17,26 +17,13 @@ from tests.io.loopback import FakeClock, LoopbackVenue, until
 
 
 class Recorder:
-    """A :class:`ConnectionHandler` that only remembers what happened."""
+    """A connection's ``report`` that only remembers what happened."""
 
     def __init__(self) -> None:
-        self.events: list[tuple] = []
+        self.events: list = []
 
-    def on_open(self, link, session, url, ts_ns, rollover):
-        self.events.append(("open", session))
-
-    def on_subscribed(self, link, session, rollover):
-        self.events.append(("subscribed", session))
-
-    def on_frame(self, link, session, frame, ts_ns):
-        self.events.append(("frame", session))
-        return 0
-
-    def on_sent(self, link, session, frame, ts_ns):
-        self.events.append(("sent", session))
-
-    def on_close(self, link, session, error, rollover):
-        self.events.append(("close", session, error))
+    def __call__(self, event) -> None:
+        self.events.append(event)
 
 
 def connection(clock: FakeClock, ws_url: str, seed: int) -> tuple[Connection, Backoff, CircuitBreaker]:

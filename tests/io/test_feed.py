@@ -78,15 +78,14 @@ def test_gap_on_one_symbol_resyncs_only_that_book_over_rest():
     async def test(h: Harness) -> None:
         h.venue.start_ticker()
         await until(h.live, what="books live")
-        quiet = h.feed.books.syncs["ETH/USDT"]
-        resyncs_before = quiet.resyncs
+        resyncs_before = h.feed.books.resyncs("ETH/USDT")
         seen_before = len(h.seen["ETH/USDT"])
         requests = lambda native: sum(native in path for _, path, _ in h.venue.rest_requests)  # noqa: E731
         assert requests("BTCUSDT") == requests("ETHUSDT") == 1
         h.venue.publish("BTC/USDT", skip=3)  # three update ids never sent
         await until(lambda: requests("BTCUSDT") == 2 and h.live(), what="BTC resynced")
         await h.settle()
-        assert requests("ETHUSDT") == 1 and quiet.resyncs == resyncs_before
+        assert requests("ETHUSDT") == 1 and h.feed.books.resyncs("ETH/USDT") == resyncs_before
         assert set(h.seen["ETH/USDT"][seen_before:]) <= {"live"}  # never left the scan
         health = h.feed.health()
         assert health.gaps == 1 and health.connections[0].gaps == 1 and health.connections[0].resyncs == 1
@@ -99,16 +98,15 @@ def test_checksum_failure_resubscribes_only_that_symbol():
     async def test(h: Harness) -> None:
         h.venue.start_ticker()
         await until(h.live, what="books live")
-        other = h.feed.books.syncs["ETH/USD"]
-        resyncs_before = other.resyncs
+        resyncs_before = h.feed.books.resyncs("ETH/USD")
         h.venue.publish("BTC/USD", corrupt=True)
         await until(lambda: h.feed.books.stats.checksum_failed == 1, what="checksum failure")
-        await until(lambda: h.feed.books.syncs["BTC/USD"].resyncs == 1 and h.live(), what="BTC resubscribed")
+        await until(lambda: h.feed.books.resyncs("BTC/USD") == 1 and h.live(), what="BTC resubscribed")
         await h.settle()
         sent = [json.loads(m) for m in h.venue.clients[0].received if m.startswith("{")]
         resubscribes = [(m["method"], m["params"]["symbol"]) for m in sent if m.get("method") in ("subscribe", "unsubscribe")]
         assert resubscribes == [("subscribe", ["BTC/USD", "ETH/USD"]), ("unsubscribe", ["BTC/USD"]), ("subscribe", ["BTC/USD"])]
-        assert other.resyncs == resyncs_before and h.venue.connects == 1
+        assert h.feed.books.resyncs("ETH/USD") == resyncs_before and h.venue.connects == 1
         health = h.feed.health()
         assert health.checksum_failures == 1 and health.connections[0].checksum_failures == 1 and health.resubscribes == 1
 
@@ -120,13 +118,13 @@ def test_sequence_gap_on_an_in_stream_venue_resubscribes_only_that_symbol():
         h.venue.start_ticker()
         await until(h.live, what="books live")
         h.venue.publish("ETH/USDT", skip=2)
-        await until(lambda: h.feed.books.syncs["ETH/USDT"].resyncs == 1 and h.live(), what="ETH resubscribed")
+        await until(lambda: h.feed.books.resyncs("ETH/USDT") == 1 and h.live(), what="ETH resubscribed")
         await h.settle()
         ops = [json.loads(m) for m in h.venue.clients[0].received if m != "ping"]
         assert [(m["op"], [a["instId"] for a in m["args"]]) for m in ops] == [
             ("subscribe", ["BTC-USDT", "ETH-USDT"]), ("unsubscribe", ["ETH-USDT"]), ("subscribe", ["ETH-USDT"]),
         ]
-        assert h.feed.books.syncs["BTC/USDT"].resyncs == 0 and h.feed.health().gaps == 1
+        assert h.feed.books.resyncs("BTC/USDT") == 0 and h.feed.health().gaps == 1
 
     run(okx.SPEC, SYMBOLS, test)
 
@@ -218,12 +216,12 @@ def test_rollover_before_max_age_keeps_books_live():
     async def test(h: Harness) -> None:
         h.venue.start_ticker()
         await until(h.live, what="books live")
-        marks = {s: (len(h.seen[s]), h.feed.books.syncs[s].resyncs) for s in SYMBOLS}
+        marks = {s: (len(h.seen[s]), h.feed.books.resyncs(s)) for s in SYMBOLS}
         await until(lambda: h.feed.health().connections[0].rollovers >= 1, what="a roll-over")
         await until(lambda: len(h.venue.live_clients) == 1, what="old connection closed")
         await h.settle()
         for s, (n_seen, resyncs) in marks.items():
-            assert set(h.seen[s][n_seen:]) <= {"live"} and h.feed.books.syncs[s].resyncs == resyncs
+            assert set(h.seen[s][n_seen:]) <= {"live"} and h.feed.books.resyncs(s) == resyncs
         health = h.feed.health()
         assert health.gaps == 0 and health.connections[0].reconnects == 0 and h.venue.connects >= 2
 
@@ -279,7 +277,7 @@ def test_recorder_sees_every_frame_and_the_recording_replays_to_the_same_books(t
 
 
 # -- construction ------------------------------------------------------------------------------
-def test_symbols_are_sharded_by_the_venues_connection_cap():
+def test_symbols_are_split_over_connections_by_the_venues_cap():
     from arb.core.errors import ConfigError
     from arb.venues import kucoin, mexc
 

@@ -124,3 +124,66 @@ def test_secrets_are_redacted_from_urls_and_outgoing_frames(tmp_path):
     text = path.read_text()
     for secret in ("K1", "P1", "S1", "SECRET1"):
         assert secret not in text
+
+
+def gzip_sample(tmp_path, n=3000):
+    path = tmp_path / "r.jsonl.gz"
+    with RecordingWriter(path, "binance", ["BTC/USDT"], "test") as w:
+        for i in range(n):
+            w.write(10 + i, "binance", "ws", f'{{"i":{i},"pad":"{"x" * (i % 37)}"}}', conn=1)
+    return path
+
+
+@pytest.mark.parametrize("where", [0.3, 0.6, 0.9])
+def test_a_gzip_corrupted_in_the_middle_is_corrupted_not_truncated(tmp_path, where):
+    path = gzip_sample(tmp_path)
+    data = bytearray(path.read_bytes())
+    at = int(len(data) * where)
+    data[at : at + 16] = bytes(b ^ 0xFF for b in data[at : at + 16])
+    path.write_bytes(bytes(data))
+    with RecordingReader(path) as reader:
+        got = sum(1 for _ in reader)
+    assert got < 3000
+    assert reader.corrupted is not None and not reader.truncated
+    assert any("CORRUPTED" in line for line in reader.problems())
+
+
+def test_a_gzip_crc_mismatch_and_garbage_after_the_stream_are_corruption(tmp_path):
+    path = gzip_sample(tmp_path)
+    good = path.read_bytes()
+    crc = bytearray(good)
+    crc[-5] ^= 1  # the CRC32 in the gzip trailer
+    path.write_bytes(bytes(crc))
+    with RecordingReader(path) as reader:
+        assert sum(1 for _ in reader) == 3000
+    assert reader.corrupted is not None and "CRC" in reader.corrupted and not reader.truncated
+    path.write_bytes(good + b"garbage after the stream")
+    with RecordingReader(path) as reader:
+        assert sum(1 for _ in reader) == 3000
+    assert reader.corrupted is not None and not reader.truncated
+
+
+def test_a_gzip_cut_short_is_truncated_not_corrupted(tmp_path):
+    path = gzip_sample(tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with RecordingReader(path) as reader:
+        got = [r.ts for r in reader]
+    assert got == list(range(10, 10 + len(got))) and 0 < len(got) < 3000
+    assert reader.truncated and reader.corrupted is None
+    assert [line for line in reader.problems() if "truncated" in line]
+
+
+def test_bad_lines_are_summarised_once_per_reason_never_logged_one_by_one(tmp_path, caplog):
+    path = tmp_path / "bad.jsonl"
+    write_sample(path)
+    lines = path.read_text().splitlines()
+    lines[2:2] = ["{not json"] * 700 + ['{"ts":5,"venue":"binance","kind":"telepathy"}'] * 17
+    path.write_text("\n".join(lines) + "\n")
+    with caplog.at_level("WARNING", logger="arb.record.reader"), RecordingReader(path) as reader:
+        assert sum(1 for _ in reader) == 13
+    assert reader.skipped == {"malformed": 700, "unknown-kind": 17}
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 2, messages
+    assert "skipped 700 malformed lines (first: line 3:" in messages[0]
+    assert "skipped 17 unknown-kind lines (first: line 703: kind 'telepathy')" in messages[1]

@@ -228,3 +228,34 @@ def test_risk_limits_are_never_exceeded(steps, cap, max_legs):
         assert p.exposure("BTC") + buys <= limits.max_position["BTC"]
         assert p.exposure("BTC") - sells >= -limits.max_position["BTC"]
         assert min(p.balances().values()) >= 0
+
+
+# -- daily notional, inventory floors, rebalancing --------------------------------------------
+DAY = 86_400 * 10**9
+
+
+def test_the_daily_notional_cap_counts_what_was_placed_and_resets_at_utc_midnight():
+    risk = RiskEngine(risk_limits(max_notional_quote="500", max_daily_notional_quote="150"))
+    now = 5 * DAY + 10
+    assert risk.check(opp(recv_ns=now), portfolio(), now, 0).approved  # 101 of 150
+    risk.record_notional(opp().notional_quote, now)
+    denied = risk.check(opp(recv_ns=now + 1), portfolio(), now + 1, 0)
+    assert (denied.approved, denied.code) == (False, "daily-notional")  # 101 + 101 > 150
+    assert risk.check(opp(recv_ns=6 * DAY), portfolio(), 6 * DAY, 0).approved  # a new UTC day
+
+
+def test_an_inventory_floor_pauses_the_direction_that_would_spend_below_it():
+    floors = {("a", "USDT"): fx("950")}  # buying 1 at 100 on a would leave ~899.9 USDT there
+    decision = RiskEngine(risk_limits(inventory_floor=floors)).check(opp(), portfolio(), 10, 0)
+    assert (decision.approved, decision.code) == (False, "inventory") and "a USDT" in decision.reason
+    assert RiskEngine(risk_limits(inventory_floor={("a", "USDT"): fx("800")})).check(opp(), portfolio(), 10, 0).approved
+
+
+def test_rebalancing_restores_the_split_and_prices_each_transfer_at_the_withdrawal_fee():
+    from arb.risk.inventory import Transfer, rebalance
+
+    balances = {("a", "USDT"): 900 * ONE, ("b", "USDT"): 100 * ONE, ("c", "USDT"): 500 * ONE}
+    moves = rebalance(balances, ["a", "b", "c"], withdrawal_fees={("a", "USDT"): ONE})
+    assert moves == [Transfer("USDT", "a", "b", 400 * ONE, ONE)]
+    weighted = rebalance(balances, ["a", "b", "c"], targets={"USDT": {"a": 2, "b": 1}})
+    assert weighted == [Transfer("USDT", "c", "b", 400 * ONE, 0), Transfer("USDT", "c", "a", 100 * ONE, 0)]

@@ -127,3 +127,23 @@ def test_skipping_quiet_books_changes_no_trade(market):
     assert msgspec.json.encode(list(fast.journal)) == msgspec.json.encode(list(full.journal))
     assert fast.metrics["opportunities_seen"] == full.metrics["opportunities_seen"]
     assert fast.metrics["pairs_checked"] < full.metrics["pairs_checked"]  # it did skip
+
+
+def test_a_venue_that_falls_silent_goes_stale_as_it_would_live(market, tmp_path):
+    """The live feed's staleness rule runs on the replay clock: okx's records stop half way,
+    so its books go STALE (and leave the scan and the fills) 5 s later."""
+    from arb.record import RecordingReader, RecordingWriter
+
+    path, inst = market
+    cut = tmp_path / "okx-goes-quiet.jsonl.gz"
+    with RecordingReader(path) as reader, RecordingWriter(cut, None, reader.header.symbols, "test") as writer:
+        records = list(reader)
+        half = records[0].ts + (records[-1].ts - records[0].ts) // 2
+        for rec in records:
+            if rec.venue != "okx" or rec.ts < half:
+                writer.write(rec.ts, rec.venue, rec.kind, rec.data, conn=rec.conn, url=rec.url)
+    assert run_backtest([path], conf(), inst).metrics["books_went_stale"] == 0
+    quiet = run_backtest([cut], conf(), inst)
+    assert quiet.metrics["books_went_stale"] >= 1
+    late = [t for t in quiet.trades if "okx" in (t.buy_venue, t.sell_venue) and t.ts_decision_ns > half + 5_000_000_000]
+    assert late == []

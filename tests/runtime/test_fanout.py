@@ -43,3 +43,18 @@ def test_merged_results_add_up_the_groups(files):
     assert len(merged.equity) == sum(len(r.equity) for r in results)
     assert merged.equity[-1][1] == pytest.approx(sum(r.equity[-1][1] for r in results))
     assert [ts for ts, _ in merged.equity] == sorted(ts for ts, _ in merged.equity)
+
+
+def test_recorded_venues_reads_headers_or_just_enough_records(files, tmp_path):
+    from arb.record import RecordingWriter
+    from arb.runtime.fanout import recorded_venues
+
+    assert recorded_venues(files[:1], ["binance", "okx", "kraken"]) in ({"binance", "okx"}, {"binance", "kraken"},
+                                                                       {"okx", "kraken"})  # stops at two
+    assert recorded_venues(files[:1], ["binance", "okx", "kraken"], enough=3) == {"binance", "okx", "kraken"}
+    assert recorded_venues(files[:1], ["kraken", "mexc"]) == {"kraken"}
+    one = tmp_path / "one.jsonl"
+    with RecordingWriter(one, "okx", ["BTC/USDT"], "test") as w:
+        w.write(1, "okx", "ws", "{}", conn=1)
+    assert recorded_venues([one], ["binance", "okx"]) == {"okx"}
+    assert recorded_venues([one], ["binance"]) == set()

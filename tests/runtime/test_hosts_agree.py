@@ -41,16 +41,15 @@ def _conf(market) -> ArbConf:
 
 def _batches(path, conf):
     """Views as feeds would publish them: per record, the views of the books it changed."""
-    books = {v: VenueBooks(venue_spec(v), conf.universe.symbols, track_changes=True) for v in conf.universe.venues}
+    books = {v: VenueBooks(venue_spec(v), conf.universe.symbols) for v in conf.universe.venues}
     out = []
     for record in RecordingReader(path):
         vb = books.get(record.venue)
         if vb is None:
             continue
-        vb.on_record(record)
-        if vb.changed:
-            out.append((record.ts, [view_of(vb.syncs[s].book, conf.strategy.depth_levels) for s in sorted(vb.changed)]))
-            vb.changed.clear()
+        changed = vb.on_record(record).changed
+        if changed:
+            out.append((record.ts, [view_of(vb.book(s), conf.strategy.depth_levels) for s in sorted(changed)]))
     return out
 
 
@@ -71,8 +70,8 @@ def test_the_ray_hosted_core_and_the_local_one_decide_and_order_the_same(ray_loc
         local_found += [o.id for o in local.core.on_views(views, ts)]
     local_orders = [r for r in local.journal if isinstance(r, Order)]
 
-    executor = ExecutorActor.options(num_cpus=0.1).remote(conf, str(tmp_path / "journal.sqlite"), inst, 1)
-    scanner = ScannerActor.options(num_cpus=0.1).remote(conf, 0, inst, executor)
+    executor = ExecutorActor.options(name="agree-executor", num_cpus=0.1).remote(conf, str(tmp_path / "journal.sqlite"), inst, 1)
+    scanner = ScannerActor.options(num_cpus=0.1).remote(conf, 0, inst, "agree-executor")
     ray_found = []
     for ts, views in batches:
         ray_local.get(executor.advance.remote(ts))

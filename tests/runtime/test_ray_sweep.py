@@ -72,3 +72,26 @@ def test_a_failing_job_fails_the_sweep(ray_local, tmp_path):
         backtest.main(["--multirun", "runtime=ray", "strategy.min_profit_quote=0.5",
                        *overrides(tmp_path, tmp_path / "missing.jsonl.gz")])
     assert exc.value.code == 1
+
+
+def test_every_job_summary_reaches_the_driver_and_the_sweep_ends_with_a_table(ray_local, tmp_path, capsys, monkeypatch):
+    from hydra.core.global_hydra import GlobalHydra
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)  # mlflow.set_tracking_uri in a test before sets it
+
+    from workflows import backtest
+
+    [recording] = recordings(tmp_path, days=1)
+    GlobalHydra.instance().clear()
+    backtest.main(["--multirun", "runtime=ray", "strategy.min_profit_quote=0.25,0.5,1", *overrides(tmp_path, recording)])
+
+    out = capsys.readouterr().out
+    # Three jobs print near-identical summaries: none may be lost to Ray's log deduplication.
+    assert out.count("Backtest: day0.jsonl.gz") == 3 and out.count("net P&L (USD, mark to market)") == 3
+    for job in range(3):
+        assert f"artifacts: {tmp_path / 'multirun' / str(job)}" in out
+    assert out.index("#0 : ") < out.index("#1 : ") < out.index("#2 : ") < out.index("Sweep multirun: 3 points")
+    assert "repeated" not in out and "\x1b[" not in out
+    assert "best: job " in out and (tmp_path / "multirun" / "sweep.csv").exists()
+    runs = mlflow_runs(tmp_path)
+    assert len(runs) == 3 and sorted(r.data.tags["arb.sweep.rank"] for r in runs) == ["1", "2", "3"]

@@ -87,6 +87,6 @@ def test_oracle_mismatch_is_detected():
 
 def test_a_rest_record_without_body_is_counted_not_applied():
     vb = VenueBooks(binance.SPEC)
-    assert vb.on_record(Record(ts=1, venue="binance", kind="rest", url="https://x/api/v3/depth?symbol=LRCBTC")) == []
-    assert vb.on_record(Record(ts=2, venue="binance", kind="ws_out", conn=1, data="{}")) == []
+    assert vb.on_record(Record(ts=1, venue="binance", kind="rest", url="https://x/api/v3/depth?symbol=LRCBTC")).resync == ()
+    assert vb.on_record(Record(ts=2, venue="binance", kind="ws_out", conn=1, data="{}")).resync == ()
     assert vb.errors == {"rest-without-url-or-body": 1} and vb.messages == 0

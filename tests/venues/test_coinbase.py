@@ -193,7 +193,7 @@ def test_the_lost_message_clears_every_book_until_the_new_snapshots(recording):
         if rec.kind == "connect":
             vb.on_connect(rec.conn)
         elif rec.kind == "ws":
-            needed = vb.on_frame(rec.conn, rec.payload, rec.ts)
+            needed = vb.on_frame(rec.conn, rec.payload, rec.ts).resync
             if needed:
                 asked += needed
                 states = {s: vb.book(s).state for s in coinbase_stream.SYMBOLS}

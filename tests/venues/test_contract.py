@@ -48,7 +48,7 @@ def replay_asking(spec, records: list, after_each=None) -> tuple[VenueBooks, lis
     vb = VenueBooks(spec)
     asked: list[str] = []
     for rec in records:
-        asked += vb.on_record(rec)
+        asked += vb.on_record(rec).resync
         if after_each is not None:
             after_each(vb, rec)
     return vb, asked
@@ -155,9 +155,9 @@ def test_recording_replays_with_exact_counts(row, recordings):
 
     def never_crossed(books, _record):
         nonlocal deepest
-        for sync in books.syncs.values():
-            assert not sync.book.is_crossed(), sync.book
-            deepest = max(deepest, *sync.book.depth())
+        for book in books.books().values():
+            assert not book.is_crossed(), book
+            deepest = max(deepest, *book.depth())
 
     vb, asked = replay_asking(row.spec, recordings(row), after_each=never_crossed)
     assert vb.errors == {}
@@ -165,7 +165,7 @@ def test_recording_replays_with_exact_counts(row, recordings):
     assert vb.stats.as_dict() == want.stats
     assert dict(vb.controls) == want.controls
     assert (vb.oracle_ok, vb.oracle_failed) == want.oracles
-    assert sorted(vb.syncs) == sorted(want.books)
+    assert sorted(vb.books()) == sorted(want.books)
     for symbol, expected in want.books.items():
         book = vb.book(symbol)
         assert book.state is BookState.LIVE, symbol
@@ -197,20 +197,20 @@ def test_a_lost_message_is_caught_and_a_fresh_snapshot_resyncs_the_book(row, rec
     assert caught == 1
     assert Counter(asked) == Counter(asked_clean) + Counter({lost.symbol: 1})
     assert book.state is BookState.RESYNCING and lost.detected_by in book.reason and book.depth() == (0, 0)
-    for symbol, sync in clean.syncs.items():
+    for symbol, kept in clean.books().items():
         if symbol != lost.symbol:
             other = vb.book(symbol)
-            assert other.is_live and (other.bids(), other.asks()) == (sync.book.bids(), sync.book.asks()), symbol
+            assert other.is_live and (other.bids(), other.asks()) == (kept.bids(), kept.asks()), symbol
     # A fresh snapshot of the true book (built with the venue's own encoder) brings it back.
     truth = clean.book(lost.symbol)
     encoder = row.encoder(vb.symbol_map, truth.max_depth)
     if spec.snapshot_source == "rest":
         url, body = encoder.rest_snapshot(spec.rest_url, lost.symbol, texts(truth.bids()), texts(truth.asks()), truth.seq, 0)
-        assert vb.on_rest(url, body, victim.ts) == []
+        assert vb.on_rest(url, body, victim.ts).resync == ()
         assert book.seq == truth.seq
     else:
         [frame] = encoder.snapshot(lost.symbol, truth.bids(), truth.asks(), 1, victim.ts, truth)
-        assert vb.on_frame(victim.conn or 0, frame, victim.ts) == []
+        assert vb.on_frame(victim.conn or 0, frame, victim.ts).resync == ()
         assert (book.bids(), book.asks()) == (truth.bids(), truth.asks())  # the venue's own texts too
     assert book.is_live and vb.stats.resyncs == clean.stats.resyncs + 1
     assert (texts(book.bids()), texts(book.asks())) == (texts(truth.bids()), texts(truth.asks()))
@@ -236,7 +236,7 @@ def test_a_malformed_number_marks_the_book_for_resync_and_is_counted(row, record
     vb = samples.replay(row.spec, records)
     frame, symbol, other = row.bad_level(vb)
     conn = next(rec.conn for rec in reversed(records) if rec.kind == "ws") or 0
-    assert vb.on_frame(conn, frame, 1) == [symbol]
+    assert vb.on_frame(conn, frame, 1).resync == (symbol,)
     book = vb.book(symbol)
     assert book.state is BookState.RESYNCING and "bad level" in book.reason
     assert vb.stats.bad_levels == 1 and book.depth() == (0, 0)
@@ -269,10 +269,10 @@ def test_bad_frames_are_counted_and_the_feed_goes_on(row, recordings):
         assert injected // 2 < sum(vb.errors.values()) < injected
     assert vb.stats.as_dict() == clean.stats.as_dict()
     assert (vb.oracle_ok, vb.oracle_failed, vb.controls) == (clean.oracle_ok, clean.oracle_failed, clean.controls)
-    assert sorted(vb.syncs) == sorted(clean.syncs)
-    for symbol, sync in clean.syncs.items():
+    assert sorted(vb.books()) == sorted(clean.books())
+    for symbol, kept in clean.books().items():
         book = vb.book(symbol)
-        assert (book.state, book.seq, book.bids(), book.asks()) == (sync.book.state, sync.book.seq, sync.book.bids(), sync.book.asks())
+        assert (book.state, book.seq, book.bids(), book.asks()) == (kept.state, kept.seq, kept.bids(), kept.asks())
 
 
 # -- the wire encoder -------------------------------------------------------------------
@@ -296,7 +296,7 @@ def test_the_encoder_and_the_decoder_agree_on_a_random_walk(row):
     def feed(frames, ts: int) -> list:
         events = []
         for frame in frames:
-            assert books.on_frame(1, frame, ts) == []
+            assert books.on_frame(1, frame, ts).resync == ()
             events += client.decode(frame, ts)
         return events
 
@@ -307,7 +307,7 @@ def test_the_encoder_and_the_decoder_agree_on_a_random_walk(row):
         assert encoder.snapshot(symbol, truth.bids(), truth.asks(), seq, 0, truth) == []
         url, body = encoder.rest_snapshot(spec.rest_url, symbol, texts(truth.bids()), texts(truth.asks()), seq, 0)
         assert query_param(url, spec.snapshot_symbol_param) == books.symbol_map.to_venue[symbol]
-        assert books.on_rest(url, body, 0) == []
+        assert books.on_rest(url, body, 0).resync == ()
     else:
         feed(encoder.snapshot(symbol, truth.bids(), truth.asks(), seq, 0, truth), 0)
     for i in range(1, 301):

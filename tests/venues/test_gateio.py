@@ -78,7 +78,7 @@ def test_doc_obu_pushes_without_event_field_decode():
 def test_real_obu_pair_through_venue_books_then_a_skip_is_a_gap():
     vb = VenueBooks(gateio.SPEC)
     vb.on_frame(1, obu_push(doc("obu_real_full_snapshot_result")), 1)
-    assert vb.on_frame(1, obu_push(doc("obu_real_incremental_result")), 2) == []
+    assert vb.on_frame(1, obu_push(doc("obu_real_incremental_result")), 2).resync == ()
     book = vb.book("BTC/USDT")
     assert book.is_live and book.seq == 27053258987 and book.max_depth == 50
     assert book.best_bid() == ("111666", "0.146841") and book.best_ask() == ("111666.1", "0.791633")
@@ -87,7 +87,7 @@ def test_real_obu_pair_through_venue_books_then_a_skip_is_a_gap():
     assert vb.stats.dropped == 1 and book.is_live
     # An increment that skips ahead leaves a hole: resync (obu: resubscribe).
     ahead = {**doc("obu_real_incremental_result"), "U": 27053258990, "u": 27053258991}
-    assert vb.on_frame(1, obu_push(ahead), 4) == ["BTC/USDT"]
+    assert vb.on_frame(1, obu_push(ahead), 4).resync == ("BTC/USDT",)
     assert book.state is BookState.RESYNCING and vb.stats.gaps == 1
     # A new full push (what a resubscribe brings) makes it live again.
     vb.on_frame(1, obu_push({**doc("obu_real_full_snapshot_result"), "u": 27053259000}), 5)
@@ -148,7 +148,7 @@ def test_full_push_mid_stream_overwrites_the_book():
         "result": {"t": 1000, "full": True, "l": "100", "e": "depthUpdate", "E": 1, "s": "NEO_BTC",
                    "U": 31244200, "u": 31244205, "b": [["0.00186", "1"]], "a": [["0.00187", "2"]]},
     })
-    assert vb.on_frame(1, frame, 1) == []
+    assert vb.on_frame(1, frame, 1).resync == ()
     book = vb.book("NEO/BTC")
     assert book.is_live and book.seq == 31244205
     assert book.bids() == [("0.00186", "1")] and book.asks() == [("0.00187", "2")]
@@ -158,7 +158,7 @@ def test_upgrade_notice_is_a_reconnect_control_and_books_stay_until_reconnect():
     vb = replay(samples.records("gateio"))
     vb.on_frame(1, json.dumps(doc("upgrade_notice")), 1)
     assert vb.controls["reconnect"] == 1 and vb.book("NEO/BTC").is_live
-    assert sorted(vb.on_connect(1)) == sorted(vb.syncs)  # the reconnect resyncs every book
+    assert sorted(vb.on_connect(1).resync) == sorted(vb.books())  # the reconnect resyncs every book
 
 
 # -- REST -------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def test_obu_encoder_round_trips_through_venue_books():
         for frame in enc.delta("BTC/USDT", bids, asks, first, seq, 1_700_000_000_000_000_000, truth):
             [event] = decoder().decode(frame, 0)
             assert (event.first_seq, event.last_seq, event.bids, event.asks) == (first, seq, bids, asks)
-            assert vb.on_frame(1, frame, 0) == []
+            assert vb.on_frame(1, frame, 0).resync == ()
     book = vb.book("BTC/USDT")
     assert book.is_live and book.seq == seq
     assert book.bid_levels() == truth.bid_levels() and book.ask_levels() == truth.ask_levels()

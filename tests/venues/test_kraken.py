@@ -180,7 +180,7 @@ def test_subscribed_depth_cuts_the_book_before_the_checksum():
     vb.on_frame(1, enc.subscribe_ack("BTC/USD", 0)[0], 0)
     vb.on_frame(1, enc.snapshot("BTC/USD", bids, asks, 0, 0, truth)[0], 0)
     truth.apply([], [("100.5", "2.00000000")])
-    assert vb.on_frame(1, enc.delta("BTC/USD", [], [("100.5", "2.00000000")], 1, 1, 0, truth)[0], 1) == []
+    assert vb.on_frame(1, enc.delta("BTC/USD", [], [("100.5", "2.00000000")], 1, 1, 0, truth)[0], 1).resync == ()
     book = vb.book("BTC/USD")
     assert book.max_depth == 10 and book.depth() == (10, 10) and book.asks()[-1][0] == "109.0"
     assert vb.stats.checksum_ok == 2 and vb.stats.checksum_failed == 0

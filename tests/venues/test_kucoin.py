@@ -111,9 +111,9 @@ def test_recording_every_ticker_from_the_snapshot_on_matches_the_book_at_its_seq
     def remember(vb, rec):
         if rec.kind == "ws" and '"trade.ticker"' in rec.data:
             tickers.extend(d.decode(rec.data, rec.ts))
-        for symbol, sync in vb.syncs.items():
-            if sync.book.is_live:
-                tops[(symbol, sync.book.seq)] = (sync.book.best_bid(), sync.book.best_ask())
+        for symbol, book in vb.books().items():
+            if book.is_live:
+                tops[(symbol, book.seq)] = (book.best_bid(), book.best_ask())
 
     vb = replay(samples.records("kucoin"), on_event=remember)
     parse = vb.parser
@@ -158,7 +158,7 @@ def synced_books(seq: int = 100) -> VenueBooks:
 def test_inside_a_straddling_message_only_newer_changes_apply():
     vb = synced_books(100)
     frame = l2update("BTC-USDT", 99, 101, bids=[["98", "5", "99"]], asks=[["102", "7", "101"], ["101", "0", "100"]])
-    assert vb.on_frame(1, frame, 1) == []
+    assert vb.on_frame(1, frame, 1).resync == ()
     book = vb.book("BTC/USDT")
     assert book.seq == 101
     assert book.bids() == [("99", "1")]  # the change at 99 is already in the snapshot
@@ -168,11 +168,11 @@ def test_inside_a_straddling_message_only_newer_changes_apply():
 def test_after_a_gap_buffered_messages_apply_onto_the_fresh_snapshot():
     vb = synced_books(100)
     vb.on_frame(1, l2update("BTC-USDT", 101, 101, asks=[["102", "1", "101"]]), 1)
-    assert vb.on_frame(1, l2update("BTC-USDT", 103, 103, asks=[["103", "1", "103"]]), 2) == ["BTC/USDT"]
+    assert vb.on_frame(1, l2update("BTC-USDT", 103, 103, asks=[["103", "1", "103"]]), 2).resync == ("BTC/USDT",)
     book = vb.book("BTC/USDT")
     assert book.state is BookState.RESYNCING and "gap" in book.reason and vb.stats.gaps == 1
     vb.on_frame(1, l2update("BTC-USDT", 104, 104, asks=[["104", "1", "104"]]), 3)  # buffered
-    assert vb.on_rest(SNAP_URL, snapshot_body(103, [["99", "1"]], [["101", "1"]]), 4) == []
+    assert vb.on_rest(SNAP_URL, snapshot_body(103, [["99", "1"]], [["101", "1"]]), 4).resync == ()
     assert book.is_live and book.seq == 104 and vb.stats.resyncs == 1
     assert [lv[0] for lv in book.asks()] == ["101", "104"]
 
@@ -185,7 +185,7 @@ def test_split_sequences_makes_tickers_inside_a_message_checkable():
     # One delta per message leaves a ticker at 102 unverifiable; split, it is checked.
     for split, expected_ok in ((False, 0), (True, 1)):
         vb = synced_books(100)
-        vb.decoders[1] = kucoin.KucoinDecoder(vb.symbol_map, vb.parser, split)
+        vb.use_decoder(1, kucoin.KucoinDecoder(vb.symbol_map, vb.parser, split))
         vb.on_frame(1, ticker("BTC-USDT", 102, ("99", "2"), ("101", "0")), 1)  # empty ask side
         vb.on_frame(1, frame, 2)
         assert vb.oracle_failed == 0 and vb.oracle_ok == expected_ok
@@ -194,7 +194,7 @@ def test_split_sequences_makes_tickers_inside_a_message_checkable():
 
 def test_split_sequences_replays_the_recording_identically():
     vb = VenueBooks(kucoin.SPEC)
-    vb.decoders[1] = kucoin.KucoinDecoder(vb.symbol_map, vb.parser, split_sequences=True)
+    vb.use_decoder(1, kucoin.KucoinDecoder(vb.symbol_map, vb.parser, split_sequences=True))
     replay([r for r in samples.records("kucoin") if r.kind != "connect"], vb=vb)
     assert vb.stats.applied == 2490 and vb.oracle_ok == 356 and vb.oracle_failed == 0
 

@@ -62,7 +62,7 @@ def test_doc_books_snapshot_and_update_decode():
 def test_doc_checksum_does_not_match_its_own_levels():
     # The docs' illustrative checksum belongs to some other book: the mismatch is detected.
     vb = VenueBooks(okx.SPEC)
-    assert vb.on_frame(1, DOCS["books_snapshot_doc"], 1) == ["BTC/USDT"]
+    assert vb.on_frame(1, DOCS["books_snapshot_doc"], 1).resync == ("BTC/USDT",)
     assert vb.stats.checksum_failed == 1 and vb.book("BTC/USDT").state is BookState.RESYNCING
     [snap] = decoder().decode(book_frame("books_snapshot_doc", checksum=0), 1)
     book = OrderBook("okx", "BTC/USDT", None, FixedParser())
@@ -74,8 +74,8 @@ def test_doc_chain_applies_with_the_checksum_zeroed():
     vb = VenueBooks(okx.SPEC)
     [snap] = decoder().decode(book_frame("books_snapshot_doc", checksum=0), 1)
     assert snap.checksum is None  # 0: no longer computed by OKX, not checked
-    assert vb.on_frame(1, book_frame("books_snapshot_doc", checksum=0), 1) == []
-    assert vb.on_frame(1, book_frame("books_update_doc", checksum=0), 2) == []
+    assert vb.on_frame(1, book_frame("books_snapshot_doc", checksum=0), 1).resync == ()
+    assert vb.on_frame(1, book_frame("books_update_doc", checksum=0), 2).resync == ()
     book = vb.book("BTC/USDT")
     assert book.is_live and book.seq == 123457 and vb.stats.applied == 1
     assert book.best_bid()[:2] == ("8476.97", "256") and book.best_ask()[:2] == ("8476.98", "415")
@@ -85,22 +85,22 @@ def test_doc_sequence_chain_resets_duplicates_and_gaps():
     # The docs' example chain: (-1→10), (10→15), (15→15 empty heartbeat), (15→3 reset), (3→5).
     vb = VenueBooks(okx.SPEC)
     snap = book_frame("books_snapshot_doc", checksum=0, prevSeqId=-1, seqId=10)
-    assert vb.on_frame(1, snap, 1) == []
+    assert vb.on_frame(1, snap, 1).resync == ()
     chain = [(10, 15, [["8476.97", "300", "0", "3"]]), (15, 15, []), (15, 3, [["8475.55", "0", "0", "0"]]), (3, 5, [])]
     for prev, seq, bids in chain:
-        assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=prev, seqId=seq, bids=bids, asks=[]), 2) == []
+        assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=prev, seqId=seq, bids=bids, asks=[]), 2).resync == ()
     book = vb.book("BTC/USDT")
     assert book.seq == 5 and vb.stats.applied == 4 and vb.stats.dropped == 0
     assert book.best_bid()[:2] == ("8476.97", "300") and len(book.bids()) == 7
     # A repeat of (3→5) and a stale message are older than the book: dropped.
     for prev, seq in [(3, 5), (2, 3)]:
-        assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=prev, seqId=seq, bids=[["1", "1", "0", "1"]]), 3) == []
+        assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=prev, seqId=seq, bids=[["1", "1", "0", "1"]]), 3).resync == ()
     assert vb.stats.dropped == 2 and book.best_bid()[:2] == ("8476.97", "300")
     # A message chaining onto a seqId we never saw is a gap: resubscribe.
-    assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=7, seqId=9), 4) == ["BTC/USDT"]
+    assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=7, seqId=9), 4).resync == ("BTC/USDT",)
     assert vb.stats.gaps == 1 and book.state is BookState.RESYNCING and book.depth() == (0, 0)
-    assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=9, seqId=11), 5) == []  # buffered
-    assert vb.on_frame(1, book_frame("books_snapshot_doc", checksum=0, seqId=20), 6) == []
+    assert vb.on_frame(1, book_frame("books_update_doc", checksum=0, prevSeqId=9, seqId=11), 5).resync == ()  # buffered
+    assert vb.on_frame(1, book_frame("books_snapshot_doc", checksum=0, seqId=20), 6).resync == ()
     assert book.is_live and book.seq == 20 and vb.stats.resyncs == 1
 
 

@@ -107,3 +107,88 @@ def test_arb_live_on_ray_runs_against_the_simulators_and_trades(tmp_path):
     status = [line for line in proc.stderr.splitlines() if line.startswith("trades=")]
     assert status and "live_books=30" in status[-1]
     assert int(status[-1].split()[0].split("=")[1]) > 0  # it traded
+
+
+@pytest.mark.slow
+def test_a_sweep_ends_with_a_table_of_its_points_logged_on_each_run(tmp_path):
+    proc = arb("--multirun", "strategy.min_profit_quote=0.25,1", tmp=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    table = proc.stdout[proc.stdout.index("Sweep "):]
+    assert "strategy.min_profit_quote" in table and "net P&L (USD)" in table and "best" in table
+    assert "best: job " in table and f"sweep table: {tmp_path / 'multirun' / 'sweep.csv'}" in table
+    import csv
+
+    with (tmp_path / "multirun" / "sweep.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert [r["strategy.min_profit_quote"] for r in rows] == ["0.25", "1"]
+    assert sorted(r["rank"] for r in rows) == ["1", "2"] and [r["best"] for r in rows].count("best") == 1
+    runs = {r.info.run_id: r for r in mlflow_runs(tmp_path)}
+    assert set(runs) == {r["mlflow_run_id"] for r in rows}
+    for row in rows:
+        tags = runs[row["mlflow_run_id"]].data.tags
+        assert tags["arb.sweep.rank"] == row["rank"] and tags["arb.sweep.best"] == str(row["best"] == "best").lower()
+
+
+def test_output_that_is_not_a_terminal_is_plain_and_quiet(tmp_path):
+    proc = arb("backtest.sim.duration_s=5", tmp=tmp_path, env={"FORCE_COLOR": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\x1b" not in proc.stderr
+    assert proc.stderr == ""  # no MLflow "Creating initial MLflow database tables…", no alembic
+    assert "INFO mlflow" not in proc.stdout and "net P&L (USD, mark to market)" in proc.stdout
+
+
+def test_no_color_on_a_terminal_means_no_escape_codes(tmp_path):
+    import pty
+    import re
+
+    main, side = pty.openpty()
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workflows.cli", "backtest", f"tracking.dir={tmp_path / 'mlruns'}",
+         f"backtest.cache_dir={tmp_path / 'sim'}", "backtest.sim.duration_s=5", "backtest.progress=false",
+         f"hydra.run.dir={tmp_path / 'out'}"],
+        cwd=ROOT, stdout=side, stderr=side, env=env,
+    )
+    os.close(side)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    assert proc.wait(timeout=120) == 0
+    out = b"".join(chunks).decode()
+    assert "net P&L (USD, mark to market)" in out  # it was printed to the terminal…
+    assert not re.search(r"\x1b\[[0-9;]*m", out), repr(out[:500])  # …without a colour or style code
+
+
+def test_hundreds_of_bad_frames_print_a_few_warnings_and_a_count(tmp_path):
+    import re
+
+    from arb.record import RecordingReader, RecordingWriter
+    from tests.runtime.markets import recordings
+
+    [day] = recordings(tmp_path, days=1)
+    numbers = tmp_path / "okx-numbers.jsonl.gz"  # OKX's levels sent as JSON numbers: every OKX frame undecodable
+    bad = 0
+    with RecordingReader(day) as reader, RecordingWriter(numbers, None, reader.header.symbols, "test") as writer:
+        for rec in reader:
+            data = rec.data
+            if rec.venue == "okx" and rec.kind == "ws" and data and '"books' in data:
+                data, n = re.subn(r'"(\d+(?:\.\d+)?)"', r"\1", data)
+                bad += n > 0
+            writer.write(rec.ts, rec.venue, rec.kind, data, conn=rec.conn, url=rec.url)
+    proc = arb(f"backtest.recordings=[{numbers}]", "universe.venues=[binance,okx,kraken]", tmp=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout + proc.stderr
+    # The books throttle their own warnings (one line per reason per 10 s of market time, then
+    # the count held back): a few lines, and every bad frame counted in them.
+    shown = out.count("skipped frame")
+    held = sum(int(a or b) for a, b in re.findall(r"and (\d+) more like it|: (\d+) more 'schema' held back", out))
+    assert bad > 100 and 1 <= shown <= 3
+    assert shown + held == bad

@@ -106,7 +106,7 @@ class Client:
             self.rest_status[response.status] += 1
             self.rest_headers.append(dict(response.headers))
         if response.status == 200:
-            self._handle(self.books.on_rest(request.url, body, time.time_ns()))
+            self._handle(self.books.on_rest(request.url, body, time.time_ns()).resync)
         return response.status
 
     # -- reading --------------------------------------------------------------------------
@@ -118,10 +118,10 @@ class Client:
             self.closed.append(exc)
             raise
         self.frames += 1
-        self._handle(self.books.on_frame(self.conn, frame, time.time_ns()))
+        self._handle(self.books.on_frame(self.conn, frame, time.time_ns()).resync)
         return frame
 
-    def _handle(self, resync: list[str]) -> None:
+    def _handle(self, resync: tuple[str, ...]) -> None:
         for symbol in resync:
             self.resyncs[symbol] += 1
             self._pending.append(symbol)

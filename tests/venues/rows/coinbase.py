@@ -76,7 +76,7 @@ def _signatures() -> list:
 
 
 def _bad_level(books) -> tuple[str, str, str]:
-    last = books.decoders[1].last_seq
+    last = books.decoder(1).last_seq
     return l2(last + 1, [update("BTC-USD", ("bid", "-0.1", "2"))]), "BTC/USD", "ETH/USD"
 
 
