@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from arb.config import ArbConf, UniverseConf  # noqa: E402
 from arb.replay.verify import verify  # noqa: E402
-from arb.runtime.backtest import merged_records, run_backtest  # noqa: E402
+from arb.replay.merge import merged_records  # noqa: E402
+from arb.runtime.backtest import run_backtest  # noqa: E402
 from arb.sim.market import instruments  # noqa: E402
 from arb.sim.presets import three_venues  # noqa: E402
 from arb.sim.recording import write_recording  # noqa: E402

@@ -11,6 +11,7 @@ summary is printed and the MLflow run gets its final metrics and trades.
 from __future__ import annotations
 
 import asyncio
+import json
 import contextlib
 import logging
 import signal
@@ -34,7 +35,11 @@ from arb.exec.journal import Journal
 from arb.exec.journal_sqlite import SqliteJournal
 from arb.runtime import journals
 from arb.runtime.components import Started, build
-from arb.runtime.live import DecisionHook, LocalRuntime, build_feeds
+from arb.core.numbers import to_plain
+from arb.exec.live import VenueAccount
+from arb.runtime import listings
+from arb.runtime.accounts import describe, env_accounts, reconcile, sim_accounts, totals
+from arb.runtime.live import DecisionHook, LocalRuntime, build_feeds, venue_balances
 from arb.sim.config import DislocationConfig
 from arb.sim.market import instruments as sim_instruments
 from arb.sim.server import FaultConfig, SimConfig, SimulatedVenues
@@ -68,23 +73,37 @@ def simulator_config(conf: ArbConf) -> SimConfig:
 
 @dataclass
 class Venues:
-    """Where feeds connect: simulator URLs (or None for the real endpoints), instruments."""
+    """Where feeds connect: simulator URLs (or None for the real endpoints), instruments and,
+    trading live, the accounts to trade with."""
 
     urls: Mapping[str, Mapping[str, str]] | None
     instruments: Instruments
     sims: SimulatedVenues | None = None
+    accounts: dict[str, VenueAccount] | None = None
+
+
+#: Where the simulators write the keys they provision (owner-only; not a real secret).
+SIM_KEYS_FILE = PROJECT_DIR / "data" / "sim" / "credentials.env"
 
 
 @contextlib.asynccontextmanager
 async def venues(conf: ArbConf, on_send: SendHook | None = None) -> AsyncIterator[Venues]:
-    """Start the loopback simulators (``live.source=sim``) or point at the real venues."""
+    """Start the loopback simulators (``live.source=sim``) or point at the real venues; with
+    ``executor.mode=live``, the accounts to trade with (the simulators provision theirs)."""
+    live = conf.executor.mode == "live"
     if conf.live.source == "public":
-        yield Venues(None, Instruments())
+        accounts = env_accounts(conf) if live else None
+        instruments = await listings.instruments(conf, cache_dir=PROJECT_DIR / "data" / "instruments") if live else Instruments()
+        yield Venues(None, instruments, accounts=accounts)
         return
     config = simulator_config(conf)
     async with SimulatedVenues(config, on_send=on_send) as sims:
         assert config.market is not None
-        yield Venues(sims.urls(), sim_instruments(config.market), sims)
+        accounts = None
+        if live:
+            accounts = sim_accounts(conf, sims, config.market, SIM_KEYS_FILE)
+            print(f"simulator keys: {SIM_KEYS_FILE} (ARB_<VENUE>_API_KEY=… lines, owner-only)", file=sys.stderr, flush=True)
+        yield Venues(sims.urls(), sim_instruments(config.market), sims, accounts)
 
 
 @contextlib.asynccontextmanager
@@ -95,10 +114,17 @@ async def local_runtime(
     """Venues (simulated or real), feeds and the decision core in this process, ready to run;
     the core starts on ``journal`` (restored from it, when it holds records)."""
     async with venues(conf, on_send) as where:
-        parts = build(conf, where.instruments, journal=journal, now_ns=time.time_ns())
+        balances = None
+        if where.accounts is not None:
+            for line in describe(conf, where.accounts, "the simulators" if where.sims is not None else "the real venues"):
+                print(line, file=sys.stderr, flush=True)
+            balances = totals(await venue_balances(where.accounts))  # refuses a venue that refuses us, by name
+        parts = build(conf, where.instruments, journal=journal, now_ns=time.time_ns(), accounts=where.accounts, balances=balances)
         wake = asyncio.Event()
         feeds = build_feeds(conf, wake, urls=where.urls, recorder=recorder)
-        yield LocalRuntime(feeds, parts, wake, on_decision=on_decision)
+        runtime = LocalRuntime(feeds, parts, wake, on_decision=on_decision)
+        runtime.accounts = where.accounts
+        yield runtime
 
 
 async def trade(conf: ArbConf, stop: asyncio.Event, *, recorder: Recorder | None = None) -> LocalRuntime:
@@ -188,12 +214,14 @@ async def _run_local(
         finally:
             stop.set()
             await asyncio.gather(*helpers, return_exceptions=True)
+        if live.accounts is not None:  # arb's books against what the venues say, exactly
+            live.mismatches = reconcile(live.parts.portfolio, await venue_balances(live.accounts))
         return live
 
 
-async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJournal) -> dict:
+async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJournal) -> str:
     """``arb live runtime=ray``: the same trading as one process, on Ray actors (feeds and
-    scanners per shard, one executor with a durable journal). Returns the final state."""
+    scanners per shard, one executor with a durable journal). Returns the summary's JSON line."""
     from arb.runtime.ray_live import RayTopology, live_books
 
     stop = stop_event(conf.live.duration_s)
@@ -235,11 +263,30 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJour
             if chosen.resumed else {})},
     )
     tracker.metrics({"trades": float(state["trades"]), **({} if state["pnl_usd"] is None else {"pnl_usd": float(state["pnl_usd"])})})
-    return state
+    return final_line(run_mode(conf), state["trades"], state["orders"], state["pnl_fixed"], state["realized_fixed"], None)
 
 
-def finish(live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, chosen: journals.RunJournal) -> dict:
-    """Final summary table, metrics and trades."""
+def final_line(mode: str, trades: int, orders: int, pnl_usd: int | None, realized: Mapping[str, int],
+               mismatches: Mapping[str, tuple[str, str]] | None) -> str:
+    """The summary's last line: one JSON object (money as exact decimal strings).
+    ``reconciled``: arb's portfolio equals the venues' balances fetched at the end, exactly
+    (null when paper trading: there are no venue balances)."""
+    return json.dumps({
+        "mode": mode, "trades": trades, "orders": orders,
+        "pnl_quote": None if pnl_usd is None else to_plain(pnl_usd),
+        "realized_quote": {asset: to_plain(v) for asset, v in sorted(realized.items())},
+        "reconciled": None if mismatches is None else not mismatches,
+        **({"mismatches": dict(mismatches)} if mismatches else {}),
+    }, separators=(",", ":"))
+
+
+def run_mode(conf: ArbConf) -> str:
+    """``paper``, ``live`` or ``live-dry-run``."""
+    return conf.executor.mode + ("-dry-run" if conf.executor.mode == "live" and conf.executor.dry_run else "")
+
+
+def finish(live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, chosen: journals.RunJournal, mode: str) -> str:
+    """Final summary table, metrics and trades; returns the summary's JSON line."""
     snap = live_view.snapshot(live, time.time_ns())
     numbers = {k: float(v) for k, v in snap.items() if isinstance(v, (int, float))}
     tracker.metrics(numbers)
@@ -263,9 +310,12 @@ def finish(live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, cho
             "journal": chosen.describe(),
             **({"restored at start (records / trades)": f"{live.parts.started.records} / {live.parts.started.trades}"}
                if chosen.resumed else {}),
+            **({"reconciled with the venues": "exactly" if not live.mismatches else f"NO: {live.mismatches}"}
+               if live.mismatches is not None else {}),
         },
     )
-    return snap
+    trader = live.core.trader
+    return final_line(mode, len(live.core.trades), trader.orders, trader.pnl(), trader.portfolio.realized, live.mismatches)
 
 
 @hydra.main(config_path=CONF_DIR, config_name="config", version_base="1.3")
@@ -278,6 +328,7 @@ def app(cfg: DictConfig) -> None:
         tracker.start(f"live {conf.live.source}", {"arb.workflow": "live", "arb.source": conf.live.source,
                                                    "arb.journal": str(chosen.path), "arb.resumed": str(chosen.resumed).lower()})
         status = "FAILED"
+        line = ""
         try:
             tracker.params(flatten(conf))
             if conf.runtime.kind == "ray":
@@ -286,14 +337,15 @@ def app(cfg: DictConfig) -> None:
                 runtime = conf.runtime  # Ray wants its driver set up on the main thread
                 resources = connect(runtime.address, runtime.num_cpus, runtime.namespace)
                 log.info("Ray: %s", {k: v for k, v in resources.items() if not k.startswith("node:")})
-                asyncio.run(run_live_ray(conf, tracker, chosen))
+                line = asyncio.run(run_live_ray(conf, tracker, chosen))
             else:
                 live = asyncio.run(run_live(conf, tracker, chosen))
-                finish(live, tracker, out_dir, conf.live.source, chosen)
+                line = finish(live, tracker, out_dir, conf.live.source, chosen, run_mode(conf))
             status = "FINISHED"
         finally:
             tracker.end(status)
         print(f"MLflow: {tracker.describe()}")
+        print(line)  # the summary's last line: one JSON object
     except ArbError as exc:
         print(f"arb live: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -207,14 +207,6 @@ class OrderBook:
         qtys = self._ask_qty
         return [(key, qtys[key]) for key in (self._ask_keys if k is None else self._ask_keys[:k])]
 
-    def walk_asks(self, base: int | None = None, quote: int | None = None) -> Walk:
-        """Buy into the asks up to ``base`` quantity and/or a ``quote`` budget."""
-        return walk_levels(self.ask_levels(), base, quote, buy=True)
-
-    def walk_bids(self, base: int | None = None, quote: int | None = None) -> Walk:
-        """Sell into the bids up to ``base`` quantity and/or a ``quote`` target."""
-        return walk_levels(self.bid_levels(), base, quote, buy=False)
-
     def __repr__(self) -> str:
         bid, ask = self.best_bid(), self.best_ask()
         return (

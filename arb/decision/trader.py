@@ -198,6 +198,8 @@ class Trader:
         self.reporting_price = reporting_price
         self.sweep: SweepFn = sweep if sweep is not None else _plain_sweep
         self.opportunities_taken = 0
+        #: Orders journalled (sent, or refused before sending), restored ones included.
+        self.orders = 0
         #: Opportunities the risk gate refused, by its code.
         self.rejections: Counter[str] = Counter()
         #: The latest opportunities taken (for views of the running engine).
@@ -486,6 +488,7 @@ class Trader:
                 self._ids.add(record.id)
                 self._trades[record.id] = _Trade(record.opportunity, record.ts_ns)
             elif isinstance(record, Order):
+                self.orders += 1
                 trade = self._journalled_trade(record.trade_id, record)
                 if record.role in (Role.UNWIND, Role.HEDGE):
                     trade.action, trade.action_role, trade.action_venue = record.role, record.role, record.venue
@@ -584,6 +587,7 @@ class Trader:
                 self.portfolio.close_order(order_id)
             assert isinstance(stored, Order)
             return stored
+        self.orders += 1
         if reason is None:
             self._seq += 1
             self._open[order_id] = _Progress(self._seq, order)

@@ -48,7 +48,7 @@ def masked(request: RestRequest) -> str:
     body = request.body
     if body and "=" in body and not body.lstrip().startswith("{"):
         body = urlencode([(k, "***" if _secret(k) else v) for k, v in parse_qsl(body, keep_blank_values=True)])
-    return f"{request.method} {url} headers={headers} body={body[:500]}"
+    return f"{request.method} {url} headers={headers} body={body[:500]}".replace("%2A%2A%2A", "***")
 
 
 def _secret(name: str) -> bool:

@@ -14,11 +14,10 @@ Public Python API (also used by the notebook)::
 
 from __future__ import annotations
 
-import heapq
 import os
 import time
 from datetime import datetime, timezone
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from arb.book.sync import SyncStats
@@ -29,8 +28,7 @@ from arb.core.numbers import to_float
 from arb.exec.journal import Journal
 from arb.exec.orders import TradeResult
 from arb.exec.report import TradeSummary, summarize
-from arb.record.format import Record
-from arb.record.reader import RecordingReader
+from arb.replay.merge import Progress, merged_records
 from arb.decision.views import USD_LIKE
 from arb.runtime.components import Components, build
 from arb.runtime.settings import latencies_ns, max_age_ns
@@ -39,8 +37,6 @@ from arb.scan.histogram import SpreadHistogram
 from arb.venues.books import VenueBooks
 from arb.venues.registry import get as venue_spec
 
-#: ``progress(bytes_read, bytes_total)``
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -58,30 +54,6 @@ class BacktestResult:
     sync: dict[str, int] = field(default_factory=dict)
     #: What the user must know about the result (no cross-venue time, an unpriced P&L).
     warnings: list[str] = field(default_factory=list)
-
-
-def merged_records(paths: Sequence[str | os.PathLike[str]], progress: Progress | None = None) -> Iterator[Record]:
-    """Records of every file, merged by ``ts`` (stable), read as streams."""
-    readers = [RecordingReader(p) for p in paths]
-    total = sum(os.path.getsize(r.path) for r in readers)
-    try:
-        if progress is None:
-            yield from heapq.merge(*readers, key=_ts)
-            return
-        last = 0.0
-        for n, record in enumerate(heapq.merge(*readers, key=_ts)):
-            if n % 4096 == 0 and time.monotonic() - last > 0.2:
-                last = time.monotonic()
-                progress(sum(r.position() for r in readers), total)
-            yield record
-        progress(total, total)
-    finally:
-        for reader in readers:
-            reader.close()
-
-
-def _ts(record: Record) -> int:
-    return record.ts
 
 
 def run_backtest(

@@ -99,6 +99,10 @@ class LocalRuntime:
         self._wake = wake
         #: Live execution's I/O shell (None when paper trading).
         self.shell: TradingShell | None = None
+        #: Live: the venue accounts traded with, and where arb's books and theirs disagreed
+        #: at the end (``"venue:asset" → (venue's, arb's)``; empty: reconciled exactly).
+        self.accounts: Mapping[str, VenueAccount] | None = None
+        self.mismatches: dict[str, tuple[str, str]] | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run every feed and the decision loop until ``stop`` is set; then close the feeds

@@ -161,14 +161,6 @@ class MarketModel:
         """The true book of ``symbol`` on ``venue`` now."""
         return self.books[(venue, symbol)]
 
-    def fair_price(self, symbol: str) -> float:
-        """The current fair price (for analytics: a float)."""
-        return math.exp(self._log_fair[self.config.symbol_names.index(symbol)])
-
-    def active_dislocations(self) -> list[Dislocation]:
-        """Dislocations in force now."""
-        return [d for d in self.dislocations if d.start_ns <= self.now_ns < d.end_ns]
-
     # -- stepping ---------------------------------------------------------------------------
     def step(self, now_ns: int) -> list[BookChange]:
         """Run every time step up to ``now_ns``; the changes they made, in time order.

@@ -220,10 +220,6 @@ class SimulatedVenues:
         os.chmod(target, 0o600)
         return target
 
-    def fault_counts(self) -> dict[str, dict[str, int]]:
-        """Faults injected so far, per venue and kind."""
-        return {name: dict(s.faults.counts) for name, s in self.servers.items()}
-
 
 def _books_of(model: MarketModel, venue: str) -> Callable[[str], Any]:
     def book(symbol: str) -> Any:
