@@ -227,7 +227,13 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJour
     stop = stop_event(conf.live.duration_s)
     runtime = conf.runtime
     async with venues(conf) as where:
-        topo = RayTopology(conf, chosen.path, where.instruments, where.urls, shards=runtime.shards, actor_cpus=runtime.actor_cpus)
+        balances = None
+        if where.accounts is not None:
+            for line in describe(conf, where.accounts, "the simulators" if where.sims is not None else "the real venues"):
+                print(line, file=sys.stderr, flush=True)
+            balances = totals(await venue_balances(where.accounts))
+        topo = RayTopology(conf, chosen.path, where.instruments, where.urls, shards=runtime.shards, actor_cpus=runtime.actor_cpus,
+                           accounts=where.accounts, balances=balances)
         await asyncio.to_thread(topo.start)
         first = await asyncio.to_thread(topo.state)
         if chosen.resumed:
@@ -253,17 +259,22 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJour
                 if step % max(1, round(conf.live.metrics_every_s / 2)) == 0:
                     await asyncio.to_thread(tracker.metrics, {k: float(v) for k, v in status.items() if v is not None}, step)
         finally:
+            await asyncio.to_thread(topo.stop_feeds_and_drain)
             state = await asyncio.to_thread(topo.state)
             await asyncio.to_thread(topo.stop)
+        mismatches = None
+        if where.accounts is not None:
+            mismatches = reconcile(state["balances_fixed"], await venue_balances(where.accounts))
     report.print_summary(
         "arb live (ray) — final",
         {"trades": state["trades"], "P&L (USD, mark to market)": "n/a" if state["pnl_usd"] is None else state["pnl_usd"],
          "risk state": state["risk_state"], "journal": chosen.describe(), "journal records": state["journal_records"],
          **({"restored at start (records / trades)": f"{state['restored_records']} / {state['restored_trades']}"}
-            if chosen.resumed else {})},
+            if chosen.resumed else {}),
+         **({"reconciled with the venues": "exactly" if not mismatches else f"NO: {mismatches}"} if mismatches is not None else {})},
     )
     tracker.metrics({"trades": float(state["trades"]), **({} if state["pnl_usd"] is None else {"pnl_usd": float(state["pnl_usd"])})})
-    return final_line(run_mode(conf), state["trades"], state["orders"], state["pnl_fixed"], state["realized_fixed"], None)
+    return final_line(run_mode(conf), state["trades"], state["orders"], state["pnl_fixed"], state["realized_fixed"], mismatches)
 
 
 def final_line(mode: str, trades: int, orders: int, pnl_usd: int | None, realized: Mapping[str, int],

@@ -79,11 +79,12 @@ def totals(fetched: Mapping[str, Mapping[str, Balance]]) -> dict[tuple[str, str]
     return {(venue, b.asset): b.free + b.locked for venue, bs in fetched.items() for b in bs.values() if b.free + b.locked}
 
 
-def reconcile(portfolio: Portfolio, fetched: Mapping[str, Mapping[str, Balance]]) -> dict[str, tuple[str, str]]:
-    """Where arb's portfolio and the venues disagree: ``"venue:asset" → (venue's, arb's)``
-    as plain decimals (empty: reconciled exactly)."""
+def reconcile(books: Portfolio | Mapping[tuple[str, str], int], fetched: Mapping[str, Mapping[str, Balance]]) -> dict[str, tuple[str, str]]:
+    """Where arb's books (a portfolio, or its balances) and the venues disagree:
+    ``"venue:asset" → (venue's, arb's)`` as plain decimals (empty: reconciled exactly)."""
     venues = set(fetched)
-    ours = {key: amount for key, amount in portfolio.balances().items() if key[0] in venues and amount}
+    balances = books.balances() if isinstance(books, Portfolio) else books
+    ours = {key: amount for key, amount in balances.items() if key[0] in venues and amount}
     theirs = totals(fetched)
     return {f"{v}:{a}": (to_plain(theirs.get((v, a), 0)), to_plain(ours.get((v, a), 0)))
             for v, a in sorted(set(ours) | set(theirs)) if theirs.get((v, a), 0) != ours.get((v, a), 0)}

@@ -35,6 +35,7 @@ on every actor once a second, which restarts the loops of a restarted actor.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import zlib
@@ -54,8 +55,10 @@ from arb.core.instruments import Instruments
 from arb.core.numbers import to_float
 from arb.decision.views import ViewStore
 from arb.exec.journal_sqlite import SqliteJournal
+from arb.exec.live import LiveVenues, VenueAccount
 from arb.exec.orders import Order, TradeResult
 from arb.io.feed import VenueFeed
+from arb.io.trading import TradingShell
 from arb.runtime.components import build_decider, build_desk, start
 from arb.runtime.settings import credentials, feed_options, starting_balances
 from arb.runtime.ray_cluster import HEAD_RESOURCE, SHARD_RESOURCE
@@ -294,35 +297,64 @@ class ScannerActor:
 class ExecutorActor:
     """The one place trades happen: a :class:`~arb.decision.desk.Desk` over the durable journal."""
 
-    def __init__(self, conf: ArbConf, journal_path: str, instruments: Instruments, shards: int = 1) -> None:
+    def __init__(
+        self, conf: ArbConf, journal_path: str, instruments: Instruments, shards: int = 1,
+        accounts: Mapping[str, VenueAccount] | None = None, balances: Mapping[tuple[str, str], int] | None = None,
+    ) -> None:
+        """``accounts``/``balances``: live trading (``executor.mode=live``) — the venue accounts
+        and the balances they reported at the start of the run (journalled once: a restarted
+        actor finds them in the journal)."""
         self.shards = shards
         self.store = ViewStore()
         self.journal = SqliteJournal(journal_path)
-        self.desk = build_desk(conf, self.store.view, self.store.price, instruments, self.journal)
+        self.desk = build_desk(conf, self.store.view, self.store.price, instruments, self.journal, accounts)
         self.trader = self.desk.trader
         now = time.time_ns()
-        self.started = start(self.desk, conf, now)
+        self.started = start(self.desk, conf, now, balances)
         self.metrics = ArbMetrics()
         self._count(self.started.resumed)
         self.trade_ms: deque[float] = deque(maxlen=_SAMPLES)
         self.ticker: asyncio.Task | None = None
+        self.shell: TradingShell | None = None
+        self.shell_task: asyncio.Task | None = None
         self.started_ns = now
 
     async def ensure_started(self) -> bool:
+        port = self.desk.port
+        if isinstance(port, LiveVenues) and (self.shell_task is None or self.shell_task.done()):
+            self._woke = asyncio.Event()
+            self.shell = TradingShell(port, self._woke.set)
+            port.notify = self.shell.kick
+            self.shell_task = asyncio.ensure_future(self.shell.run())
         if self.ticker is not None and not self.ticker.done():
             return False
         self.ticker = asyncio.ensure_future(self._tick())
         return True
 
     async def _tick(self) -> None:
-        """Hand the trader the port's events as they fall due (the executor's own clock)."""
+        """Hand the trader the port's events as they fall due (the executor's own clock) or,
+        live, as the venues answer."""
+        woke = getattr(self, "_woke", None) or asyncio.Event()
         while True:
             due = self.desk.next_due_ns()
             delay = 0.05 if due is None else max(0.0, min(0.05, (due - time.time_ns()) / 1e9))
-            await asyncio.sleep(delay)
+            woke.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(woke.wait(), delay)
+            due = self.desk.next_due_ns()
             if due is not None and due <= time.time_ns():
                 with self.journal.batch():
                     self._count(self.desk.advance(time.time_ns()))
+
+    async def drain(self, timeout_s: float = 15.0) -> int:
+        """End of a run: wait until no order is open at the venues (at most ``timeout_s``).
+        Returns the orders still open."""
+        deadline = time.monotonic() + timeout_s
+        while self.trader.open_legs() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if self.shell is not None:
+            await self.shell.close()
+        return self.trader.open_legs()
 
     def _count(self, done: list[TradeResult]) -> None:
         for result in done:
@@ -388,6 +420,7 @@ class ExecutorActor:
             "pnl_fixed": pnl,
             "orders": trader.orders,
             "realized_fixed": dict(trader.portfolio.realized),
+            "balances_fixed": trader.portfolio.balances(),
             "realized": {k: to_float(v) for k, v in trader.portfolio.realized.items()},
             "balances": {f"{v}:{a}": to_float(x) for (v, a), x in trader.portfolio.balances().items()},
             "risk_state": str(trader.risk.state),
@@ -411,6 +444,8 @@ class RayTopology:
         urls: Mapping[str, Mapping[str, str]] | None = None,
         shards: int = 1,
         actor_cpus: float = 0.1,
+        accounts: Mapping[str, VenueAccount] | None = None,
+        balances: Mapping[tuple[str, str], int] | None = None,
     ) -> None:
         self.conf = conf
         self.journal_path = str(journal_path)
@@ -418,6 +453,8 @@ class RayTopology:
         self.urls = urls
         self.shards = shards
         self.actor_cpus = actor_cpus
+        self.accounts = dict(accounts) if accounts is not None else None
+        self.balances = dict(balances) if balances is not None else None
         self.executor: ExecutorHandle | None = None
         self.scanners: list[ScannerHandle] = []
         self.feeds: list[FeedHandle] = []
@@ -436,7 +473,7 @@ class RayTopology:
         # the object store could be lost, and Ray logs an error for every such actor).
         self.executor = ExecutorActor.options(
             name=EXECUTOR_NAME, num_cpus=self.actor_cpus, resources={HEAD_RESOURCE: 0.001}, **restart
-        ).remote(self.conf, self.journal_path, self.instruments, self.shards)
+        ).remote(self.conf, self.journal_path, self.instruments, self.shards, self.accounts, self.balances)
         per_shard_actors = 1 + len(self.conf.active_venues())
         for shard, symbols in enumerate(self.symbols_by_shard()):
             if not symbols:
@@ -490,14 +527,27 @@ class RayTopology:
     def scanner_stats(self) -> list[dict]:
         return ray.get([s.stats.remote() for s in self.scanners], timeout=30)
 
-    def stop(self) -> None:
-        """Close the feeds, then kill every actor and free the placement groups — each step
-        whatever happened to the others (a half-stopped topology would keep trading)."""
+    def stop_feeds_and_drain(self) -> None:
+        """Close the feeds (no new decision), then let the executor finish the orders open at
+        the venues (live) — the first half of :meth:`stop`, for a final state that is final."""
         for ref in [f.stop.remote() for f in self.feeds]:
             try:
                 ray.get(ref, timeout=10)
             except ray.exceptions.RayError as exc:  # includes timeouts and dead actors
                 log.warning("stopping a feed: %s", exc)
+        if self.executor is not None:  # live: the orders at the venues finish first
+            try:
+                still_open = ray.get(self.executor.drain.remote(), timeout=30)
+                if still_open:
+                    log.warning("%d orders still open at the venues: they are in the journal; live.resume=true continues them",
+                                still_open)
+            except ray.exceptions.RayError as exc:
+                log.warning("draining the executor: %s", exc)
+
+    def stop(self) -> None:
+        """Close the feeds, then kill every actor and free the placement groups — each step
+        whatever happened to the others (a half-stopped topology would keep trading)."""
+        self.stop_feeds_and_drain()
         for actor in self.actors():
             try:
                 ray.kill(actor, no_restart=True)
