@@ -111,8 +111,40 @@ class VenueConf:
 
 
 @dataclass
+class DiscoverConf:
+    """``universe=discover``: the symbols come from the venues' own listings at start — every
+    symbol listed and trading on at least ``min_venues`` of the universe's venues, quoted in one
+    of ``quotes``, with at least ``min_volume_quote`` of 24 h volume on each venue counted (from
+    its ticker endpoint; null: no floor), plus ``include`` and minus ``exclude``, the
+    ``max_symbols`` with the most volume."""
+
+    enabled: bool = False
+    quotes: list[str] = field(default_factory=lambda: ["USDT"])
+    min_venues: int = 2
+    min_volume_quote: float | None = None
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    max_symbols: int = 100
+
+    def __post_init__(self) -> None:
+        if self.min_venues < 2:
+            raise ConfigError(f"universe.discover.min_venues must be at least 2: an arbitrage needs two venues (got {self.min_venues})")
+        _positive("universe.discover.max_symbols", self.max_symbols)
+        _non_negative("universe.discover.min_volume_quote", self.min_volume_quote)
+        if not self.quotes:
+            raise ConfigError("universe.discover.quotes is empty: no symbol could qualify")
+        for key, items in (("include", self.include), ("exclude", self.exclude)):
+            for symbol in items:
+                try:
+                    split(symbol)
+                except SymbolError as exc:
+                    raise ConfigError(f"universe.discover.{key}: {exc}") from None
+
+
+@dataclass
 class UniverseConf:
-    """What is traded: every symbol on every venue (minus disabled venues)."""
+    """What is traded: every symbol on every venue (minus disabled venues) — listed here, or
+    discovered from the venues' listings (``discover``)."""
 
     venues: list[str] = field(default_factory=lambda: ["binance", "kraken", "okx"])
     symbols: list[str] = field(
@@ -121,6 +153,7 @@ class UniverseConf:
             "DOGE/USDT", "LTC/USDT", "DOT/USDT", "LINK/USDT", "AVAX/USDT",
         ]
     )
+    discover: DiscoverConf = field(default_factory=DiscoverConf)
 
     def __post_init__(self) -> None:
         for venue in self.venues:
@@ -137,8 +170,8 @@ class UniverseConf:
                 split(symbol)
             except SymbolError as exc:
                 raise ConfigError(f"universe.symbols: {exc}") from None
-        if not self.symbols:
-            raise ConfigError("universe.symbols is empty")
+        if not self.symbols and not self.discover.enabled:
+            raise ConfigError("universe.symbols is empty (or use universe=discover)")
 
 
 @dataclass

@@ -10,6 +10,8 @@ decision path, print a P&L summary and track the run in MLflow.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import hashlib
 import json
 import logging
@@ -46,6 +48,8 @@ def sim_market(conf: ArbConf) -> MarketConfig:
     """The simulated market for a config: universe venues × symbols with the simulator's
     venue profiles and symbol settings."""
     known = {s.symbol: s for s in UNIVERSE}
+    if conf.universe.discover.enabled:  # the simulators list what they simulate; arb discovers it
+        conf = replace(conf, universe=replace(conf.universe, symbols=list(known)))
     missing = [s for s in conf.universe.symbols if s not in known]
     if missing:
         raise ConfigError(f"universe.symbols: the simulator has no profile for {', '.join(missing)} (it knows {', '.join(known)})")

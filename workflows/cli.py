@@ -20,15 +20,18 @@ usage: arb <command> [args…]          arb <command> --help  for a command's ke
 commands:
   backtest [k=v …]     replay recordings (default: a simulated market) through the decision
                        path; print P&L, track the run in MLflow; --multirun for sweeps
-  live [k=v …]         trade live (paper) against loopback simulators; live=public for the
-                       real venues; Ctrl-C ends with a summary
+  live [k=v …]         trade against loopback simulators (paper; executor=live: signed
+                       orders on their private APIs); live=public for the real venues;
+                       Ctrl-C ends with a summary whose last line is JSON
+  universe [k=v …]     the symbols arb would scan: venues, ticks, lots, 24 h volume
   record [k=v …]       record the universe's raw traffic to rotating recording files
   simulate [k=v …]     serve loopback venue simulators (market model or a recording)
   verify FILE…         rebuild every book in recordings; JSON summary on the last line
 
 most used keys (Hydra overrides, every command):
-  universe=all | universe.venues=[binance,okx] universe.symbols=[BTC/USDT]
+  universe=all | universe=discover | universe.venues=[binance,okx] universe.symbols=[BTC/USDT]
   venues.<venue>.enabled=false         leave a venue out everywhere
+  executor=live                        signed orders (the simulators' private APIs by default)
   strategy.min_profit_quote=0.5        net profit an opportunity must clear (quote)
   strategy.max_age_s=5                 market data older than this is never used
   risk.max_notional_quote=1000         cap on a trade's larger leg (quote)
@@ -64,12 +67,19 @@ examples:
   arb backtest --multirun strategy.min_profit_quote=0.25,0.5,1 executor.latency_ms=5,50
   arb backtest --cfg job --resolve     the composed config, credentials masked
 """,
-    "live": f"""arb live — trade the universe live, paper execution, against loopback simulators of every
-venue (live.source=sim) or the venues' real public endpoints (live=public); a terminal view
-while it runs, a summary and MLflow metrics when Ctrl-C (or live.duration_s) stops it.
+    "live": f"""arb live — trade the universe live against loopback simulators of every venue
+(live.source=sim) or the venues' real public endpoints (live=public): paper execution by
+default, signed orders with executor=live; a terminal view while it runs, a summary (its last
+line a JSON object) and MLflow metrics when Ctrl-C (or live.duration_s) stops it. Every run
+journals to its own file; live.resume=true continues the last one.
 
 most used keys:
   live=public                          the real venues (credentials only from ARB_<VENUE>_API_* env)
+  executor=live                        signed orders: the simulators' private APIs (keys provisioned),
+                                       or with live=public real money (needs executor.confirm_live=true)
+  executor.dry_run=true                build, sign and log every order (masked), send none
+  live.resume=true                     continue the most recent journal (balances, open orders, P&L)
+  universe=discover                    the symbols every venue lists (see arb universe)
   live.duration_s=60  live.view=auto|rich|plain|none  live.sim.faults.okx.gap=0.002
 {_KEYS_COMMON}
   runtime=ray runtime.shards=2         feeds and scanners as Ray actors
@@ -77,6 +87,19 @@ most used keys:
 examples:
   arb live live.duration_s=60 universe=all
   arb live live=public universe.symbols=[BTC/USDT]
+""",
+    "universe": """arb universe — the symbols arb would scan: for each, the venues that list and trade it,
+their tick and lot sizes and the 24 h volume, read from the venues' public instruments and
+ticker endpoints (the simulators' by default, live=public for the real ones). Nothing trades.
+
+most used keys:
+  universe=discover                    discover from the listings (else: universe.symbols)
+  universe.discover.quotes=[USDT,USDC] universe.discover.min_venues=2 universe.discover.max_symbols=100
+  universe.discover.min_volume_quote=1000000    24 h floor per venue   universe.discover.exclude=[…]
+  live=public                          the real venues' listings
+
+example:
+  arb universe universe=discover live=public universe.discover.max_symbols=50
 """,
     "record": """arb record — record the universe's raw market data (every frame, verbatim) to rotating
 "arb recording v1" files, one gzip stream per venue; replay them with arb backtest and

@@ -37,7 +37,7 @@ from arb.runtime import journals
 from arb.runtime.components import Started, build
 from arb.core.numbers import to_plain
 from arb.exec.live import VenueAccount
-from arb.runtime import listings
+from arb.runtime import listings, settings, universe
 from arb.runtime.accounts import describe, env_accounts, reconcile, sim_accounts, totals
 from arb.runtime.live import DecisionHook, LocalRuntime, build_feeds, venue_balances
 from arb.sim.config import DislocationConfig
@@ -80,6 +80,8 @@ class Venues:
     instruments: Instruments
     sims: SimulatedVenues | None = None
     accounts: dict[str, VenueAccount] | None = None
+    #: The config with the universe resolved (``universe=discover``: the symbols found).
+    conf: ArbConf | None = None
 
 
 #: Where the simulators write the keys they provision (owner-only; not a real secret).
@@ -92,18 +94,31 @@ async def venues(conf: ArbConf, on_send: SendHook | None = None) -> AsyncIterato
     ``executor.mode=live``, the accounts to trade with (the simulators provision theirs)."""
     live = conf.executor.mode == "live"
     if conf.live.source == "public":
+        conf = await resolve_universe(conf, None)
         accounts = env_accounts(conf) if live else None
         instruments = await listings.instruments(conf, cache_dir=PROJECT_DIR / "data" / "instruments") if live else Instruments()
-        yield Venues(None, instruments, accounts=accounts)
+        yield Venues(None, instruments, accounts=accounts, conf=conf)
         return
     config = simulator_config(conf)
     async with SimulatedVenues(config, on_send=on_send) as sims:
         assert config.market is not None
+        conf = await resolve_universe(conf, sims.urls())
         accounts = None
         if live:
             accounts = sim_accounts(conf, sims, config.market, SIM_KEYS_FILE)
             print(f"simulator keys: {SIM_KEYS_FILE} (ARB_<VENUE>_API_KEY=… lines, owner-only)", file=sys.stderr, flush=True)
-        yield Venues(sims.urls(), sim_instruments(config.market), sims, accounts)
+        yield Venues(sims.urls(), sim_instruments(config.market), sims, accounts, conf)
+
+
+async def resolve_universe(conf: ArbConf, urls: Mapping[str, Mapping[str, str]] | None) -> ArbConf:
+    """``universe=discover``: the config with the symbols the venues list (announced); else as is."""
+    if not conf.universe.discover.enabled:
+        return conf
+    rows = await universe.discover(conf, urls)
+    symbols = [row.symbol for row in rows]
+    print(f"universe: {len(symbols)} symbols discovered on {', '.join(conf.active_venues())} (arb universe shows them)",
+          file=sys.stderr, flush=True)
+    return replace(conf, universe=replace(conf.universe, symbols=symbols))
 
 
 @contextlib.asynccontextmanager
@@ -114,6 +129,7 @@ async def local_runtime(
     """Venues (simulated or real), feeds and the decision core in this process, ready to run;
     the core starts on ``journal`` (restored from it, when it holds records)."""
     async with venues(conf, on_send) as where:
+        conf = where.conf or conf
         balances = None
         if where.accounts is not None:
             for line in describe(conf, where.accounts, "the simulators" if where.sims is not None else "the real venues"):
@@ -134,7 +150,11 @@ async def trade(conf: ArbConf, stop: asyncio.Event, *, recorder: Recorder | None
         return live
 
 
-async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str) -> None:
+def inventory_of(conf: ArbConf) -> live_view.Inventory:
+    return live_view.Inventory(tuple(conf.active_venues()), settings.inventory_targets(conf), settings.withdrawal_fees(conf))
+
+
+async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str, inventory: live_view.Inventory) -> None:
     rates = live_view.RateMeter()
     if mode == "none":
         return
@@ -142,7 +162,7 @@ async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str)
         console = Console()
         with RichLive(console=console, refresh_per_second=4, transient=False) as screen:
             while not stop.is_set():
-                screen.update(live_view.render(live, live_view.snapshot(live, time.time_ns()), rates, source))
+                screen.update(live_view.render(live, live_view.snapshot(live, time.time_ns(), inventory), rates, source))
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), 0.25)
         return
@@ -150,7 +170,7 @@ async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), 5.0)
         if not stop.is_set():  # the final summary follows a stop
-            print(live_view.plain_status(live_view.snapshot(live, time.time_ns())), file=sys.stderr, flush=True)
+            print(live_view.plain_status(live_view.snapshot(live, time.time_ns(), inventory)), file=sys.stderr, flush=True)
 
 
 async def _metrics(live: LocalRuntime, stop: asyncio.Event, tracker: Tracker, every_s: float) -> None:
@@ -206,7 +226,7 @@ async def _run_local(
     async with local_runtime(conf, journal=journal) as live:
         announce(live.parts.started, chosen)
         helpers = [
-            asyncio.ensure_future(_view(live, stop, mode, conf.live.source)),
+            asyncio.ensure_future(_view(live, stop, mode, conf.live.source, inventory_of(conf))),
             asyncio.ensure_future(_metrics(live, stop, tracker, conf.live.metrics_every_s)),
         ]
         try:
@@ -227,6 +247,7 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJour
     stop = stop_event(conf.live.duration_s)
     runtime = conf.runtime
     async with venues(conf) as where:
+        conf = where.conf or conf
         balances = None
         if where.accounts is not None:
             for line in describe(conf, where.accounts, "the simulators" if where.sims is not None else "the real venues"):
@@ -271,7 +292,7 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJour
          "risk state": state["risk_state"], "journal": chosen.describe(), "journal records": state["journal_records"],
          **({"restored at start (records / trades)": f"{state['restored_records']} / {state['restored_trades']}"}
             if chosen.resumed else {}),
-         **({"reconciled with the venues": "exactly" if not mismatches else f"NO: {mismatches}"} if mismatches is not None else {})},
+         **({"reconciled with the venues": _reconciled(mismatches)} if mismatches is not None else {})},
     )
     tracker.metrics({"trades": float(state["trades"]), **({} if state["pnl_usd"] is None else {"pnl_usd": float(state["pnl_usd"])})})
     return final_line(run_mode(conf), state["trades"], state["orders"], state["pnl_fixed"], state["realized_fixed"], mismatches)
@@ -291,18 +312,33 @@ def final_line(mode: str, trades: int, orders: int, pnl_usd: int | None, realize
     }, separators=(",", ":"))
 
 
+def _reconciled(mismatches: Mapping[str, tuple[str, str]]) -> str:
+    if not mismatches:
+        return "exactly"
+    shown = "; ".join(f"{key} venue {theirs} vs arb {ours}" for key, (theirs, ours) in list(mismatches.items())[:3])
+    return f"NO — {len(mismatches)} balances differ: {shown}{' …' if len(mismatches) > 3 else ''} (all in the JSON line)"
+
+
 def run_mode(conf: ArbConf) -> str:
     """``paper``, ``live`` or ``live-dry-run``."""
     return conf.executor.mode + ("-dry-run" if conf.executor.mode == "live" and conf.executor.dry_run else "")
 
 
-def finish(live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, chosen: journals.RunJournal, mode: str) -> str:
-    """Final summary table, metrics and trades; returns the summary's JSON line."""
-    snap = live_view.snapshot(live, time.time_ns())
+def finish(
+    live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, chosen: journals.RunJournal, mode: str,
+    inventory: live_view.Inventory,
+) -> str:
+    """Final summary table, metrics, trades and the rebalancing report; returns the summary's JSON line."""
+    snap = live_view.snapshot(live, time.time_ns(), inventory)
     numbers = {k: float(v) for k, v in snap.items() if isinstance(v, (int, float))}
     tracker.metrics(numbers)
     out_dir.mkdir(parents=True, exist_ok=True)
     tracker.artifact(report.trades_parquet(live.core.trades, out_dir / "trades.parquet"))
+    plan = snap["rebalance"]
+    rebalance_file = out_dir / "rebalance.json"
+    rebalance_file.write_text(json.dumps([{"asset": t.asset, "from": t.source, "to": t.target, "amount": to_plain(t.amount),
+                                           "withdrawal_fee": to_plain(t.fee)} for t in plan], indent=1))
+    tracker.artifact(rebalance_file)
     report.print_summary(
         f"arb live ({source}) — final",
         {
@@ -318,11 +354,13 @@ def finish(live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, cho
             "checksum failures": snap["checksum_failures"],
             "decode errors skipped": snap["decode_errors"],
             "internal errors": snap["internal_errors"],
+            "inventory: trades paused by floors": snap["inventory_paused"],
+            "inventory: transfers to restore the split": "; ".join(
+                f"{to_plain(t.amount)} {t.asset} {t.source}→{t.target} (fee {to_plain(t.fee)})" for t in plan[:5]) or "none",
             "journal": chosen.describe(),
             **({"restored at start (records / trades)": f"{live.parts.started.records} / {live.parts.started.trades}"}
                if chosen.resumed else {}),
-            **({"reconciled with the venues": "exactly" if not live.mismatches else f"NO: {live.mismatches}"}
-               if live.mismatches is not None else {}),
+            **({"reconciled with the venues": _reconciled(live.mismatches)} if live.mismatches is not None else {}),
         },
     )
     trader = live.core.trader
@@ -351,7 +389,7 @@ def app(cfg: DictConfig) -> None:
                 line = asyncio.run(run_live_ray(conf, tracker, chosen))
             else:
                 live = asyncio.run(run_live(conf, tracker, chosen))
-                line = finish(live, tracker, out_dir, conf.live.source, chosen, run_mode(conf))
+                line = finish(live, tracker, out_dir, conf.live.source, chosen, run_mode(conf), inventory_of(conf))
             status = "FINISHED"
         finally:
             tracker.end(status)

@@ -49,6 +49,7 @@ class Desk:
     def advance(self, now_ns: int) -> list[TradeResult]:
         """Hand the trader every event due by ``now_ns``, in order; returns completed trades."""
         port, trader = self.port, self.trader
+        trader.expire(now_ns)
         due = port.next_event_ns()
         while due is not None and due <= now_ns:
             commands = trader.on_events(port.events(due), due)
@@ -68,6 +69,14 @@ class Desk:
                 port.submit(commands, at)
             due = port.next_event_ns()
         return trader.take_completed()
+
+    def kill(self, reason: str, now_ns: int) -> int:
+        """Kill switch: halt all trading and cancel every open order at the venues. Returns
+        how many cancels were sent."""
+        commands = self.trader.kill(reason, now_ns)
+        if commands:
+            self.port.submit(commands, now_ns)
+        return len(commands)
 
     def next_due_ns(self) -> int | None:
         """When the port next has something to say (None: nothing known)."""

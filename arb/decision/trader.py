@@ -71,10 +71,13 @@ class TraderConfig(msgspec.Struct, frozen=True, kw_only=True):
       follow-up may fill.
     - ``base_value_quote``: paper research inventory — the first live view of a (venue, symbol)
       deposits this much quote worth of the base asset there (0: none).
-    - ``fresh_balances``: before placing a trade, fetch both venues' balances
-      (:class:`~arb.exec.port.FetchBalances`) and re-check risk against them — live trading
-      never decides on arb's own cached balances. ``balances_timeout_ns``: a decision whose
-      balances have not all arrived by then is dropped.
+    - ``fresh_balances``: before placing a trade, re-check risk against both venues' own
+      balances — live trading never decides on arb's own cached balances. A venue's snapshot
+      serves a decision only when the venue reported it for a request sent *after* arb's last
+      order activity there (so it includes every order and fill of ours) and at most
+      ``balances_max_age_ns`` ago; otherwise a :class:`~arb.exec.port.FetchBalances` is sent
+      (one in flight per venue: decisions arriving meanwhile wait for the same answer).
+      ``balances_timeout_ns``: a decision whose balances have not all arrived by then is dropped.
     """
 
     taker_fee_rates: dict[str, int]
@@ -85,6 +88,7 @@ class TraderConfig(msgspec.Struct, frozen=True, kw_only=True):
     base_value_quote: int
     fresh_balances: bool = False
     balances_timeout_ns: int = 2_000_000_000
+    balances_max_age_ns: int = 1_000_000_000
 
     def __post_init__(self) -> None:
         for venue, rate in self.taker_fee_rates.items():
@@ -121,13 +125,11 @@ class _Trade:
 class _Waiting:
     """A decision waiting for its venues' fresh balances."""
 
-    __slots__ = ("opp", "since_ns", "balances", "error")
+    __slots__ = ("opp", "since_ns")
 
     def __init__(self, opp: Opportunity, since_ns: int) -> None:
         self.opp = opp
         self.since_ns = since_ns
-        self.balances: dict[str, dict[str, Balance]] = {}
-        self.error = ""
 
 
 class _Fresh:
@@ -204,8 +206,14 @@ class Trader:
         self.rejections: Counter[str] = Counter()
         #: The latest opportunities taken (for views of the running engine).
         self.recent: deque[Opportunity] = deque(maxlen=100)
-        #: Decisions waiting for fresh balances, by opportunity id.
+        #: Decisions waiting for fresh balances, by opportunity id (in arrival order).
         self._waiting: dict[str, _Waiting] = {}
+        #: Per venue: the last snapshot it reported — (when the request for it was sent, the balances).
+        self._snapshots: dict[str, tuple[int, dict[str, Balance]]] = {}
+        #: Per venue: when a balance request was sent and is not answered yet.
+        self._fetching: dict[str, int] = {}
+        #: Per venue: arb's last order activity there (an order sent, an event about one).
+        self._activity: dict[str, int] = {}
         #: Balances a venue reported that differ from arb's own books (venue, asset) → (venue's, arb's).
         self.discrepancies: dict[tuple[str, str], tuple[int, int]] = {}
         self._seq = 0
@@ -281,14 +289,47 @@ class Trader:
             if self.config.fresh_balances:
                 if opp.id not in self._waiting and opp.id not in self._ids:
                     self._waiting[opp.id] = _Waiting(opp, now_ns)
-                    commands.append(FetchBalances((opp.buy_venue, opp.sell_venue), opp.id))
+            else:
+                placed = self._submit(opp, now_ns)
+                if placed is not None:
+                    self.opportunities_taken += 1
+                    self.recent.append(opp)
+                    commands += placed
+        if self._waiting:
+            self._decide_waiting(now_ns, commands)
+        return commands
+
+    def _decide_waiting(self, now_ns: int, commands: list[Command]) -> None:
+        """Decide every waiting opportunity whose venues have fresh snapshots; ask for the
+        snapshots missing (one request in flight per venue)."""
+        fresh = {venue: snap[1] for venue, snap in self._snapshots.items() if self._is_fresh(venue, snap[0], now_ns)}
+        wanted: list[str] = []
+        for key, waiting in list(self._waiting.items()):
+            opp = waiting.opp
+            venues = (opp.buy_venue, opp.sell_venue)
+            missing = [v for v in venues if v not in fresh]
+            if missing:
+                wanted += [v for v in missing if v not in self._fetching and v not in wanted]
+                continue
+            del self._waiting[key]
+            decision = self.risk.check(opp, _Fresh(self.portfolio, fresh), now_ns, len(self._open))
+            if not decision.approved:
+                self.rejections[decision.code] += 1
                 continue
             placed = self._submit(opp, now_ns)
             if placed is not None:
                 self.opportunities_taken += 1
                 self.recent.append(opp)
                 commands += placed
-        return commands
+                for venue in venues:  # these snapshots predate the orders just sent
+                    fresh.pop(venue, None)
+        if wanted:
+            for venue in wanted:
+                self._fetching[venue] = now_ns
+            commands.append(FetchBalances(tuple(wanted), "fresh"))
+
+    def _is_fresh(self, venue: str, requested_ns: int, now_ns: int) -> bool:
+        return requested_ns >= self._activity.get(venue, -1) and now_ns - requested_ns <= self.config.balances_max_age_ns
 
     def submit(self, opportunity: Opportunity, now_ns: int) -> list[Command] | None:
         """Place both legs of ``opportunity`` now, without the risk gate (the caller checked).
@@ -323,6 +364,7 @@ class Trader:
             progress = self._open.get(event.order_id)
             if progress is None:
                 continue  # an order we already closed (a late or repeated event)
+            self._activity[progress.order.venue] = now_ns
             cls = type(event)
             if cls is PartiallyFilled or cls is Filled:
                 self._apply(progress, event)  # type: ignore[arg-type]
@@ -341,30 +383,20 @@ class Trader:
         return commands
 
     def _on_balances(self, event: BalancesFetched, now_ns: int, commands: list[Command]) -> None:
-        waiting = self._waiting.get(event.token)
-        if waiting is None:
-            return
+        venue = event.venue
+        requested = self._fetching.pop(venue, None)
         if event.error:
-            waiting.error = f"{event.venue}: {event.error}"
-        else:
-            waiting.balances[event.venue] = event.balances
-            self._compare(event.venue, event.balances)
-        opp = waiting.opp
-        if not waiting.error and len(waiting.balances) < 2:
+            self._snapshots.pop(venue, None)
+            dropped = [k for k, w in self._waiting.items() if venue in (w.opp.buy_venue, w.opp.sell_venue)]
+            for key in dropped:
+                del self._waiting[key]
+            self.rejections["balances-unavailable"] += len(dropped)
             return
-        del self._waiting[event.token]
-        if waiting.error:
-            self.rejections["balances-unavailable"] += 1
-            return
-        decision = self.risk.check(opp, _Fresh(self.portfolio, waiting.balances), now_ns, len(self._open))
-        if not decision.approved:
-            self.rejections[decision.code] += 1
-            return
-        placed = self._submit(opp, now_ns)
-        if placed is not None:
-            self.opportunities_taken += 1
-            self.recent.append(opp)
-            commands += placed
+        if requested is not None:
+            self._snapshots[venue] = (requested, event.balances)
+            self._compare(venue, event.balances)
+        if self._waiting:
+            self._decide_waiting(now_ns, commands)
 
     def _compare(self, venue: str, balances: Mapping[str, Balance]) -> None:
         """Note where a venue's total differs from arb's books (a fill arb missed, a transfer)."""
@@ -380,11 +412,17 @@ class Trader:
                 self.discrepancies.pop((venue, asset), None)
 
     def expire(self, now_ns: int) -> int:
-        """Drop decisions whose fresh balances did not all arrive in time; returns how many."""
-        late = [k for k, w in self._waiting.items() if now_ns - w.since_ns > self.config.balances_timeout_ns]
+        """Drop decisions whose fresh balances did not all arrive in time (and forget balance
+        requests never answered); returns how many decisions were dropped."""
+        if not self._waiting and not self._fetching:
+            return 0
+        limit = self.config.balances_timeout_ns
+        late = [k for k, w in self._waiting.items() if now_ns - w.since_ns > limit]
         for key in late:
             del self._waiting[key]
             self.rejections["balances-timeout"] += 1
+        for venue in [v for v, sent in self._fetching.items() if now_ns - sent > limit]:
+            del self._fetching[venue]
         return len(late)
 
     def kill(self, reason: str, now_ns: int) -> list[Command]:
@@ -592,6 +630,7 @@ class Trader:
             self._seq += 1
             self._open[order_id] = _Progress(self._seq, order)
             trade.pending += 1
+            self._activity[venue] = now_ns
             commands.append(PlaceOrder(order))
         else:
             trade.fills[order.role] = self._outcome(order, 0, 0, 0, 0, 0, now_ns, FillStatus.REJECTED, reason)

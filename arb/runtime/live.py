@@ -169,7 +169,7 @@ class LocalRuntime:
             self.stats.errors += 1
             self.stats.last_error = f"{type(exc).__name__}: {exc}"[:300]
             log.exception("decision pass failed; halting new trades")
-            self.parts.risk.kill(f"internal error: {self.stats.last_error}", now)
+            self.core.desk.kill(f"internal error: {self.stats.last_error}", now)
 
     def _pass(self, core: DecisionCore, now: int) -> list[tuple[str, str]]:
         changed: list[tuple[str, str]] = []

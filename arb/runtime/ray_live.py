@@ -428,8 +428,10 @@ class ExecutorActor:
             "trade_ids": [r.id for r in results],
         }
 
-    async def kill(self, reason: str) -> None:
-        self.trader.risk.kill(reason, time.time_ns())
+    async def kill(self, reason: str) -> int:
+        """Kill switch: halt and cancel every open order; returns the cancels sent."""
+        with self.journal.batch():
+            return self.desk.kill(reason, time.time_ns())
 
 
 class RayTopology:

@@ -13,7 +13,9 @@ simulator's true book of each symbol (the same book its public streams publish):
   until the book crosses its price, then fills as a maker at its own price). Checks, in the
   order a venue applies them: the symbol trades, the price is a multiple of the tick, the
   quantity of the lot and at least the minimum, the notional at least the minimum, the client
-  order id is new, the account can lock what the order may cost. Each failure raises
+  order id is new (``client_id_scope="all"``: never used before on the account; ``"open"``:
+  not used by an open order — Kraken's rule — and then it names the latest order), the
+  account can lock what the order may cost. Each failure raises
   :class:`Rejected` with its :class:`~arb.venues.trading.RejectReason`.
 - **Fills** take liquidity as a real venue's would disappear: depth our fills took is not there
   for the next order until the book shows that level again (:class:`~arb.exec.liquidity.LiquidityMemory`).
@@ -154,9 +156,13 @@ class Exchange:
         seed: int = 0,
         halted: Iterable[str] = (),
         key_maker: KeyMaker | None = None,
+        client_id_scope: str = "all",
     ) -> None:
         if fee_asset not in ("received", "quote"):
             raise ValueError(f"fee_asset must be 'received' or 'quote', got {fee_asset!r}")
+        if client_id_scope not in ("all", "open"):
+            raise ValueError(f"client_id_scope must be 'all' or 'open', got {client_id_scope!r}")
+        self.client_id_scope = client_id_scope
         self.venue = venue
         self.book = book
         self.instrument = instrument
@@ -213,7 +219,8 @@ class Exchange:
             raise Rejected(RejectReason.LOT, "quantity is not a multiple of the lot size or is below the minimum")
         if inst.min_notional and price * qty < inst.min_notional * ONE:
             raise Rejected(RejectReason.MIN_NOTIONAL, "price × quantity is below the minimum notional")
-        if client_id and client_id in account.by_client:
+        prior = account.by_client.get(client_id) if client_id else None
+        if prior is not None and (self.client_id_scope == "all" or account.orders[prior].open):
             raise Rejected(RejectReason.DUPLICATE, "client order id already used")
         base, quote = split(symbol)
         lock_asset, lock = (quote, self._buy_lock(price, qty)) if side == "buy" else (base, qty)

@@ -113,11 +113,10 @@ def test_a_5xx_before_the_venue_acted_is_retried_with_the_same_client_id():
     assert [type(e) for e in events] == [Accepted, Filled]
 
 
-def test_refusals_arrive_classified_and_a_resting_order_can_be_cancelled():
+def test_refusals_arrive_classified_and_balances_come_fresh():
     async def body(sims, server, port, until, events, key):
         book = server.book(SYMBOL)
         too_big = _order(4, "buy", 100 * ONE, book.best_ask_price())  # 100 BTC: far beyond the balance
-        resting = _order(5, "buy", ONE // 100, book.best_bid_price() * 9 // 10)
         port.submit([PlaceOrder(too_big), FetchBalances(("binance",), "x")], time.time_ns())
         assert await until(lambda: any(isinstance(e, Rejected) for e in events) and any(isinstance(e, BalancesFetched) for e in events))
         return events

@@ -91,7 +91,7 @@ def test_a_pem_kept_with_escaped_newlines_signs_the_same_key():
 @pytest.mark.parametrize("build, method, path, query, sent", [
     (lambda: cb.query(REST, CREDS, "c-1", "BTC-USD", NOW_MS), "GET", "/api/v3/brokerage/orders/historical/batch",
      "product_ids=BTC-USD&limit=1000", None),
-    (lambda: cb.query_by_id(REST, CREDS, "0000-000000-000000", "BTC-USD", NOW_MS), "GET",
+    (lambda: cb.query_by_venue_id(REST, CREDS, "0000-000000-000000", "BTC-USD", NOW_MS), "GET",
      "/api/v3/brokerage/orders/historical/0000-000000-000000", "", None),
     (lambda: cb.cancel_by_id(REST, CREDS, "0000-00000", "BTC-USD", NOW_MS), "POST", "/api/v3/brokerage/orders/batch_cancel", "",
      {"order_ids": ["0000-00000"]}),
@@ -111,7 +111,7 @@ def test_a_simulator_url_is_named_in_the_uri_claim_with_its_host():
 
 
 def test_the_spec_addresses_orders_by_the_venues_own_id():
-    assert TRADING.cancel is None and TRADING.cancel_by_id is cb.cancel_by_id and TRADING.query_by_id is cb.query_by_id
+    assert TRADING.cancel is None and TRADING.cancel_by_id is cb.cancel_by_id and TRADING.query_by_venue_id is cb.query_by_venue_id
     assert TRADING.decode_found is cb.decode_found and TRADING.decode_cancel is cb.decode_cancel
 
 

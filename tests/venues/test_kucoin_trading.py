@@ -204,4 +204,4 @@ def test_a_listing_answer_with_an_error_code_is_refused():
 
 def test_the_spec_queries_and_cancels_by_client_oid():
     assert TRADING.cancel is kc.cancel and TRADING.query is kc.query and TRADING.decode_cancel is kc.decode_cancel
-    assert TRADING.query_by_id is None and TRADING.decode_found is None
+    assert TRADING.query_by_venue_id is None and TRADING.decode_found is None

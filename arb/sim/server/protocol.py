@@ -113,6 +113,9 @@ class VenueProtocol:
     #: How the venue's API keys look (see :data:`~arb.sim.exchange.KeyMaker`; None: hex key and
     #: secret). A plain function: ``staticmethod`` in subclasses.
     key_maker: KeyMaker | None = None
+    #: Where a client order id must be unique: ``"all"`` of the account's orders, or only its
+    #: ``"open"`` ones (Kraken) — see :class:`~arb.sim.exchange.Exchange`.
+    client_id_scope: str = "all"
     #: Private API rate limit per key: ``(weight, window_s)``.
     private_budget: tuple[int, float] = (1200, 60.0)
     #: How long a ``timeout`` fault holds the answer back (longer than clients wait).

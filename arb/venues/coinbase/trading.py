@@ -17,7 +17,7 @@
   ``preview_failure_reason`` name the reason (``INSUFFICIENT_FUND`` …). A
   ``client_order_id`` used before is answered with that earlier order, not a second one (the
   venue's idempotency: a retry never places twice, so Coinbase has no "duplicate" error).
-- ``GET /orders/historical/{order_id}`` → ``{"order": {…}}`` (``query_by_id``): ``status``
+- ``GET /orders/historical/{order_id}`` → ``{"order": {…}}`` (``query_by_venue_id``): ``status``
   (``OPEN``, ``FILLED``, ``CANCELLED``, ``EXPIRED``, ``FAILED``, ``PENDING``, ``QUEUED``,
   ``CANCEL_QUEUED``…), ``filled_size``, ``filled_value`` (quote, Σ price × size) and
   ``total_fees`` — fees are charged in the quote currency.
@@ -43,7 +43,7 @@ from urllib.parse import urlencode, urlsplit
 import msgspec
 
 from arb.core.symbols import canonical_asset
-from arb.venues.base import Credentials, RestRequest
+from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.coinbase import signing
 from arb.venues.trading import (
     Balance, OrderRequest, OrderState, OrderStatus, RejectReason, TradingSpec, VenueError, fixed_text,
@@ -102,7 +102,7 @@ def query(rest_url: str, credentials: Credentials, client_order_id: str, venue_s
     return _signed("GET", rest_url, f"{BASE}/orders/historical/batch", credentials, now_ms, query=params)
 
 
-def query_by_id(rest_url: str, credentials: Credentials, venue_order_id: str, venue_symbol: str, now_ms: int) -> RestRequest:
+def query_by_venue_id(rest_url: str, credentials: Credentials, venue_order_id: str, venue_symbol: str, now_ms: int) -> RestRequest:
     return _signed("GET", rest_url, f"{BASE}/orders/historical/{venue_order_id}", credentials, now_ms)
 
 
@@ -374,6 +374,7 @@ def _retry_after(headers: dict[str, str]) -> float | None:
 TRADING = TradingSpec(
     venue=NAME, place=place, decode_place=decode_place, cancel=None, query=query, decode_order=decode_order,
     balances=balances, decode_balances=decode_balances, classify=classify, client_id=client_id,
-    fee_rates=fee_rates, decode_fee_rates=decode_fee_rates, query_by_id=query_by_id, cancel_by_id=cancel_by_id,
+    fee_rates=fee_rates, decode_fee_rates=decode_fee_rates, query_by_venue_id=query_by_venue_id, cancel_by_id=cancel_by_id,
     decode_found=decode_found, decode_cancel=decode_cancel,
+    budget=RestBudget(30, 1.0),  # private endpoints: 30 requests / s per user
 )

@@ -31,7 +31,7 @@ from urllib.parse import quote, urlencode
 import msgspec
 
 from arb.core.symbols import canonical_asset
-from arb.venues.base import Credentials, RestRequest
+from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.kucoin.signing import sign_request
 from arb.venues.trading import (
     Balance, OrderRequest, OrderState, OrderStatus, RejectReason, TradingSpec, VenueError, fixed_text,
@@ -270,4 +270,5 @@ TRADING = TradingSpec(
     venue=NAME, place=place, decode_place=decode_place, cancel=cancel, query=query, decode_order=decode_order,
     balances=balances, decode_balances=decode_balances, classify=classify, client_id=client_id,
     fee_rates=fee_rates, decode_fee_rates=decode_fee_rates, decode_cancel=decode_cancel,
+    budget=RestBudget(4000, 30.0),  # the Spot resource pool at VIP 0 (weights on each request)
 )
