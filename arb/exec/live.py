@@ -300,7 +300,7 @@ class LiveVenues:
             self._reject(tracked, now_ns, reason, f"{qty_text} at {price_text} is below {order.venue}'s minimum size or notional")
             return
         venue_symbol = instrument.venue_symbol
-        tracked.request = OrderRequest(tracked.client_id, order.symbol, venue_symbol, order.side, qty, price, qty_text, price_text, "ioc")
+        tracked.request = OrderRequest(tracked.client_id, order.symbol, venue_symbol, order.side, qty, price, qty_text, price_text, order.tif)
         build = _bind(account.spec.place, account.rest_url, account.credentials, tracked.request)
         self._send(Outgoing(next(self._ids), order.venue, "place", build, order.id), now_ns)
         if self.dry_run:  # the shell logs it (secrets masked) and sends nothing

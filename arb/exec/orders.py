@@ -62,7 +62,8 @@ class Intent(msgspec.Struct, frozen=True, tag="intent"):
 
 
 class Order(msgspec.Struct, frozen=True, tag="order"):
-    """An immediate-or-cancel limit order as placed.
+    """A limit order as placed: immediate-or-cancel (``tif="ioc"``, every arbitrage leg and
+    follow-up) or resting (``"gtc"``).
 
     ``status`` is ``"open"`` or ``"rejected"`` (then ``reason`` says why). ``due_ns`` is when
     it reaches the venue (submit time + the venue's latency). ``lock`` is what it reserves
@@ -82,6 +83,7 @@ class Order(msgspec.Struct, frozen=True, tag="order"):
     due_ns: int
     status: str = "open"
     reason: str = ""
+    tif: str = "ioc"
 
 
 class Fill(msgspec.Struct, frozen=True, tag="fill"):
