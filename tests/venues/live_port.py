@@ -30,10 +30,10 @@ def credentials(key: ApiKey) -> Credentials:
     return Credentials(key.key, key.secret, key.passphrase)
 
 
-def order(order_id: str, venue: str, side: str, qty: int, limit_price: int, symbol: str = "BTC/USDT") -> Order:
+def order(order_id: str, venue: str, side: str, qty: int, limit_price: int, symbol: str = "BTC/USDT", tif: str = "ioc") -> Order:
     now = time.time_ns()
     return Order(id=order_id, trade_id="t-" + order_id, role="buy" if side == "buy" else "sell", venue=venue, symbol=symbol,
-                 side=side, qty=qty, limit_price=limit_price, lock=0, ts_submit_ns=now, due_ns=now)
+                 side=side, qty=qty, limit_price=limit_price, lock=0, ts_submit_ns=now, due_ns=now, tif=tif)
 
 
 async def perform(request: RestRequest) -> tuple[int, str, dict[str, str]]:

@@ -121,6 +121,25 @@ def test_gtc_rests_is_found_by_client_id_and_cancelled_by_its_venue_id():
     assert err.value.reason is RejectReason.NOT_FOUND
 
 
+def test_the_port_rests_a_gtc_order_and_cancels_it_by_its_venue_id():
+    async def scenario(sims, key):
+        server = sims[VENUE]
+        bid = server.book(SYMBOL).best_bid_price()
+        async with PortSession(sims, {VENUE: key}) as session:
+            session.submit(PlaceOrder(order("o-5", VENUE, "buy", ONE // 100, bid * 9 // 10, tif="gtc")))
+            await session.until(lambda ev: any(isinstance(e, Accepted) for e in ev))
+            locked = server.exchange.accounts[key.account].locked("USDT")
+            session.submit(CancelOrder("o-5", VENUE, SYMBOL))
+            await session.until(lambda ev: any(isinstance(e, Cancelled) for e in ev))
+        return session.of("o-5"), locked, server.exchange.accounts[key.account]
+
+    events, locked, account = run(scenario)
+    assert [type(e) for e in events] == [Accepted, Cancelled] and locked > 0
+    [resting] = account.orders.values()
+    assert events[0].venue_order_id == order_uuid(resting.order_id)
+    assert resting.tif == "gtc" and resting.status is OrderStatus.CANCELLED and account.locked("USDT") == 0 and not account.trades
+
+
 def test_a_cancel_asked_before_the_venue_named_the_order_waits_for_the_name():
     # A resting order the port knows only by its client id (a restart): query and cancel at once.
     async def scenario(sims, key):

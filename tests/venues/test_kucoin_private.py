@@ -101,19 +101,22 @@ def test_gtc_rests_is_queried_and_cancelled_by_client_oid():
     assert err.value.reason is RejectReason.NOT_FOUND
 
 
-def test_the_port_cancels_a_resting_order_by_client_oid():
+def test_the_port_rests_a_gtc_order_and_cancels_it_by_client_oid():
     async def scenario(sims, key):
         server = sims[VENUE]
         bid = server.book(SYMBOL).best_bid_price()
         async with PortSession(sims, {VENUE: key}) as session:
-            # LiveVenues places IOC legs only: a limit far below the book expires unfilled.
-            session.submit(PlaceOrder(order("o-2", VENUE, "buy", ONE // 100, bid * 9 // 10)))
+            session.submit(PlaceOrder(order("o-2", VENUE, "buy", ONE // 100, bid * 9 // 10, tif="gtc")))
+            await session.until(lambda ev: any(isinstance(e, Accepted) for e in ev))
+            locked = server.exchange.accounts[key.account].locked("USDT")
+            session.submit(CancelOrder("o-2", VENUE, SYMBOL))
             await session.until(lambda ev: any(isinstance(e, Cancelled) for e in ev))
-            session.submit(CancelOrder("o-2", VENUE, SYMBOL))  # done already: nothing is sent
-        return session.of("o-2"), server.exchange.accounts[key.account]
+        return session.of("o-2"), locked, server.exchange.accounts[key.account]
 
-    events, account = run(scenario)
-    assert [type(e) for e in events] == [Accepted, Cancelled] and not account.trades and account.locked("USDT") == 0
+    events, locked, account = run(scenario)
+    assert [type(e) for e in events] == [Accepted, Cancelled] and locked > 0
+    [resting] = account.orders.values()
+    assert resting.tif == "gtc" and resting.status is OrderStatus.CANCELLED and account.locked("USDT") == 0 and not account.trades
 
 
 def test_a_duplicate_client_oid_is_refused_and_the_port_finds_the_earlier_order():
