@@ -26,6 +26,7 @@ Credentials never live in files or on the command line: ``api_key``/``api_secret
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 import typing
 from collections.abc import Iterable, Mapping
@@ -463,6 +464,47 @@ class TrackingConf:
 
 
 @dataclass
+class DashboardConf:
+    """The operator's web dashboard, served by ``arb live`` (both runtimes): live state,
+    controls (kill switch, halt/resume, runtime settings), ``/metrics``, ``/healthz``,
+    ``/readyz``. Every request needs the token: ``$ARB_DASHBOARD_TOKEN``, else one generated
+    at start and written to ``token_file`` (owner-only)."""
+
+    enabled: bool = True
+    #: Loopback only unless ``allow_remote`` says otherwise (the page can halt trading).
+    host: str = "127.0.0.1"
+    #: 0: any free port (printed at start).
+    port: int = 8642
+    allow_remote: bool = False
+    #: Where a generated token is written (relative to the project).
+    token_file: str = "data/dashboard.token"
+    #: How often the page is updated (seconds).
+    refresh_s: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"dashboard.port must be within [0, 65535] (got {self.port})")
+        _positive("dashboard.refresh_s", self.refresh_s)
+        if not self.host:
+            raise ConfigError("dashboard.host is empty")
+        if not self.allow_remote and not is_loopback(self.host):
+            raise ConfigError(
+                f"dashboard.host={self.host} would expose the engine's controls beyond this machine: "
+                "add dashboard.allow_remote=true to mean it (and put TLS in front)"
+            )
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
 class ArbConf:
     venues: dict[str, VenueConf] = field(default_factory=dict, metadata={"keys": VENUE_NAMES})
     universe: UniverseConf = field(default_factory=UniverseConf)
@@ -474,6 +516,7 @@ class ArbConf:
     live: LiveConf = field(default_factory=LiveConf)
     record: RecordConf = field(default_factory=RecordConf)
     runtime: RuntimeConf = field(default_factory=RuntimeConf)
+    dashboard: DashboardConf = field(default_factory=DashboardConf)
 
     def __post_init__(self) -> None:
         """Venue names and ranges, then settings that contradict each other. Each

@@ -14,6 +14,7 @@ import asyncio
 import json
 import contextlib
 import logging
+import os
 import signal
 import sys
 import time
@@ -39,6 +40,7 @@ from arb.core.numbers import to_plain
 from arb.exec.live import VenueAccount
 from arb.runtime import listings, settings, universe
 from arb.runtime.accounts import describe, env_accounts, reconcile, sim_accounts, totals
+from arb.runtime.dashboard.hosting import serve_local, start_ray
 from arb.runtime.live import DecisionHook, LocalRuntime, build_feeds, venue_balances
 from arb.sim.config import DislocationConfig
 from arb.sim.market import instruments as sim_instruments
@@ -223,7 +225,7 @@ async def run_live(conf: ArbConf, tracker: Tracker, chosen: journals.RunJournal)
 async def _run_local(
     conf: ArbConf, tracker: Tracker, journal: Journal, chosen: journals.RunJournal, stop: asyncio.Event, mode: str,
 ) -> LocalRuntime:
-    async with local_runtime(conf, journal=journal) as live:
+    async with local_runtime(conf, journal=journal) as live, serve_local(conf, live, PROJECT_DIR, os.environ):
         announce(live.parts.started, chosen)
         helpers = [
             asyncio.ensure_future(_view(live, stop, mode, conf.live.source, inventory_of(conf))),
@@ -261,7 +263,9 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJour
             print(f"resuming {chosen.path.name}: {first['restored_records']} records, {first['restored_trades']} trades restored",
                   file=sys.stderr, flush=True)
         step = 0
+        dashboard = None
         try:
+            dashboard = await start_ray(conf, topo, PROJECT_DIR, os.environ)  # served from this driver
             while not stop.is_set():
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), 2.0)
@@ -280,6 +284,8 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJour
                 if step % max(1, round(conf.live.metrics_every_s / 2)) == 0:
                     await asyncio.to_thread(tracker.metrics, {k: float(v) for k, v in status.items() if v is not None}, step)
         finally:
+            if dashboard is not None:
+                await dashboard.stop()
             await asyncio.to_thread(topo.stop_feeds_and_drain)
             state = await asyncio.to_thread(topo.state)
             await asyncio.to_thread(topo.stop)

@@ -26,6 +26,12 @@ one that would fill most of it, then at the best fee-adjusted price, with the ba
 it), ``hold`` keeps it. A follow-up is one immediate-or-cancel order at the best price ±
 ``market_slippage_bps`` (a protected market order), rounded to the venue's lot and tick;
 what it leaves is held, and the trade outcome says so.
+
+**Operator controls** (:mod:`arb.decision.controls`): :meth:`Trader.kill`,
+:meth:`~Trader.release_kill`, :meth:`~Trader.halt`, :meth:`~Trader.resume_trading` and
+:meth:`~Trader.apply_settings` act on the risk gate and the venues the trader accepts, and
+each is journalled as a :class:`~arb.exec.orders.Control` record, which :meth:`Trader.restore`
+replays: a killed engine that restarts from its journal is still killed.
 """
 
 from __future__ import annotations
@@ -42,13 +48,17 @@ from arb.core.numbers import ONE, mul
 from arb.core.symbols import split
 from arb.exec.journal import Journal, JournalError, MemoryJournal
 from arb.exec.liquidity import Sweep, walk
-from arb.exec.orders import Deposit, Fill, FillStatus, Intent, JournalRecord, OneLegged, Order, Role, Side, TradeResult
+from arb.decision.controls import Settings
+from arb.exec.orders import (
+    Control, Deposit, Fill, FillStatus, Intent, JournalRecord, OneLegged, Order, Role, Side, TradeResult,
+)
 from arb.exec.port import (
     Accepted, BalancesFetched, Cancelled, CancelOrder, Command, FetchBalances, Filled, OrderEvent, PartiallyFilled, PlaceOrder,
     QueryOrder, Rejected, Unknown,
 )
 from arb.exec.portfolio import Portfolio, PriceFn
 from arb.risk.engine import RiskEngine
+from arb.risk.limits import APPROVED, RiskDecision, TradingState
 from arb.scan.costs import reserve_quote
 from arb.scan.opportunity import Opportunity
 from arb.venues.trading import Balance
@@ -206,6 +216,10 @@ class Trader:
         self.rejections: Counter[str] = Counter()
         #: The latest opportunities taken (for views of the running engine).
         self.recent: deque[Opportunity] = deque(maxlen=100)
+        #: The latest opportunities decided, each with what became of it: ``ok`` (taken), the
+        #: risk gate's code, ``venue-off``, ``repeat`` or why fresh balances did not come
+        #: (for views of the running engine).
+        self.offered: deque[tuple[Opportunity, str]] = deque(maxlen=100)
         #: Decisions waiting for fresh balances, by opportunity id (in arrival order).
         self._waiting: dict[str, _Waiting] = {}
         #: Per venue: the last snapshot it reported — (when the request for it was sent, the balances).
@@ -226,6 +240,14 @@ class Trader:
         self._unsettled: dict[str, Order] = {}
         self._results: list[TradeResult] = []
         self._completed: list[TradeResult] = []
+        #: Orders done, by (venue, status) — ``filled``, ``partial``, ``expired``, ``rejected``.
+        self.order_outcomes: Counter[tuple[str, str]] = Counter()
+        #: The operator's last settings (None: as configured); see :meth:`apply_settings`.
+        self.settings: Settings | None = None
+        #: Venues the operator took out of trading: opportunities there are refused.
+        self.disabled_venues: frozenset[str] = frozenset()
+        #: Control records journalled (restored ones included): the next id.
+        self._controls = 0
 
     # -- reading ---------------------------------------------------------------------------
     def open_legs(self) -> int:
@@ -281,10 +303,16 @@ class Trader:
         """Risk-check each opportunity against the portfolio now and place the approved ones
         (both legs at once). Returns the commands to send."""
         commands: list[Command] = []
+        disabled = self.disabled_venues
         for opp in opportunities:
+            if disabled and (opp.buy_venue in disabled or opp.sell_venue in disabled):
+                self.rejections["venue-off"] += 1
+                self.offered.append((opp, "venue-off"))
+                continue
             decision = self.risk.check(opp, self.portfolio, now_ns, len(self._open))
             if not decision.approved:
                 self.rejections[decision.code] += 1
+                self.offered.append((opp, decision.code))
                 continue
             if self.config.fresh_balances:
                 if opp.id not in self._waiting and opp.id not in self._ids:
@@ -295,6 +323,7 @@ class Trader:
                     self.opportunities_taken += 1
                     self.recent.append(opp)
                     commands += placed
+                self.offered.append((opp, "ok" if placed is not None else "repeat"))
         if self._waiting:
             self._decide_waiting(now_ns, commands)
         return commands
@@ -315,6 +344,7 @@ class Trader:
             decision = self.risk.check(opp, _Fresh(self.portfolio, fresh), now_ns, len(self._open))
             if not decision.approved:
                 self.rejections[decision.code] += 1
+                self.offered.append((opp, decision.code))
                 continue
             placed = self._submit(opp, now_ns)
             if placed is not None:
@@ -323,6 +353,7 @@ class Trader:
                 commands += placed
                 for venue in venues:  # these snapshots predate the orders just sent
                     fresh.pop(venue, None)
+            self.offered.append((opp, "ok" if placed is not None else "repeat"))
         if wanted:
             for venue in wanted:
                 self._fetching[venue] = now_ns
@@ -389,7 +420,7 @@ class Trader:
             self._snapshots.pop(venue, None)
             dropped = [k for k, w in self._waiting.items() if venue in (w.opp.buy_venue, w.opp.sell_venue)]
             for key in dropped:
-                del self._waiting[key]
+                self.offered.append((self._waiting.pop(key).opp, "balances-unavailable"))
             self.rejections["balances-unavailable"] += len(dropped)
             return
         if requested is not None:
@@ -419,18 +450,11 @@ class Trader:
         limit = self.config.balances_timeout_ns
         late = [k for k, w in self._waiting.items() if now_ns - w.since_ns > limit]
         for key in late:
-            del self._waiting[key]
+            self.offered.append((self._waiting.pop(key).opp, "balances-timeout"))
             self.rejections["balances-timeout"] += 1
         for venue in [v for v, sent in self._fetching.items() if now_ns - sent > limit]:
             del self._fetching[venue]
         return len(late)
-
-    def kill(self, reason: str, now_ns: int) -> list[Command]:
-        """Kill switch: halt everything (see :meth:`RiskEngine.kill`), forget decisions waiting
-        for balances, and cancel every open order. Returns the cancels to send."""
-        self.risk.kill(reason, now_ns)
-        self._waiting.clear()
-        return [CancelOrder(p.order.id, p.order.venue, p.order.symbol) for p in self._open.values()]
 
     def _apply(self, progress: _Progress, fill: PartiallyFilled | Filled) -> None:
         fee_asset = "" if fill.fee_asset in ("", split(progress.order.symbol)[1]) else fill.fee_asset
@@ -554,7 +578,11 @@ class Trader:
                 elif record.role == trade.action_role:  # a follow-up rejected on placement
                     trade.reason = record.reason
                 trade.fills[record.role] = record
+                self.order_outcomes[(record.venue, record.status)] += 1
                 self.risk.record_order(record.status != FillStatus.REJECTED, record.ts_ns)
+            elif isinstance(record, Control):
+                self._controls += 1
+                self._control(record)
             elif isinstance(record, TradeResult):
                 trade = self._trades.pop(record.id, None)
                 if trade is None:
@@ -600,6 +628,79 @@ class Trader:
             elif not trade.pending:
                 self._legs_done(trade, max(f.ts_ns for f in trade.fills.values()), commands)
         return commands
+
+    # -- operator controls -------------------------------------------------------------------
+    def kill(self, reason: str, now_ns: int) -> list[Command]:
+        """Kill switch: halt everything (see :meth:`RiskEngine.kill`) — nothing is placed, not
+        even a follow-up — until :meth:`release_kill` and :meth:`resume_trading`; forget
+        decisions waiting for balances, and cancel every open order. Journalled. Returns the
+        cancels to send (:meth:`~arb.decision.desk.Desk.kill` sends them). Already engaged:
+        nothing more is journalled (a recurring internal error must not flood the journal);
+        the first reason stands."""
+        if not self.risk.killed:
+            self._operate("kill", reason, now_ns)
+        self._waiting.clear()
+        return [CancelOrder(p.order.id, p.order.venue, p.order.symbol) for p in self._open.values()]
+
+    def release_kill(self, reason: str, now_ns: int) -> RiskDecision:
+        """Disarm the kill switch; trading stays halted until :meth:`resume_trading`. Journalled."""
+        return self._operate("release", reason, now_ns)
+
+    def halt(self, reason: str, now_ns: int) -> RiskDecision:
+        """Stop taking trades (follow-ups too) until :meth:`resume_trading`. Journalled."""
+        return self._operate("halt", reason, now_ns)
+
+    def resume_trading(self, reason: str, now_ns: int) -> RiskDecision:
+        """Back to active trading (clears the circuit breaker's window). Refused — and not
+        journalled — while the kill switch is engaged: the decision says why."""
+        if self.risk.killed:
+            return RiskDecision(False, "killed", f"kill switch engaged ({self.risk.reason}); release it first")
+        return self._operate("resume", reason, now_ns)
+
+    def apply_settings(self, settings: Settings, reason: str, now_ns: int) -> RiskDecision:
+        """The operator's settings (built and validated by :func:`arb.decision.controls.change`):
+        the risk gate's notional limit and the venues it accepts (hosts apply the same value
+        to their deciders). Journalled."""
+        record = Control(
+            id=f"control/{self._controls}", ts_ns=now_ns, action="settings", reason=reason,
+            min_profit_quote=settings.min_profit_quote, max_notional_quote=settings.max_notional_quote,
+            disabled_venues=tuple(sorted(settings.disabled_venues)),
+        )
+        return self._journal_control(record)
+
+    def _operate(self, action: str, reason: str, now_ns: int) -> RiskDecision:
+        return self._journal_control(Control(id=f"control/{self._controls}", ts_ns=now_ns, action=action, reason=reason))
+
+    def _journal_control(self, record: Control) -> RiskDecision:
+        # Like deposits: the effect first (a kill must act even if the disk is full), then the journal.
+        self._control(record)
+        self._controls += 1
+        self.journal.append(record)
+        return APPROVED
+
+    def _control(self, record: Control) -> None:
+        """Apply one control record (live, or replayed from the journal)."""
+        risk, action, ts = self.risk, record.action, record.ts_ns
+        if action == "kill":
+            risk.kill(record.reason, ts)
+        elif action == "release":
+            risk.release_kill(record.reason, ts)
+        elif action == "halt":
+            risk.set_state(TradingState.HALTED, f"halted by operator: {record.reason}", ts)
+        elif action == "resume":
+            risk.set_state(TradingState.ACTIVE, f"resumed by operator: {record.reason}", ts)
+        elif action == "settings":
+            if record.min_profit_quote is None:
+                raise JournalError(f"control {record.id}: settings without min_profit_quote")
+            settings = Settings(
+                min_profit_quote=record.min_profit_quote, max_notional_quote=record.max_notional_quote,
+                disabled_venues=record.disabled_venues,
+            )
+            self.settings = settings
+            self.disabled_venues = frozenset(settings.disabled_venues)
+            risk.limits = msgspec.structs.replace(risk.limits, max_notional_quote=settings.max_notional_quote)
+        else:
+            raise JournalError(f"control {record.id}: unknown action {action!r}")
 
     # -- orders ----------------------------------------------------------------------------
     def _place(
@@ -647,6 +748,7 @@ class Trader:
             status=str(status), reason=reason, fee_asset=fee_asset,
         )
         self.journal.append(fill)
+        self.order_outcomes[(order.venue, str(status))] += 1
         self.risk.record_order(status is not FillStatus.REJECTED, ts_ns)
         return fill
 
@@ -723,7 +825,7 @@ class Trader:
         exclude = opp.sell_venue if buy else opp.buy_venue
         best_venue, best_key = None, None
         for venue, rate in sorted(self.config.taker_fee_rates.items()):
-            if venue == exclude:
+            if venue == exclude or venue in self.disabled_venues:
                 continue
             view = self.market(venue, opp.symbol)
             if view is None or view.state != "live" or not (view.asks if buy else view.bids):

@@ -171,4 +171,23 @@ class Deposit(msgspec.Struct, frozen=True, tag="deposit"):
     ts_ns: int
 
 
-JournalRecord: TypeAlias = Intent | Order | Fill | TradeResult | Deposit
+class Control(msgspec.Struct, frozen=True, tag="control"):
+    """An operator's action on the running engine (dashboard, API): journalled, so that
+    recovery rebuilds the trading state and the runtime settings the engine had.
+
+    ``action``: ``kill`` (the kill switch), ``release`` (disarm it; trading stays halted),
+    ``halt``, ``resume`` (back to active), or ``settings`` — then the three settings fields
+    hold every safe runtime setting *after* the change (fixed ints; ``disabled_venues``
+    sorted). ``id`` is ``control/<n>``, n counting the journal's control records.
+    """
+
+    id: str
+    ts_ns: int
+    action: str
+    reason: str
+    min_profit_quote: int | None = None
+    max_notional_quote: int | None = None
+    disabled_venues: tuple[str, ...] = ()
+
+
+JournalRecord: TypeAlias = Intent | Order | Fill | TradeResult | Deposit | Control

@@ -26,6 +26,9 @@
   idempotent (no trade lost, none placed twice).
 
 The actors only move messages: no scanning, pricing, funding or risk logic lives here.
+Operator controls (the dashboard, served from the driver) go to the executor, which
+journals them (:meth:`ExecutorActor.control`, :meth:`ExecutorActor.apply_settings`); the
+settings then go to every scanner, and a restarted scanner takes them from the executor.
 
 All actors restart without limit (``max_restarts=-1``); :class:`RayTopology` (the
 supervisor, in the driver) builds the topology from config and calls ``ensure_started``
@@ -53,6 +56,7 @@ from arb.book.view import BookView
 from arb.config import ArbConf
 from arb.core.instruments import Instruments
 from arb.core.numbers import to_float
+from arb.decision.controls import Settings
 from arb.decision.views import ViewStore
 from arb.exec.journal_sqlite import SqliteJournal
 from arb.exec.live import LiveVenues, VenueAccount
@@ -62,7 +66,9 @@ from arb.io.trading import TradingShell
 from arb.runtime.components import build_decider, build_desk, start
 from arb.runtime.settings import credentials, feed_options, starting_balances
 from arb.runtime.ray_cluster import HEAD_RESOURCE, SHARD_RESOURCE
-from arb.runtime.ray_metrics import ArbMetrics
+from arb.risk.limits import RiskDecision
+from arb.runtime.dashboard import state as dashboard_state
+from arb.runtime.ray_metrics import ArbMetrics, ExecutionRecorder, FeedRecorder
 from arb.scan.opportunity import Opportunity
 from arb.venues.registry import get as venue_spec
 
@@ -116,6 +122,7 @@ class FeedActor:
         self.publish_interval_s = publish_interval_s
         self.depth = conf.strategy.depth_levels
         self.metrics = ArbMetrics(default_tags={"venue": venue, "shard": str(shard)})
+        self.recorder = FeedRecorder(self.metrics, venue, str(shard))
         self.feed: VenueFeed | None = None
         self.tasks: list[asyncio.Task] = []
         self.published = 0
@@ -156,6 +163,7 @@ class FeedActor:
             if time.monotonic() >= next_refresh:
                 changed = set(feed.symbols)
                 next_refresh = time.monotonic() + self.refresh_s
+                self.recorder.record(feed.health())
             for symbol in changed:
                 view = feed.view(symbol, self.depth)
                 if view is not None:
@@ -223,6 +231,8 @@ class ScannerActor:
         self.decision_ms: deque[float] = deque(maxlen=_SAMPLES)
         self.opportunity_ms: deque[float] = deque(maxlen=_SAMPLES)
         self.refresher: asyncio.Task | None = None
+        #: The operator's settings are in force (a restarted scanner takes them from the executor).
+        self.settings_synced = False
 
     async def ensure_started(self) -> bool:
         """Keep the balance snapshot fresh (sizes are capped by what the executor holds)."""
@@ -237,10 +247,24 @@ class ScannerActor:
         while True:
             views = [v for venues in self.decider.views.values() for v in venues.values()]
             try:
+                if not self.settings_synced:
+                    self.decider.apply_settings(await self.executor.settings.remote())
+                    self.settings_synced = True
                 self.balances = _Balances(await self.executor.sync.remote(views))
             except _ACTOR_DOWN:
                 pass
             await asyncio.sleep(every_s)
+
+    async def apply_settings(self, settings: Settings) -> None:
+        """The operator's settings (the executor journalled them first)."""
+        self.decider.apply_settings(settings)
+        self.settings_synced = True
+
+    async def summary(self) -> dict:
+        """Counters and settings in force (cheap: no latency samples)."""
+        return {"shard": self.shard, "scans": self.decider.scans, "opportunities": self.opportunities,
+                "opportunities_seen": self.decider.opportunities_seen, "submit_errors": self.submit_errors,
+                "settings": self.decider.settings()}
 
     async def on_views(self, batch: list[BookView], now_ns: int | None = None) -> list[Opportunity]:
         """A feed's batch: decide, send the opportunities found to the executor. ``now_ns``
@@ -318,6 +342,9 @@ class ExecutorActor:
         self.shell: TradingShell | None = None
         self.shell_task: asyncio.Task | None = None
         self.started_ns = now
+        self.recorder = ExecutionRecorder(self.metrics)
+        #: The settings the scanners were built with (until the operator changes them).
+        self.configured = build_decider(conf, instruments).settings()
 
     async def ensure_started(self) -> bool:
         port = self.desk.port
@@ -335,6 +362,7 @@ class ExecutorActor:
         """Hand the trader the port's events as they fall due (the executor's own clock) or,
         live, as the venues answer."""
         woke = getattr(self, "_woke", None) or asyncio.Event()
+        next_record = 0.0
         while True:
             due = self.desk.next_due_ns()
             delay = 0.05 if due is None else max(0.0, min(0.05, (due - time.time_ns()) / 1e9))
@@ -345,6 +373,9 @@ class ExecutorActor:
             if due is not None and due <= time.time_ns():
                 with self.journal.batch():
                     self._count(self.desk.advance(time.time_ns()))
+            if time.monotonic() >= next_record:  # gauges and order counts for Prometheus
+                next_record = time.monotonic() + 1.0
+                self.recorder.record(self.trader, rejections=False)
 
     async def drain(self, timeout_s: float = 15.0) -> int:
         """End of a run: wait until no order is open at the venues (at most ``timeout_s``).
@@ -429,9 +460,33 @@ class ExecutorActor:
         }
 
     async def kill(self, reason: str) -> int:
-        """Kill switch: halt and cancel every open order; returns the cancels sent."""
+        """Kill switch: halt and cancel every open order (journalled); returns the cancels sent."""
         with self.journal.batch():
             return self.desk.kill(reason, time.time_ns())
+
+    # -- the operator (the dashboard in the driver) --------------------------------------------
+    async def control(self, action: str, reason: str) -> RiskDecision:
+        """``kill``, ``release``, ``halt`` or ``resume`` (see :class:`~arb.decision.trader.Trader`), journalled."""
+        with self.journal.batch():
+            return self.desk.control(action, reason, time.time_ns())
+
+    async def settings(self) -> Settings:
+        """The settings in force: the operator's last (restored from the journal), else the config's."""
+        return self.trader.settings if self.trader.settings is not None else self.configured
+
+    async def apply_settings(self, settings: Settings, reason: str) -> None:
+        """The trader's part of the operator's settings, journalled (scanners get them next)."""
+        with self.journal.batch():
+            self.trader.apply_settings(settings, reason, time.time_ns())
+
+    async def dashboard(self) -> dict:
+        """The trader's side of the dashboard and every book the executor has a view of."""
+        now = time.time_ns()
+        out = dashboard_state.execution_state(self.trader, await self.settings(), self.trader.results(), now)
+        out["books"] = dashboard_state.books(self.store.all(), now)
+        out["started_ns"] = self.started_ns
+        out["journal_records"] = len(self.journal)
+        return out
 
 
 class RayTopology:
