@@ -442,6 +442,8 @@ class LiveVenues:
                 self._query(tracked, now_ns, delay_ns=max(self.retry_ns, round((error.retry_after_s or 0) * 1e9)))
         elif out.kind == "cancel":
             self._query(tracked, now_ns)  # done already, or not: the query says
+        elif out.kind == "trades":  # the fills' fees are still owed: ask again, never drop the fills
+            self._send(_again(out, now_ns + max(self.retry_ns, round((error.retry_after_s or 0) * 1e9))), now_ns)
 
 
 def _again(out: Outgoing, not_before_ns: int) -> Outgoing:

@@ -135,6 +135,9 @@ class TradingShell:
         budget = self.budgets.get(out.venue)
         if budget is not None:
             await budget.acquire(request.weight)
+            # Signed again as it leaves: held back by the budget, its timestamp may have aged
+            # past the venue's window (MEXC and Binance: 5 s).
+            request = out.request = out.build(port.sign_ms(out.venue, self.clock.now_ns()))
         started = time.perf_counter()
         try:
             async with self._session.request(request.method, request.url, headers=request.headers,

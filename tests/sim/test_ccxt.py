@@ -25,8 +25,10 @@ ccxt = pytest.importorskip("ccxt")
 pytestmark = pytest.mark.slow
 
 #: Venues whose simulator serves the private API (one row each).
-VENUES = ["binance", "okx", "kraken", "coinbase", "kucoin"]
+VENUES = ["binance", "okx", "kraken", "gateio", "mexc", "coinbase", "kucoin"]
 SYMBOL = "BTC/USDT"
+#: ccxt's class where its name is not arb's venue name (ccxt calls Gate ``gate``).
+CCXT_IDS = {"gateio": "gate"}
 #: ccxt reads Coinbase tickers from ``market/products``, which carry no bid and ask it reads:
 #: they come from ``best_bid_ask`` (``fetch_bids_asks``) there.
 BIDS_ASKS = {"coinbase"}
@@ -45,7 +47,7 @@ def _point_at(urls: object, base: str) -> object:
 
 
 def _client(venue: str, key, base: str):
-    exchange = getattr(ccxt, venue)({"apiKey": key.key, "secret": key.secret, "password": key.passphrase, "enableRateLimit": False})
+    exchange = getattr(ccxt, CCXT_IDS.get(venue, venue))({"apiKey": key.key, "secret": key.secret, "password": key.passphrase, "enableRateLimit": False})
     exchange.urls["api"] = _point_at(exchange.urls["api"], base)
     return exchange
 
