@@ -19,8 +19,10 @@ the answers the shell feeds back (:meth:`~LiveVenues.on_response`,
   and fee in the venue's fee asset). A venue that finds an order by client id only in two
   requests (Kraken: open orders, then closed ones) is asked by its own order id once the
   venue named it (``TradingSpec.query_by_venue_id``), and in two steps before that
-  (``TradingSpec.query_done``). Fees (and the exact quote) an order answer lacks come from
-  the order's trades, asked again while they lag the order.
+  (``TradingSpec.query_done``); a venue with no lookup by client id (Coinbase) lists the
+  symbol's orders and the port picks its own (``TradingSpec.decode_found``). Fees (and the
+  exact quote) an order answer lacks come from the order's trades, asked again while they
+  lag the order.
 - **Nonces.** Each venue's requests are signed at strictly increasing milliseconds, so a
   venue that refuses a repeated nonce (Kraken) never sees one from arb.
 - **Failures.** An error answer is classified once per venue (``TradingSpec.classify``): a
@@ -30,6 +32,8 @@ the answers the shell feeds back (:meth:`~LiveVenues.on_response`,
   never place twice); a request that may have reached the venue (a timeout after sending)
   makes the order ``Unknown`` and is followed by queries. A query answered "not found" right
   after such a timeout is asked again once before the order counts as never placed.
+- **Venues that cancel by their own id only** (``TradingSpec.cancel_by_id``, Coinbase): a cancel
+  waits until the order is named (by the place answer, or a query that finds it).
 - **Dry run.** Requests are built and signed, then logged by the shell (secrets masked) and
   never sent; orders end ``Cancelled("dry run: not sent")``.
 """
@@ -74,7 +78,7 @@ class Outgoing:
 
     id: int
     venue: str
-    kind: str  # place | cancel | query | query-done | trades | balances
+    kind: str  # place | cancel | query | query-done | find (a query listing orders) | trades | balances
     build: Callable[[int], RestRequest]
     order_id: str = ""
     token: str = ""
@@ -104,6 +108,8 @@ class _Tracked:
     #: A state whose fees the venue did not say: waiting for the order's trades.
     pending: OrderState | None = None
     waiting: set[int] = field(default_factory=set)
+    #: A cancel asked for before the venue named the order (venues cancelling by their own id).
+    cancel_wanted: bool = False
 
 
 class LiveVenues:
@@ -234,7 +240,13 @@ class LiveVenues:
                 account.spec.decode_cancel(status, body)
                 self._query(tracked, now_ns)  # the cancel's answer does not carry the fills: ask
                 return
-            state = account.spec.decode_place(status, body) if out.kind == "place" else account.spec.decode_order(status, body)
+            if out.kind == "place":
+                state = account.spec.decode_place(status, body)
+            elif out.kind == "find":
+                assert account.spec.decode_found is not None
+                state = account.spec.decode_found(status, body, tracked.client_id)
+            else:
+                state = account.spec.decode_order(status, body)
         except VenueError as exc:
             self._on_error(out, exc, tracked, now_ns)
             return
@@ -298,7 +310,8 @@ class LiveVenues:
     def _query(self, tracked: _Tracked, now_ns: int, delay_ns: int = 0, kind: str = "query") -> None:
         """Ask the venue about ``tracked``: by its venue id where the venue needs that
         (``query_by_venue_id``) and it is known, else by client id (``kind`` "query-done":
-        the second half of a split lookup, ``query_done``)."""
+        the second half of a split lookup, ``query_done``; sent as "find" where the answer
+        lists orders, ``decode_found``)."""
         account = self.accounts.get(tracked.order.venue)
         if account is None or tracked.waiting:
             return
@@ -308,11 +321,21 @@ class LiveVenues:
         else:
             fn = spec.query_done if kind == "query-done" and spec.query_done is not None else spec.query
             build = _bind(fn, account.rest_url, account.credentials, tracked.client_id, venue_symbol)
+            if kind == "query" and spec.decode_found is not None:  # the answer lists orders: ours is picked by client id
+                kind = "find"
         self._send(Outgoing(next(self._ids), tracked.order.venue, kind, build, tracked.order.id, not_before_ns=now_ns + delay_ns), now_ns)
 
     def _cancel(self, tracked: _Tracked, now_ns: int) -> None:
         account = self.accounts[tracked.order.venue]
-        build = _bind(account.spec.cancel, account.rest_url, account.credentials, tracked.client_id, self._venue_symbol(tracked.order))
+        spec, symbol = account.spec, self._venue_symbol(tracked.order)
+        if tracked.venue_order_id and spec.cancel_by_id is not None:
+            build = _bind(spec.cancel_by_id, account.rest_url, account.credentials, tracked.venue_order_id, symbol)
+        elif spec.cancel is not None:
+            build = _bind(spec.cancel, account.rest_url, account.credentials, tracked.client_id, symbol)
+        else:  # the venue cancels by its own id only: find the order, cancel once it is named (_apply)
+            tracked.cancel_wanted = True
+            self._query(tracked, now_ns)
+            return
         self._send(Outgoing(next(self._ids), tracked.order.venue, "cancel", build, tracked.order.id), now_ns)
 
     def _venue_symbol(self, order: Order) -> str:
@@ -369,6 +392,9 @@ class LiveVenues:
         elif state.status is OrderStatus.REJECTED:
             tracked.done = True
             self._events.append(Rejected(order_id, now_ns, RejectReason.OTHER, state.reason or "rejected by the venue"))
+        elif tracked.cancel_wanted and tracked.venue_order_id:  # named now: the cancel asked for earlier
+            tracked.cancel_wanted = False
+            self._cancel(tracked, now_ns)
         else:  # still open: follow it
             tracked.polls += 1
             delay = min(self.max_poll_ns, self.poll_ns * 2 ** min(tracked.polls - 1, 10))
@@ -398,7 +424,7 @@ class LiveVenues:
                 self._events.append(Unknown(tracked.order.id, now_ns, str(error)))
             else:
                 self._reject(tracked, now_ns, reason, error.message)
-        elif out.kind in ("query", "query-done"):
+        elif out.kind in ("query", "query-done", "find"):
             spec = self.accounts[out.venue].spec
             if reason is RejectReason.NOT_FOUND and out.kind == "query" and spec.query_done is not None \
                     and not (tracked.venue_order_id and spec.query_by_venue_id is not None):

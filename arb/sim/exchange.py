@@ -4,8 +4,10 @@
 simulator's true book of each symbol (the same book its public streams publish):
 
 - **Keys.** :meth:`Exchange.provision` creates API keys (deterministic from the seed) with an
-  account each, funded with the given balances. A venue protocol verifies each request's
-  signature with the key's secret, the venue's own way, before calling in here.
+  account each, funded with the given balances: a hex key and secret by default, or what the
+  venue's ``key_maker`` makes of the same random bytes (Coinbase: a CDP key name and an EC
+  P-256 private key in PEM). A venue protocol verifies each request's signature with the key's
+  secret, the venue's own way, before calling in here.
 - **Orders** are limit orders: ``ioc`` (immediate-or-cancel: takes what the book offers
   within the limit, the rest is cancelled) or ``gtc`` (takes what it can, the rest rests
   until the book crosses its price, then fills as a maker at its own price). Checks, in the
@@ -39,6 +41,10 @@ from arb.core.numbers import ONE
 from arb.core.symbols import split
 from arb.exec.liquidity import LiquidityMemory
 from arb.venues.trading import OrderStatus, RejectReason
+
+
+#: ``key_maker(n, raw) → (key, secret, passphrase)``: the n-th key of a venue from 32 random bytes.
+KeyMaker = Callable[[int, bytes], tuple[str, str, str]]
 
 
 class Rejected(Exception):
@@ -149,6 +155,7 @@ class Exchange:
         fee_decimals: int = 8,
         seed: int = 0,
         halted: Iterable[str] = (),
+        key_maker: KeyMaker | None = None,
         client_id_scope: str = "all",
     ) -> None:
         if fee_asset not in ("received", "quote"):
@@ -164,6 +171,7 @@ class Exchange:
         self.fee_asset = fee_asset
         self._fee_unit = 10 ** (18 - fee_decimals)
         self.halted = set(halted)
+        self.key_maker = key_maker
         self.keys: dict[str, ApiKey] = {}
         self.accounts: dict[str, Account] = {}
         self.liquidity = LiquidityMemory()
@@ -178,12 +186,13 @@ class Exchange:
         """A new key and account funded with ``balances`` (asset → fixed amount)."""
         n = len(self.keys) + 1
         raw = self._rng.getrandbits(256).to_bytes(32, "big")
-        key = ApiKey(
-            key=f"sim{self.venue[:3]}{n}{hashlib.sha256(raw + b'k').hexdigest()[:24]}",
-            secret=hashlib.sha256(raw + b"s").hexdigest(),
-            passphrase=hashlib.sha256(raw + b"p").hexdigest()[:16],
-            account=f"{label}-{n}",
-        )
+        if self.key_maker is not None:
+            name, secret, passphrase = self.key_maker(n, raw)
+        else:
+            name = f"sim{self.venue[:3]}{n}{hashlib.sha256(raw + b'k').hexdigest()[:24]}"
+            secret = hashlib.sha256(raw + b"s").hexdigest()
+            passphrase = hashlib.sha256(raw + b"p").hexdigest()[:16]
+        key = ApiKey(key=name, secret=secret, passphrase=passphrase, account=f"{label}-{n}")
         self.keys[key.key] = key
         account = self.accounts[key.account] = Account(key.account)
         for asset, amount in balances.items():

@@ -141,7 +141,8 @@ class TradingSpec:
     venue: str
     place: Callable[[str, Credentials, OrderRequest, int], RestRequest]
     decode_place: Callable[[int, str], OrderState]
-    cancel: Callable[[str, Credentials, str, str, int], RestRequest]
+    #: None for venues that cancel only by their own order id (Coinbase): see ``cancel_by_id``.
+    cancel: Callable[[str, Credentials, str, str, int], RestRequest] | None
     query: Callable[[str, Credentials, str, str, int], RestRequest]
     decode_order: Callable[[int, str], OrderState]
     balances: Callable[[str, Credentials, int], RestRequest]
@@ -171,9 +172,18 @@ class TradingSpec:
     #: finishes between the two requests.
     query_done: Callable[[str, Credentials, str, str, int], RestRequest] | None = None
     #: ``(status, body) → None``: checks a cancel's 2xx answer for an error it carries inside
-    #: (OKX ``sCode``, Kraken ``error``) and raises its :class:`VenueError`. None: the cancel
-    #: answers with the order (``decode_order`` reads it).
+    #: (OKX ``sCode``, Kraken ``error``, KuCoin ``code``, Coinbase ``results[].success``) and
+    #: raises its :class:`VenueError`. None: the cancel answers with the order (``decode_order``
+    #: reads it).
     decode_cancel: Callable[[int, str], None] | None = None
+    #: ``(rest_url, credentials, venue_order_id, venue_symbol, now_ms) → request`` cancelling an
+    #: order by the venue's own id, used once the venue named the order. A venue that cancels
+    #: only this way (Coinbase: ``cancel`` is None) has the port find the order first.
+    cancel_by_id: Callable[[str, Credentials, str, str, int], RestRequest] | None = None
+    #: For venues with no lookup by client id at all (Coinbase): ``query`` lists the symbol's
+    #: recent orders and ``decode_found(status, body, client_id)`` picks the one with that client
+    #: id (raising NOT_FOUND when the whole list lacks it, UNKNOWN_STATE when the list was cut).
+    decode_found: Callable[[int, str, str], OrderState] | None = None
 
 
 def order_texts(instrument: Instrument | None, qty: int, price: int, side: str) -> tuple[int, int, str, str]:

@@ -25,10 +25,15 @@ ccxt = pytest.importorskip("ccxt")
 pytestmark = pytest.mark.slow
 
 #: Venues whose simulator serves the private API (one row each).
-VENUES = ["binance", "okx", "kraken", "gateio", "mexc"]
+VENUES = ["binance", "okx", "kraken", "gateio", "mexc", "coinbase", "kucoin"]
 SYMBOL = "BTC/USDT"
 #: ccxt's class where its name is not arb's venue name (ccxt calls Gate ``gate``).
 CCXT_IDS = {"gateio": "gate"}
+#: ccxt reads Coinbase tickers from ``market/products``, which carry no bid and ask it reads:
+#: they come from ``best_bid_ask`` (``fetch_bids_asks``) there.
+BIDS_ASKS = {"coinbase"}
+#: KuCoin's public partial books come in 20 or 100 levels (ccxt refuses other limits).
+BOOK_LIMIT = {"kucoin": 20}
 
 
 def _point_at(urls: object, base: str) -> object:
@@ -52,7 +57,9 @@ def _session(venue: str, key, base: str) -> dict:
     out: dict = {}
     out["markets"] = ex.load_markets()
     out["tickers"] = ex.fetch_tickers([SYMBOL])
-    out["book"] = ex.fetch_order_book(SYMBOL, 5)
+    if venue in BIDS_ASKS:
+        out["tickers"] = ex.fetch_bids_asks([SYMBOL])
+    out["book"] = ex.fetch_order_book(SYMBOL, BOOK_LIMIT.get(venue, 5))
     out["before"] = ex.fetch_balance()["total"]
     ask = out["book"]["asks"][0][0]
     out["ioc"] = ex.create_order(SYMBOL, "limit", "buy", 0.01, ex.price_to_precision(SYMBOL, ask * 1.002), {"timeInForce": "IOC"})

@@ -22,7 +22,7 @@ import msgspec
 from aiohttp import web
 
 from arb.book.book import OrderBook
-from arb.sim.exchange import Account
+from arb.sim.exchange import Account, KeyMaker
 from arb.sim.market import BookChange
 from arb.sim.server.frames import Out
 from arb.venues.base import VenueSpec
@@ -110,6 +110,9 @@ class VenueProtocol:
     #: The asset a fill's fee is taken in: ``"received"`` (a buy's base, a sell's quote) or
     #: ``"quote"`` (see :class:`~arb.sim.exchange.Exchange`).
     fee_asset: str = "received"
+    #: How the venue's API keys look (see :data:`~arb.sim.exchange.KeyMaker`; None: hex key and
+    #: secret). A plain function: ``staticmethod`` in subclasses.
+    key_maker: KeyMaker | None = None
     #: Where a client order id must be unique: ``"all"`` of the account's orders, or only its
     #: ``"open"`` ones (Kraken) — see :class:`~arb.sim.exchange.Exchange`.
     client_id_scope: str = "all"
