@@ -31,7 +31,7 @@ def _arb(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_live_trading_on_the_simulators_reconciles_exactly(tmp_path):
-    proc = _arb(tmp_path, "live.duration_s=25")
+    proc = _arb(tmp_path, "live.duration_s=25", "universe=all", "dashboard.port=0")
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert summary["mode"] == "live" and summary["trades"] > 0 and summary["orders"] >= 2 * summary["trades"]
@@ -43,8 +43,24 @@ def test_live_trading_on_the_simulators_reconciles_exactly(tmp_path):
 
 
 def test_a_dry_run_builds_and_logs_orders_and_sends_none(tmp_path):
-    proc = _arb(tmp_path, "live.duration_s=15", "executor.dry_run=true")
+    proc = _arb(tmp_path, "live.duration_s=15", "executor.dry_run=true", "dashboard.port=0")
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert summary["mode"] == "live-dry-run" and summary["reconciled"] is True  # nothing moved at the venues
     assert summary["realized_quote"] in ({}, {"USDT": "0"})
+
+
+def test_live_trading_on_ray_reconciles_exactly(tmp_path):
+    """The same desk hosted by the Ray executor actor, with its trading shell in the actor."""
+    import tempfile
+
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    ray_tmp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # Ray's socket paths stay under 107 bytes
+    os.environ["RAY_TMPDIR"] = ray_tmp
+    try:
+        proc = _arb(tmp_path, "runtime=ray", "runtime.num_cpus=2", "live.duration_s=25", "dashboard.port=0")
+    finally:
+        os.environ.pop("RAY_TMPDIR", None)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["mode"] == "live" and summary["trades"] > 0 and summary["reconciled"] is True, summary
