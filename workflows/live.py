@@ -32,6 +32,7 @@ from arb.config import ArbConf, flatten
 from arb.core.errors import ArbError, ConfigError
 from arb.core.instruments import Instruments
 from arb.io.feed import Recorder
+from arb.io.health import VenueHealth
 from arb.exec.journal import Journal
 from arb.exec.journal_sqlite import SqliteJournal
 from arb.runtime import journals
@@ -174,6 +175,22 @@ async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str,
             print(live_view.plain_status(live_view.snapshot(live, time.time_ns(), inventory)), file=sys.stderr, flush=True)
 
 
+def unreachable(health: Mapping[str, VenueHealth]) -> dict[str, str]:
+    """Venues that never delivered a single message, with their last error."""
+    return {venue: h.last_error or next((c.last_error for c in h.connections if c.last_error), "") or h.state
+            for venue, h in health.items() if h.messages == 0}
+
+
+async def _reachability(live: LocalRuntime, stop: asyncio.Event, after_s: float = 10.0) -> None:
+    """Say plainly, once, which venues cannot be reached (still trying: they may come up)."""
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(stop.wait(), after_s)
+    if stop.is_set():
+        return
+    for venue, why in unreachable(live.health()).items():
+        log.warning("%s cannot be reached after %.0f s (%s); still trying", venue, after_s, why or "no answer")
+
+
 async def _metrics(live: LocalRuntime, stop: asyncio.Event, tracker: Tracker, every_s: float) -> None:
     step = 0
     while not stop.is_set():
@@ -228,6 +245,7 @@ async def _run_local(
         announce(live.parts.started, chosen)
         helpers = [
             asyncio.ensure_future(_view(live, stop, mode, conf.live.source, inventory_of(conf))),
+            asyncio.ensure_future(_reachability(live, stop)),
             asyncio.ensure_future(_metrics(live, stop, tracker, conf.live.metrics_every_s)),
         ]
         try:
@@ -237,6 +255,11 @@ async def _run_local(
             await asyncio.gather(*helpers, return_exceptions=True)
         if live.accounts is not None:  # arb's books against what the venues say, exactly
             live.mismatches = reconcile(live.parts.portfolio, await venue_balances(live.accounts))
+        never = unreachable(live.health())
+        if never and len(never) == len(live.feeds):
+            raise ArbError("no venue could be reached: " + "; ".join(f"{v}: {why or 'no answer'}" for v, why in never.items()))
+        if never:
+            log.warning("never reached: %s", "; ".join(f"{v} ({why or 'no answer'})" for v, why in never.items()))
         return live
 
 
