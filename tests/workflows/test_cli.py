@@ -142,4 +142,4 @@ def test_arb_live_says_when_no_venue_can_be_reached_and_fails(tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=120, env={k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
     )
     assert proc.returncode == 2
-    assert "no venue could be reached" in proc.stderr and "cannot be reached after" in proc.stderr
+    assert "no venue could be reached: binance" in proc.stderr and "not-up=binance,okx" in proc.stderr
