@@ -98,7 +98,15 @@ async def venues(conf: ArbConf, on_send: SendHook | None = None) -> AsyncIterato
     if conf.live.source == "public":
         conf = await resolve_universe(conf, None)
         accounts = env_accounts(conf) if live else None
-        instruments = await listings.instruments(conf, cache_dir=PROJECT_DIR / "data" / "instruments") if live else Instruments()
+        cache = PROJECT_DIR / "data" / "instruments"
+        if live:  # orders are sized with the venues' real rules, or not sent at all
+            instruments = await listings.instruments(conf, cache_dir=cache)
+        else:
+            try:
+                instruments = await listings.instruments(conf, cache_dir=cache)
+            except (ConfigError, OSError) as exc:  # paper: trade on, but say the sizes ignore the venues' rules
+                log.warning("paper trading without the venues' instruments (lots, ticks, minimums): %s", exc)
+                instruments = Instruments()
         yield Venues(None, instruments, accounts=accounts, conf=conf)
         return
     config = simulator_config(conf)
