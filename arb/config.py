@@ -26,6 +26,7 @@ Credentials never live in files or on the command line: ``api_key``/``api_secret
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 import typing
 from collections.abc import Iterable, Mapping
@@ -380,15 +381,36 @@ class FeedConf:
 
 
 @dataclass
+class SimFaultsConf:
+    """One simulated venue's faults: each a probability per published update (``rest_*``: per
+    REST request), e.g. ``live.sim.faults.okx.gap=0.01``."""
+
+    drop: float = 0.0
+    stall: float = 0.0
+    gap: float = 0.0
+    checksum: float = 0.0
+    malformed: float = 0.0
+    duplicate: float = 0.0
+    reorder: float = 0.0
+    rest_slow: float = 0.0
+    rest_429: float = 0.0
+
+    def rates(self) -> dict[str, float]:
+        """The faults set (non-zero), by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+@dataclass
 class LiveSimConf:
     """The loopback venue simulators ``live.source=sim`` starts (universe venues × symbols)."""
 
     seed: int = 7
     #: Market seconds per wall second.
     speed: float = 1.0
-    #: Per venue, fault probabilities per published update, e.g. ``{okx: {gap: 0.001}}``
-    #: (drop, stall, gap, checksum, malformed, duplicate, reorder, rest_slow, rest_429 …).
-    faults: dict[str, dict[str, float]] = field(default_factory=dict, metadata={"keys": VENUE_NAMES})
+    #: Per venue, fault probabilities per published update, e.g. ``live.sim.faults.okx.gap=0.001``
+    #: (drop, stall, gap, checksum, malformed, duplicate, reorder, rest_slow, rest_429).
+    faults: dict[str, SimFaultsConf] = field(default_factory=lambda: {v: SimFaultsConf() for v in VENUE_NAMES},
+                                             metadata={"keys": VENUE_NAMES})
     #: Dislocations (one venue's price jumps) across the whole market, per minute: frequent
     #: enough that a one-minute demo shows trades.
     dislocations_per_min: float = 10.0
@@ -397,9 +419,12 @@ class LiveSimConf:
 
     def __post_init__(self) -> None:
         _positive("live.sim.speed", self.speed)
-        for venue in self.faults:
+        for venue, faults in self.faults.items():
             if venue not in VENUE_NAMES:
                 raise ConfigError(f"live.sim.faults.{venue}: unknown venue{suggestion(venue, VENUE_NAMES)}")
+            for name, rate in faults.rates().items():
+                if not 0 <= rate <= 1:
+                    raise ConfigError(f"live.sim.faults.{venue}.{name} is a probability within [0, 1] (got {rate})")
         _non_negative("live.sim.dislocations_per_min", self.dislocations_per_min)
         _non_negative("live.sim.dislocation_bps", self.dislocation_bps)
         _positive("live.sim.dislocation_s", self.dislocation_s)
@@ -463,6 +488,47 @@ class TrackingConf:
 
 
 @dataclass
+class DashboardConf:
+    """The operator's web dashboard, served by ``arb live`` (both runtimes): live state,
+    controls (kill switch, halt/resume, runtime settings), ``/metrics``, ``/healthz``,
+    ``/readyz``. Every request needs the token: ``$ARB_DASHBOARD_TOKEN``, else one generated
+    at start and written to ``token_file`` (owner-only)."""
+
+    enabled: bool = True
+    #: Loopback only unless ``allow_remote`` says otherwise (the page can halt trading).
+    host: str = "127.0.0.1"
+    #: 0: any free port (printed at start).
+    port: int = 8642
+    allow_remote: bool = False
+    #: Where a generated token is written (relative to the project).
+    token_file: str = "data/dashboard.token"
+    #: How often the page is updated (seconds).
+    refresh_s: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"dashboard.port must be within [0, 65535] (got {self.port})")
+        _positive("dashboard.refresh_s", self.refresh_s)
+        if not self.host:
+            raise ConfigError("dashboard.host is empty")
+        if not self.allow_remote and not is_loopback(self.host):
+            raise ConfigError(
+                f"dashboard.host={self.host} would expose the engine's controls beyond this machine: "
+                "add dashboard.allow_remote=true to mean it (and put TLS in front)"
+            )
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
 class ArbConf:
     venues: dict[str, VenueConf] = field(default_factory=dict, metadata={"keys": VENUE_NAMES})
     universe: UniverseConf = field(default_factory=UniverseConf)
@@ -474,6 +540,7 @@ class ArbConf:
     live: LiveConf = field(default_factory=LiveConf)
     record: RecordConf = field(default_factory=RecordConf)
     runtime: RuntimeConf = field(default_factory=RuntimeConf)
+    dashboard: DashboardConf = field(default_factory=DashboardConf)
 
     def __post_init__(self) -> None:
         """Venue names and ranges, then settings that contradict each other. Each

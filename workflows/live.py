@@ -14,6 +14,7 @@ import asyncio
 import json
 import contextlib
 import logging
+import os
 import signal
 import sys
 import time
@@ -31,14 +32,16 @@ from arb.config import ArbConf, flatten
 from arb.core.errors import ArbError, ConfigError
 from arb.core.instruments import Instruments
 from arb.io.feed import Recorder
+from arb.io.health import VenueHealth
 from arb.exec.journal import Journal
 from arb.exec.journal_sqlite import SqliteJournal
 from arb.runtime import journals
 from arb.runtime.components import Started, build
 from arb.core.numbers import to_plain
 from arb.exec.live import VenueAccount
-from arb.runtime import listings, universe
+from arb.runtime import listings, settings, universe
 from arb.runtime.accounts import describe, env_accounts, reconcile, sim_accounts, totals
+from arb.runtime.dashboard.hosting import serve_local, start_ray
 from arb.runtime.live import DecisionHook, LocalRuntime, build_feeds, venue_balances
 from arb.sim.config import DislocationConfig
 from arb.sim.market import instruments as sim_instruments
@@ -59,11 +62,10 @@ def simulator_config(conf: ArbConf) -> SimConfig:
         sim_market(conf), dislocations=DislocationConfig(sim.dislocations_per_min, sim.dislocation_bps, sim.dislocation_s)
     )
     faults = {}
-    for venue, rates in sim.faults.items():
-        try:
+    for venue, conf_faults in sim.faults.items():
+        rates = conf_faults.rates()
+        if rates and venue in conf.active_venues():
             faults[venue] = FaultConfig(seed=sim.seed, **rates)
-        except TypeError as exc:
-            raise ConfigError(f"live.sim.faults.{venue}: {exc}") from None
     config = SimConfig(market=market, seed=sim.seed, speed=sim.speed, faults=faults)
     problems = config.validate(market.venue_names)
     if problems:
@@ -96,7 +98,15 @@ async def venues(conf: ArbConf, on_send: SendHook | None = None) -> AsyncIterato
     if conf.live.source == "public":
         conf = await resolve_universe(conf, None)
         accounts = env_accounts(conf) if live else None
-        instruments = await listings.instruments(conf, cache_dir=PROJECT_DIR / "data" / "instruments") if live else Instruments()
+        cache = PROJECT_DIR / "data" / "instruments"
+        if live:  # orders are sized with the venues' real rules, or not sent at all
+            instruments = await listings.instruments(conf, cache_dir=cache)
+        else:
+            try:
+                instruments = await listings.instruments(conf, cache_dir=cache)
+            except (ConfigError, OSError) as exc:  # paper: trade on, but say the sizes ignore the venues' rules
+                log.warning("paper trading without the venues' instruments (lots, ticks, minimums): %s", exc)
+                instruments = Instruments()
         yield Venues(None, instruments, accounts=accounts, conf=conf)
         return
     config = simulator_config(conf)
@@ -150,7 +160,11 @@ async def trade(conf: ArbConf, stop: asyncio.Event, *, recorder: Recorder | None
         return live
 
 
-async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str) -> None:
+def inventory_of(conf: ArbConf) -> live_view.Inventory:
+    return live_view.Inventory(tuple(conf.active_venues()), settings.inventory_targets(conf), settings.withdrawal_fees(conf))
+
+
+async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str, inventory: live_view.Inventory) -> None:
     rates = live_view.RateMeter()
     if mode == "none":
         return
@@ -158,7 +172,7 @@ async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str)
         console = Console()
         with RichLive(console=console, refresh_per_second=4, transient=False) as screen:
             while not stop.is_set():
-                screen.update(live_view.render(live, live_view.snapshot(live, time.time_ns()), rates, source))
+                screen.update(live_view.render(live, live_view.snapshot(live, time.time_ns(), inventory), rates, source))
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), 0.25)
         return
@@ -166,7 +180,23 @@ async def _view(live: LocalRuntime, stop: asyncio.Event, mode: str, source: str)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), 5.0)
         if not stop.is_set():  # the final summary follows a stop
-            print(live_view.plain_status(live_view.snapshot(live, time.time_ns())), file=sys.stderr, flush=True)
+            print(live_view.plain_status(live_view.snapshot(live, time.time_ns(), inventory)), file=sys.stderr, flush=True)
+
+
+def unreachable(health: Mapping[str, VenueHealth]) -> dict[str, str]:
+    """Venues that never delivered a single message, with their last error."""
+    return {venue: h.last_error or next((c.last_error for c in h.connections if c.last_error), "") or h.state
+            for venue, h in health.items() if h.messages == 0}
+
+
+async def _reachability(live: LocalRuntime, stop: asyncio.Event, after_s: float = 10.0) -> None:
+    """Say plainly, once, which venues cannot be reached (still trying: they may come up)."""
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(stop.wait(), after_s)
+    if stop.is_set():
+        return
+    for venue, why in unreachable(live.health()).items():
+        log.warning("%s cannot be reached after %.0f s (%s); still trying", venue, after_s, why or "no answer")
 
 
 async def _metrics(live: LocalRuntime, stop: asyncio.Event, tracker: Tracker, every_s: float) -> None:
@@ -219,10 +249,11 @@ async def run_live(conf: ArbConf, tracker: Tracker, chosen: journals.RunJournal)
 async def _run_local(
     conf: ArbConf, tracker: Tracker, journal: Journal, chosen: journals.RunJournal, stop: asyncio.Event, mode: str,
 ) -> LocalRuntime:
-    async with local_runtime(conf, journal=journal) as live:
+    async with local_runtime(conf, journal=journal) as live, serve_local(conf, live, PROJECT_DIR, os.environ):
         announce(live.parts.started, chosen)
         helpers = [
-            asyncio.ensure_future(_view(live, stop, mode, conf.live.source)),
+            asyncio.ensure_future(_view(live, stop, mode, conf.live.source, inventory_of(conf))),
+            asyncio.ensure_future(_reachability(live, stop)),
             asyncio.ensure_future(_metrics(live, stop, tracker, conf.live.metrics_every_s)),
         ]
         try:
@@ -232,6 +263,11 @@ async def _run_local(
             await asyncio.gather(*helpers, return_exceptions=True)
         if live.accounts is not None:  # arb's books against what the venues say, exactly
             live.mismatches = reconcile(live.parts.portfolio, await venue_balances(live.accounts))
+        never = unreachable(live.health())
+        if never and len(never) == len(live.feeds):
+            raise ArbError("no venue could be reached: " + "; ".join(f"{v}: {why or 'no answer'}" for v, why in never.items()))
+        if never:
+            log.warning("never reached: %s", "; ".join(f"{v} ({why or 'no answer'})" for v, why in never.items()))
         return live
 
 
@@ -257,7 +293,9 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJour
             print(f"resuming {chosen.path.name}: {first['restored_records']} records, {first['restored_trades']} trades restored",
                   file=sys.stderr, flush=True)
         step = 0
+        dashboard = None
         try:
+            dashboard = await start_ray(conf, topo, PROJECT_DIR, os.environ)  # served from this driver
             while not stop.is_set():
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), 2.0)
@@ -276,6 +314,8 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJour
                 if step % max(1, round(conf.live.metrics_every_s / 2)) == 0:
                     await asyncio.to_thread(tracker.metrics, {k: float(v) for k, v in status.items() if v is not None}, step)
         finally:
+            if dashboard is not None:
+                await dashboard.stop()
             await asyncio.to_thread(topo.stop_feeds_and_drain)
             state = await asyncio.to_thread(topo.state)
             await asyncio.to_thread(topo.stop)
@@ -288,7 +328,7 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJour
          "risk state": state["risk_state"], "journal": chosen.describe(), "journal records": state["journal_records"],
          **({"restored at start (records / trades)": f"{state['restored_records']} / {state['restored_trades']}"}
             if chosen.resumed else {}),
-         **({"reconciled with the venues": "exactly" if not mismatches else f"NO: {mismatches}"} if mismatches is not None else {})},
+         **({"reconciled with the venues": _reconciled(mismatches)} if mismatches is not None else {})},
     )
     tracker.metrics({"trades": float(state["trades"]), **({} if state["pnl_usd"] is None else {"pnl_usd": float(state["pnl_usd"])})})
     return final_line(run_mode(conf), state["trades"], state["orders"], state["pnl_fixed"], state["realized_fixed"], mismatches)
@@ -308,18 +348,33 @@ def final_line(mode: str, trades: int, orders: int, pnl_usd: int | None, realize
     }, separators=(",", ":"))
 
 
+def _reconciled(mismatches: Mapping[str, tuple[str, str]]) -> str:
+    if not mismatches:
+        return "exactly"
+    shown = "; ".join(f"{key} venue {theirs} vs arb {ours}" for key, (theirs, ours) in list(mismatches.items())[:3])
+    return f"NO — {len(mismatches)} balances differ: {shown}{' …' if len(mismatches) > 3 else ''} (all in the JSON line)"
+
+
 def run_mode(conf: ArbConf) -> str:
     """``paper``, ``live`` or ``live-dry-run``."""
     return conf.executor.mode + ("-dry-run" if conf.executor.mode == "live" and conf.executor.dry_run else "")
 
 
-def finish(live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, chosen: journals.RunJournal, mode: str) -> str:
-    """Final summary table, metrics and trades; returns the summary's JSON line."""
-    snap = live_view.snapshot(live, time.time_ns())
+def finish(
+    live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, chosen: journals.RunJournal, mode: str,
+    inventory: live_view.Inventory,
+) -> str:
+    """Final summary table, metrics, trades and the rebalancing report; returns the summary's JSON line."""
+    snap = live_view.snapshot(live, time.time_ns(), inventory)
     numbers = {k: float(v) for k, v in snap.items() if isinstance(v, (int, float))}
     tracker.metrics(numbers)
     out_dir.mkdir(parents=True, exist_ok=True)
     tracker.artifact(report.trades_parquet(live.core.trades, out_dir / "trades.parquet"))
+    plan = snap["rebalance"]
+    rebalance_file = out_dir / "rebalance.json"
+    rebalance_file.write_text(json.dumps([{"asset": t.asset, "from": t.source, "to": t.target, "amount": to_plain(t.amount),
+                                           "withdrawal_fee": to_plain(t.fee)} for t in plan], indent=1))
+    tracker.artifact(rebalance_file)
     report.print_summary(
         f"arb live ({source}) — final",
         {
@@ -335,11 +390,13 @@ def finish(live: LocalRuntime, tracker: Tracker, out_dir: Path, source: str, cho
             "checksum failures": snap["checksum_failures"],
             "decode errors skipped": snap["decode_errors"],
             "internal errors": snap["internal_errors"],
+            "inventory: trades paused by floors": snap["inventory_paused"],
+            "inventory: transfers to restore the split": "; ".join(
+                f"{to_plain(t.amount)} {t.asset} {t.source}→{t.target} (fee {to_plain(t.fee)})" for t in plan[:5]) or "none",
             "journal": chosen.describe(),
             **({"restored at start (records / trades)": f"{live.parts.started.records} / {live.parts.started.trades}"}
                if chosen.resumed else {}),
-            **({"reconciled with the venues": "exactly" if not live.mismatches else f"NO: {live.mismatches}"}
-               if live.mismatches is not None else {}),
+            **({"reconciled with the venues": _reconciled(live.mismatches)} if live.mismatches is not None else {}),
         },
     )
     trader = live.core.trader
@@ -368,7 +425,7 @@ def app(cfg: DictConfig) -> None:
                 line = asyncio.run(run_live_ray(conf, tracker, chosen))
             else:
                 live = asyncio.run(run_live(conf, tracker, chosen))
-                line = finish(live, tracker, out_dir, conf.live.source, chosen, run_mode(conf))
+                line = finish(live, tracker, out_dir, conf.live.source, chosen, run_mode(conf), inventory_of(conf))
             status = "FINISHED"
         finally:
             tracker.end(status)

@@ -8,12 +8,14 @@ decision core's counters); nothing here changes state.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 
-from arb.core.numbers import to_float
+from arb.core.numbers import to_float, to_plain
+from arb.risk.inventory import Transfer, rebalance
 from arb.runtime.live import LocalRuntime
 
 
@@ -23,13 +25,34 @@ def _age(seconds: float | None) -> str:
     return f"{seconds * 1000:.0f}ms" if seconds < 1 else f"{seconds:.1f}s"
 
 
-def snapshot(live: LocalRuntime, now_ns: int) -> dict:
+@dataclass(frozen=True)
+class Inventory:
+    """What the inventory report needs from the config: the split to aim for per asset and
+    each venue's withdrawal fees (:mod:`arb.risk.inventory`)."""
+
+    venues: tuple[str, ...]
+    targets: dict[str, dict[str, int]]
+    fees: dict[tuple[str, str], int]
+
+    def plan(self, balances: dict[tuple[str, str], int]) -> list[Transfer]:
+        """Transfers of at least 1 % of an asset's total (smaller drifts are noise, not a plan)."""
+        totals: dict[str, int] = {}
+        for (venue, asset), amount in balances.items():
+            if venue in self.venues:
+                totals[asset] = totals.get(asset, 0) + amount
+        return rebalance(balances, self.venues, self.targets, self.fees, {a: max(1, t // 100) for a, t in totals.items()})
+
+
+def snapshot(live: LocalRuntime, now_ns: int, inventory: Inventory | None = None) -> dict:
     """The numbers the view shows, as plain values (also logged to MLflow). ``pnl_usd`` is
-    None while an asset held has never had a price (never a nan)."""
+    None while an asset held has never had a price (never a nan). With ``inventory``, the
+    transfers that would restore the configured split (``rebalance``) and how many trades the
+    inventory floors paused."""
     core = live.core
     pnl = core.pnl()
     trades = core.trades
     health = live.health()
+    plan = inventory.plan(core.trader.portfolio.balances()) if inventory is not None else []
     return {
         "uptime_s": (now_ns - live.stats.started_ns) / 1e9 if live.stats.started_ns else 0.0,
         "state": str(live.parts.risk.state),
@@ -46,6 +69,8 @@ def snapshot(live: LocalRuntime, now_ns: int) -> dict:
         "checksum_failures": sum(h.checksum_failures for h in health.values()),
         "decode_errors": sum(h.decode_errors for h in health.values()),
         "internal_errors": live.stats.errors,
+        "inventory_paused": core.trader.rejections.get("inventory", 0),
+        "rebalance": plan,
         "health": health,
     }
 
@@ -103,7 +128,15 @@ def render(live: LocalRuntime, snap: dict, rates: RateMeter, source: str) -> Gro
             t.symbol, f"{t.buy_venue} → {t.sell_venue}", f"{to_float(t.buy_filled):g} / {to_float(t.sell_filled):g}",
             f"{to_float(t.realized_pnl_quote):+.4f}", t.action,
         )
-    return Group(Panel(header), venues, opps, trades)
+    parts = [Panel(header), venues, opps, trades]
+    if snap.get("rebalance"):
+        moves = Table(title=f"rebalancing (inventory floors paused {snap['inventory_paused']} trades)", title_justify="left", expand=True)
+        for col in ("asset", "from → to", "amount", "withdrawal fee"):
+            moves.add_column(col)
+        for t in snap["rebalance"][:6]:
+            moves.add_row(t.asset, f"{t.source} → {t.target}", to_plain(t.amount), to_plain(t.fee))
+        parts.append(moves)
+    return Group(*parts)
 
 
 def plain_status(snap: dict) -> str:
@@ -112,4 +145,5 @@ def plain_status(snap: dict) -> str:
         f"up {snap['uptime_s']:.0f}s state={snap['state']} pnl={_usd(snap['pnl_usd'])}USD trades={snap['trades']} "
         f"opps={snap['opportunities_seen']}/{snap['opportunities_taken']} msgs={snap['messages']} gaps={snap['gaps']} "
         f"resyncs={snap['resyncs']} reconnects={snap['reconnects']}" + (f" not-up={','.join(down)}" if down else "")
+        + (f" rebalance={len(snap['rebalance'])} transfers" if snap.get("rebalance") else "")
     )

@@ -15,6 +15,7 @@ import asyncio
 import sys
 from collections.abc import Mapping
 
+import aiohttp
 import hydra
 from omegaconf import DictConfig
 from rich.console import Console
@@ -43,11 +44,17 @@ async def _rows(conf: ArbConf, urls: Mapping[str, Mapping[str, str]] | None) -> 
     venues = conf.active_venues()
     bases = {v: (urls or {}).get(v, {}).get("rest_url") or conf.venue(v).rest_url or venue_spec(v).rest_url for v in venues}
     found = await listings.listings(venues, bases)
+    volume = {}
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
+        for venue in venues:
+            for ticker in await listings.fetch_tickers(session, venue, bases[venue]):
+                volume[(venue, ticker.venue_symbol)] = universe.quote_volume(ticker)
     out = {s: universe.Row(s) for s in conf.universe.symbols}
     for venue, items in found.items():
         for inst in items:
             if inst.symbol in out and inst.trading:
                 out[inst.symbol].instruments[venue] = inst
+                out[inst.symbol].volume_quote[venue] = volume.get((venue, inst.venue_symbol), 0)
     return list(out.values())
 
 
@@ -64,7 +71,8 @@ def app(cfg: DictConfig) -> None:
         table.add_column(column, justify="right" if column.startswith("24") else "left")
     for line in universe.table(found):
         table.add_row(*line)
-    Console(no_color=not sys.stdout.isatty()).print(table)
+    tty = sys.stdout.isatty()
+    Console(no_color=not tty, width=None if tty else 240).print(table)
     thin = [row.symbol for row in found if len(row.instruments) < 2]
     if thin:
         print(f"warning: {len(thin)} symbols trade on fewer than two of these venues and cannot be arbitraged: "

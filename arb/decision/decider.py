@@ -22,17 +22,25 @@ new — so none is run, and from a live book (:meth:`on_books`) the view is rebu
 something reads it (another venue's scan of the symbol, an order filling there, or before it
 could look stale). Trades are identical either way (tested); the spread histogram counts
 scans of top-of-book changes. ``skip_quiet=False`` scans every change.
+
+**Operator settings** (:mod:`arb.decision.controls`): :meth:`Decider.apply_settings`
+changes the scan's minimum profit and sizing cap and takes venues out of (or back into)
+every pair; a disabled venue's views are still kept current, so it trades again at once
+when enabled.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+import msgspec
+
 from arb.book.book import OrderBook
 from arb.book.view import BookView, view_of
 from arb.scan.histogram import SpreadHistogram
 from arb.scan.opportunity import Balances, Opportunity
 from arb.scan.scanner import Scanner
+from arb.decision.controls import Settings
 from arb.decision.views import mark
 
 class Decider:
@@ -63,6 +71,8 @@ class Decider:
         self._half_age_ns = scanner.config.max_age_ns // 2
         #: Ids found in the current batch (a pair of two changed venues is found twice).
         self._batch_ids: set[str] = set()
+        #: Venues the operator took out of trading (see :meth:`apply_settings`).
+        self.disabled: frozenset[str] = frozenset()
 
     # -- pass 1: market data ---------------------------------------------------------------
     def on_books(self, books: Iterable[OrderBook], now_ns: int) -> list[BookView]:
@@ -135,16 +145,16 @@ class Decider:
     def scan(self, symbol: str, changed: str, now_ns: int, balances: Balances | None) -> list[Opportunity]:
         """Scan ``symbol`` for pairs involving the ``changed`` venue, sized by ``balances``."""
         venues = self.views.get(symbol)
-        if venues is None or len(venues) < 2:
+        if venues is None or len(venues) < 2 or changed in self.disabled:
             return []
         self.scans += 1
         # A lagging view has the right best prices (its book changed only below the top) —
         # all the pre-filter reads — but its age must not make it look stale, and its depth
         # matters as soon as a pair is walked: then rebuild and scan again.
         self._refresh(symbol, venues, older_than_ns=now_ns - self._half_age_ns)
-        result = self.scanner.scan(symbol, venues, now_ns, balances, changed_venue=changed)
+        result = self.scanner.scan(symbol, self._enabled(venues), now_ns, balances, changed_venue=changed)
         if result.pairs_walked and self._refresh(symbol, venues):
-            result = self.scanner.scan(symbol, venues, now_ns, balances, changed_venue=changed)
+            result = self.scanner.scan(symbol, self._enabled(venues), now_ns, balances, changed_venue=changed)
         self.histogram.add_result(result)
         if result.pairs_walked == 0:
             self._quiet.add((symbol, changed))
@@ -165,6 +175,34 @@ class Decider:
         for symbol, venue in self.pending():
             found += self.scan(symbol, venue, now_ns, balances)
         return found
+
+    # -- operator settings -----------------------------------------------------------------
+    def apply_settings(self, settings: Settings) -> None:
+        """Scan with the operator's settings from now on (see :mod:`arb.decision.controls`):
+        the minimum profit and sizing cap of the scan config, and the venues left out of
+        every pair. Forgets which books were quiet (a venue enabled again has pairs no
+        scan has looked at)."""
+        config = self.scanner.config
+        new = msgspec.structs.replace(
+            config, min_profit_quote=settings.min_profit_quote, max_notional_quote=settings.max_notional_quote
+        )
+        if new != config:
+            self.scanner = Scanner(new, self.scanner.instruments)
+        self.disabled = frozenset(settings.disabled_venues)
+        self._quiet.clear()
+
+    def settings(self) -> Settings:
+        """The settings this decider scans with now."""
+        config = self.scanner.config
+        return Settings(
+            min_profit_quote=config.min_profit_quote, max_notional_quote=config.max_notional_quote,
+            disabled_venues=tuple(sorted(self.disabled)),
+        )
+
+    def _enabled(self, venues: dict[str, BookView]) -> dict[str, BookView]:
+        if not self.disabled:
+            return venues
+        return {venue: view for venue, view in venues.items() if venue not in self.disabled}
 
     # -- reading ---------------------------------------------------------------------------
     def view(self, venue: str, symbol: str) -> BookView | None:

@@ -26,6 +26,12 @@ one that would fill most of it, then at the best fee-adjusted price, with the ba
 it), ``hold`` keeps it. A follow-up is one immediate-or-cancel order at the best price ±
 ``market_slippage_bps`` (a protected market order), rounded to the venue's lot and tick;
 what it leaves is held, and the trade outcome says so.
+
+**Operator controls** (:mod:`arb.decision.controls`): :meth:`Trader.kill`,
+:meth:`~Trader.release_kill`, :meth:`~Trader.halt`, :meth:`~Trader.resume_trading` and
+:meth:`~Trader.apply_settings` act on the risk gate and the venues the trader accepts, and
+each is journalled as a :class:`~arb.exec.orders.Control` record, which :meth:`Trader.restore`
+replays: a killed engine that restarts from its journal is still killed.
 """
 
 from __future__ import annotations
@@ -42,13 +48,17 @@ from arb.core.numbers import ONE, mul
 from arb.core.symbols import split
 from arb.exec.journal import Journal, JournalError, MemoryJournal
 from arb.exec.liquidity import Sweep, walk
-from arb.exec.orders import Deposit, Fill, FillStatus, Intent, JournalRecord, OneLegged, Order, Role, Side, TradeResult
+from arb.decision.controls import Settings
+from arb.exec.orders import (
+    Control, Deposit, Fill, FillStatus, Intent, JournalRecord, OneLegged, Order, Role, Side, TradeResult,
+)
 from arb.exec.port import (
     Accepted, BalancesFetched, Cancelled, CancelOrder, Command, FetchBalances, Filled, OrderEvent, PartiallyFilled, PlaceOrder,
     QueryOrder, Rejected, Unknown,
 )
 from arb.exec.portfolio import Portfolio, PriceFn
 from arb.risk.engine import RiskEngine
+from arb.risk.limits import APPROVED, RiskDecision, TradingState
 from arb.scan.costs import reserve_quote
 from arb.scan.opportunity import Opportunity
 from arb.venues.trading import Balance
@@ -71,10 +81,13 @@ class TraderConfig(msgspec.Struct, frozen=True, kw_only=True):
       follow-up may fill.
     - ``base_value_quote``: paper research inventory — the first live view of a (venue, symbol)
       deposits this much quote worth of the base asset there (0: none).
-    - ``fresh_balances``: before placing a trade, fetch both venues' balances
-      (:class:`~arb.exec.port.FetchBalances`) and re-check risk against them — live trading
-      never decides on arb's own cached balances. ``balances_timeout_ns``: a decision whose
-      balances have not all arrived by then is dropped.
+    - ``fresh_balances``: before placing a trade, re-check risk against both venues' own
+      balances — live trading never decides on arb's own cached balances. A venue's snapshot
+      serves a decision only when the venue reported it for a request sent *after* arb's last
+      order activity there (so it includes every order and fill of ours) and at most
+      ``balances_max_age_ns`` ago; otherwise a :class:`~arb.exec.port.FetchBalances` is sent
+      (one in flight per venue: decisions arriving meanwhile wait for the same answer).
+      ``balances_timeout_ns``: a decision whose balances have not all arrived by then is dropped.
     """
 
     taker_fee_rates: dict[str, int]
@@ -85,6 +98,7 @@ class TraderConfig(msgspec.Struct, frozen=True, kw_only=True):
     base_value_quote: int
     fresh_balances: bool = False
     balances_timeout_ns: int = 2_000_000_000
+    balances_max_age_ns: int = 1_000_000_000
 
     def __post_init__(self) -> None:
         for venue, rate in self.taker_fee_rates.items():
@@ -121,13 +135,11 @@ class _Trade:
 class _Waiting:
     """A decision waiting for its venues' fresh balances."""
 
-    __slots__ = ("opp", "since_ns", "balances", "error")
+    __slots__ = ("opp", "since_ns")
 
     def __init__(self, opp: Opportunity, since_ns: int) -> None:
         self.opp = opp
         self.since_ns = since_ns
-        self.balances: dict[str, dict[str, Balance]] = {}
-        self.error = ""
 
 
 class _Fresh:
@@ -204,8 +216,18 @@ class Trader:
         self.rejections: Counter[str] = Counter()
         #: The latest opportunities taken (for views of the running engine).
         self.recent: deque[Opportunity] = deque(maxlen=100)
-        #: Decisions waiting for fresh balances, by opportunity id.
+        #: The latest opportunities decided, each with what became of it: ``ok`` (taken), the
+        #: risk gate's code, ``venue-off``, ``repeat`` or why fresh balances did not come
+        #: (for views of the running engine).
+        self.offered: deque[tuple[Opportunity, str]] = deque(maxlen=100)
+        #: Decisions waiting for fresh balances, by opportunity id (in arrival order).
         self._waiting: dict[str, _Waiting] = {}
+        #: Per venue: the last snapshot it reported — (when the request for it was sent, the balances).
+        self._snapshots: dict[str, tuple[int, dict[str, Balance]]] = {}
+        #: Per venue: when a balance request was sent and is not answered yet.
+        self._fetching: dict[str, int] = {}
+        #: Per venue: arb's last order activity there (an order sent, an event about one).
+        self._activity: dict[str, int] = {}
         #: Balances a venue reported that differ from arb's own books (venue, asset) → (venue's, arb's).
         self.discrepancies: dict[tuple[str, str], tuple[int, int]] = {}
         self._seq = 0
@@ -218,6 +240,14 @@ class Trader:
         self._unsettled: dict[str, Order] = {}
         self._results: list[TradeResult] = []
         self._completed: list[TradeResult] = []
+        #: Orders done, by (venue, status) — ``filled``, ``partial``, ``expired``, ``rejected``.
+        self.order_outcomes: Counter[tuple[str, str]] = Counter()
+        #: The operator's last settings (None: as configured); see :meth:`apply_settings`.
+        self.settings: Settings | None = None
+        #: Venues the operator took out of trading: opportunities there are refused.
+        self.disabled_venues: frozenset[str] = frozenset()
+        #: Control records journalled (restored ones included): the next id.
+        self._controls = 0
 
     # -- reading ---------------------------------------------------------------------------
     def open_legs(self) -> int:
@@ -273,22 +303,64 @@ class Trader:
         """Risk-check each opportunity against the portfolio now and place the approved ones
         (both legs at once). Returns the commands to send."""
         commands: list[Command] = []
+        disabled = self.disabled_venues
         for opp in opportunities:
+            if disabled and (opp.buy_venue in disabled or opp.sell_venue in disabled):
+                self.rejections["venue-off"] += 1
+                self.offered.append((opp, "venue-off"))
+                continue
             decision = self.risk.check(opp, self.portfolio, now_ns, len(self._open))
             if not decision.approved:
                 self.rejections[decision.code] += 1
+                self.offered.append((opp, decision.code))
                 continue
             if self.config.fresh_balances:
                 if opp.id not in self._waiting and opp.id not in self._ids:
                     self._waiting[opp.id] = _Waiting(opp, now_ns)
-                    commands.append(FetchBalances((opp.buy_venue, opp.sell_venue), opp.id))
+            else:
+                placed = self._submit(opp, now_ns)
+                if placed is not None:
+                    self.opportunities_taken += 1
+                    self.recent.append(opp)
+                    commands += placed
+                self.offered.append((opp, "ok" if placed is not None else "repeat"))
+        if self._waiting:
+            self._decide_waiting(now_ns, commands)
+        return commands
+
+    def _decide_waiting(self, now_ns: int, commands: list[Command]) -> None:
+        """Decide every waiting opportunity whose venues have fresh snapshots; ask for the
+        snapshots missing (one request in flight per venue)."""
+        fresh = {venue: snap[1] for venue, snap in self._snapshots.items() if self._is_fresh(venue, snap[0], now_ns)}
+        wanted: list[str] = []
+        for key, waiting in list(self._waiting.items()):
+            opp = waiting.opp
+            venues = (opp.buy_venue, opp.sell_venue)
+            missing = [v for v in venues if v not in fresh]
+            if missing:
+                wanted += [v for v in missing if v not in self._fetching and v not in wanted]
+                continue
+            del self._waiting[key]
+            decision = self.risk.check(opp, _Fresh(self.portfolio, fresh), now_ns, len(self._open))
+            if not decision.approved:
+                self.rejections[decision.code] += 1
+                self.offered.append((opp, decision.code))
                 continue
             placed = self._submit(opp, now_ns)
             if placed is not None:
                 self.opportunities_taken += 1
                 self.recent.append(opp)
                 commands += placed
-        return commands
+                for venue in venues:  # these snapshots predate the orders just sent
+                    fresh.pop(venue, None)
+            self.offered.append((opp, "ok" if placed is not None else "repeat"))
+        if wanted:
+            for venue in wanted:
+                self._fetching[venue] = now_ns
+            commands.append(FetchBalances(tuple(wanted), "fresh"))
+
+    def _is_fresh(self, venue: str, requested_ns: int, now_ns: int) -> bool:
+        return requested_ns >= self._activity.get(venue, -1) and now_ns - requested_ns <= self.config.balances_max_age_ns
 
     def submit(self, opportunity: Opportunity, now_ns: int) -> list[Command] | None:
         """Place both legs of ``opportunity`` now, without the risk gate (the caller checked).
@@ -323,6 +395,7 @@ class Trader:
             progress = self._open.get(event.order_id)
             if progress is None:
                 continue  # an order we already closed (a late or repeated event)
+            self._activity[progress.order.venue] = now_ns
             cls = type(event)
             if cls is PartiallyFilled or cls is Filled:
                 self._apply(progress, event)  # type: ignore[arg-type]
@@ -341,30 +414,20 @@ class Trader:
         return commands
 
     def _on_balances(self, event: BalancesFetched, now_ns: int, commands: list[Command]) -> None:
-        waiting = self._waiting.get(event.token)
-        if waiting is None:
-            return
+        venue = event.venue
+        requested = self._fetching.pop(venue, None)
         if event.error:
-            waiting.error = f"{event.venue}: {event.error}"
-        else:
-            waiting.balances[event.venue] = event.balances
-            self._compare(event.venue, event.balances)
-        opp = waiting.opp
-        if not waiting.error and len(waiting.balances) < 2:
+            self._snapshots.pop(venue, None)
+            dropped = [k for k, w in self._waiting.items() if venue in (w.opp.buy_venue, w.opp.sell_venue)]
+            for key in dropped:
+                self.offered.append((self._waiting.pop(key).opp, "balances-unavailable"))
+            self.rejections["balances-unavailable"] += len(dropped)
             return
-        del self._waiting[event.token]
-        if waiting.error:
-            self.rejections["balances-unavailable"] += 1
-            return
-        decision = self.risk.check(opp, _Fresh(self.portfolio, waiting.balances), now_ns, len(self._open))
-        if not decision.approved:
-            self.rejections[decision.code] += 1
-            return
-        placed = self._submit(opp, now_ns)
-        if placed is not None:
-            self.opportunities_taken += 1
-            self.recent.append(opp)
-            commands += placed
+        if requested is not None:
+            self._snapshots[venue] = (requested, event.balances)
+            self._compare(venue, event.balances)
+        if self._waiting:
+            self._decide_waiting(now_ns, commands)
 
     def _compare(self, venue: str, balances: Mapping[str, Balance]) -> None:
         """Note where a venue's total differs from arb's books (a fill arb missed, a transfer)."""
@@ -380,19 +443,18 @@ class Trader:
                 self.discrepancies.pop((venue, asset), None)
 
     def expire(self, now_ns: int) -> int:
-        """Drop decisions whose fresh balances did not all arrive in time; returns how many."""
-        late = [k for k, w in self._waiting.items() if now_ns - w.since_ns > self.config.balances_timeout_ns]
+        """Drop decisions whose fresh balances did not all arrive in time (and forget balance
+        requests never answered); returns how many decisions were dropped."""
+        if not self._waiting and not self._fetching:
+            return 0
+        limit = self.config.balances_timeout_ns
+        late = [k for k, w in self._waiting.items() if now_ns - w.since_ns > limit]
         for key in late:
-            del self._waiting[key]
+            self.offered.append((self._waiting.pop(key).opp, "balances-timeout"))
             self.rejections["balances-timeout"] += 1
+        for venue in [v for v, sent in self._fetching.items() if now_ns - sent > limit]:
+            del self._fetching[venue]
         return len(late)
-
-    def kill(self, reason: str, now_ns: int) -> list[Command]:
-        """Kill switch: halt everything (see :meth:`RiskEngine.kill`), forget decisions waiting
-        for balances, and cancel every open order. Returns the cancels to send."""
-        self.risk.kill(reason, now_ns)
-        self._waiting.clear()
-        return [CancelOrder(p.order.id, p.order.venue, p.order.symbol) for p in self._open.values()]
 
     def _apply(self, progress: _Progress, fill: PartiallyFilled | Filled) -> None:
         fee_asset = "" if fill.fee_asset in ("", split(progress.order.symbol)[1]) else fill.fee_asset
@@ -516,7 +578,11 @@ class Trader:
                 elif record.role == trade.action_role:  # a follow-up rejected on placement
                     trade.reason = record.reason
                 trade.fills[record.role] = record
+                self.order_outcomes[(record.venue, record.status)] += 1
                 self.risk.record_order(record.status != FillStatus.REJECTED, record.ts_ns)
+            elif isinstance(record, Control):
+                self._controls += 1
+                self._control(record)
             elif isinstance(record, TradeResult):
                 trade = self._trades.pop(record.id, None)
                 if trade is None:
@@ -563,6 +629,79 @@ class Trader:
                 self._legs_done(trade, max(f.ts_ns for f in trade.fills.values()), commands)
         return commands
 
+    # -- operator controls -------------------------------------------------------------------
+    def kill(self, reason: str, now_ns: int) -> list[Command]:
+        """Kill switch: halt everything (see :meth:`RiskEngine.kill`) — nothing is placed, not
+        even a follow-up — until :meth:`release_kill` and :meth:`resume_trading`; forget
+        decisions waiting for balances, and cancel every open order. Journalled. Returns the
+        cancels to send (:meth:`~arb.decision.desk.Desk.kill` sends them). Already engaged:
+        nothing more is journalled (a recurring internal error must not flood the journal);
+        the first reason stands."""
+        if not self.risk.killed:
+            self._operate("kill", reason, now_ns)
+        self._waiting.clear()
+        return [CancelOrder(p.order.id, p.order.venue, p.order.symbol) for p in self._open.values()]
+
+    def release_kill(self, reason: str, now_ns: int) -> RiskDecision:
+        """Disarm the kill switch; trading stays halted until :meth:`resume_trading`. Journalled."""
+        return self._operate("release", reason, now_ns)
+
+    def halt(self, reason: str, now_ns: int) -> RiskDecision:
+        """Stop taking trades (follow-ups too) until :meth:`resume_trading`. Journalled."""
+        return self._operate("halt", reason, now_ns)
+
+    def resume_trading(self, reason: str, now_ns: int) -> RiskDecision:
+        """Back to active trading (clears the circuit breaker's window). Refused — and not
+        journalled — while the kill switch is engaged: the decision says why."""
+        if self.risk.killed:
+            return RiskDecision(False, "killed", f"kill switch engaged ({self.risk.reason}); release it first")
+        return self._operate("resume", reason, now_ns)
+
+    def apply_settings(self, settings: Settings, reason: str, now_ns: int) -> RiskDecision:
+        """The operator's settings (built and validated by :func:`arb.decision.controls.change`):
+        the risk gate's notional limit and the venues it accepts (hosts apply the same value
+        to their deciders). Journalled."""
+        record = Control(
+            id=f"control/{self._controls}", ts_ns=now_ns, action="settings", reason=reason,
+            min_profit_quote=settings.min_profit_quote, max_notional_quote=settings.max_notional_quote,
+            disabled_venues=tuple(sorted(settings.disabled_venues)),
+        )
+        return self._journal_control(record)
+
+    def _operate(self, action: str, reason: str, now_ns: int) -> RiskDecision:
+        return self._journal_control(Control(id=f"control/{self._controls}", ts_ns=now_ns, action=action, reason=reason))
+
+    def _journal_control(self, record: Control) -> RiskDecision:
+        # Like deposits: the effect first (a kill must act even if the disk is full), then the journal.
+        self._control(record)
+        self._controls += 1
+        self.journal.append(record)
+        return APPROVED
+
+    def _control(self, record: Control) -> None:
+        """Apply one control record (live, or replayed from the journal)."""
+        risk, action, ts = self.risk, record.action, record.ts_ns
+        if action == "kill":
+            risk.kill(record.reason, ts)
+        elif action == "release":
+            risk.release_kill(record.reason, ts)
+        elif action == "halt":
+            risk.set_state(TradingState.HALTED, f"halted by operator: {record.reason}", ts)
+        elif action == "resume":
+            risk.set_state(TradingState.ACTIVE, f"resumed by operator: {record.reason}", ts)
+        elif action == "settings":
+            if record.min_profit_quote is None:
+                raise JournalError(f"control {record.id}: settings without min_profit_quote")
+            settings = Settings(
+                min_profit_quote=record.min_profit_quote, max_notional_quote=record.max_notional_quote,
+                disabled_venues=record.disabled_venues,
+            )
+            self.settings = settings
+            self.disabled_venues = frozenset(settings.disabled_venues)
+            risk.limits = msgspec.structs.replace(risk.limits, max_notional_quote=settings.max_notional_quote)
+        else:
+            raise JournalError(f"control {record.id}: unknown action {action!r}")
+
     # -- orders ----------------------------------------------------------------------------
     def _place(
         self, trade: _Trade, role: str, venue: str, side: str, qty: int, limit: int, now_ns: int, commands: list[Command]
@@ -592,6 +731,7 @@ class Trader:
             self._seq += 1
             self._open[order_id] = _Progress(self._seq, order)
             trade.pending += 1
+            self._activity[venue] = now_ns
             commands.append(PlaceOrder(order))
         else:
             trade.fills[order.role] = self._outcome(order, 0, 0, 0, 0, 0, now_ns, FillStatus.REJECTED, reason)
@@ -608,6 +748,7 @@ class Trader:
             status=str(status), reason=reason, fee_asset=fee_asset,
         )
         self.journal.append(fill)
+        self.order_outcomes[(order.venue, str(status))] += 1
         self.risk.record_order(status is not FillStatus.REJECTED, ts_ns)
         return fill
 
@@ -684,7 +825,7 @@ class Trader:
         exclude = opp.sell_venue if buy else opp.buy_venue
         best_venue, best_key = None, None
         for venue, rate in sorted(self.config.taker_fee_rates.items()):
-            if venue == exclude:
+            if venue == exclude or venue in self.disabled_venues:
                 continue
             view = self.market(venue, opp.symbol)
             if view is None or view.state != "live" or not (view.asks if buy else view.bids):

@@ -76,7 +76,7 @@ class JournalLockedError(JournalError):
 
 
 def kind_of(record: JournalRecord) -> str:
-    """The record's tag: ``intent``, ``order``, ``fill``, ``trade`` or ``deposit``."""
+    """The record's tag: ``intent``, ``order``, ``fill``, ``trade``, ``deposit`` or ``control``."""
     return type(record).__struct_config__.tag  # type: ignore[return-value]
 
 

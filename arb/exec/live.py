@@ -16,7 +16,15 @@ the answers the shell feeds back (:meth:`~LiveVenues.on_response`,
   answers; an answer that does not say so yet, and every resting order, is queried by client
   id (``poll_ns``, backing off to ``max_poll_ns``) until it is done. Cumulative states become
   incremental events (``PartiallyFilled``/``Filled`` carry each new execution's quantity, quote
-  and fee in the venue's fee asset).
+  and fee in the venue's fee asset). A venue that finds an order by client id only in two
+  requests (Kraken: open orders, then closed ones) is asked by its own order id once the
+  venue named it (``TradingSpec.query_by_venue_id``), and in two steps before that
+  (``TradingSpec.query_done``); a venue with no lookup by client id (Coinbase) lists the
+  symbol's orders and the port picks its own (``TradingSpec.decode_found``). Fees (and the
+  exact quote) an order answer lacks come from the order's trades, asked again while they
+  lag the order.
+- **Nonces.** Each venue's requests are signed at strictly increasing milliseconds, so a
+  venue that refuses a repeated nonce (Kraken) never sees one from arb.
 - **Failures.** An error answer is classified once per venue (``TradingSpec.classify``): a
   rejection ends the order (``Rejected`` with its reason); a rate limit or 5xx before the
   venue acted is retried after the venue's ``Retry-After`` (or ``retry_ns``), at most
@@ -24,6 +32,8 @@ the answers the shell feeds back (:meth:`~LiveVenues.on_response`,
   never place twice); a request that may have reached the venue (a timeout after sending)
   makes the order ``Unknown`` and is followed by queries. A query answered "not found" right
   after such a timeout is asked again once before the order counts as never placed.
+- **Venues that cancel by their own id only** (``TradingSpec.cancel_by_id``, Coinbase): a cancel
+  waits until the order is named (by the place answer, or a query that finds it).
 - **Dry run.** Requests are built and signed, then logged by the shell (secrets masked) and
   never sent; orders end ``Cancelled("dry run: not sent")``.
 """
@@ -68,7 +78,7 @@ class Outgoing:
 
     id: int
     venue: str
-    kind: str  # place | cancel | query | trades | balances
+    kind: str  # place | cancel | query | query-done | find (a query listing orders) | trades | balances
     build: Callable[[int], RestRequest]
     order_id: str = ""
     token: str = ""
@@ -98,6 +108,8 @@ class _Tracked:
     #: A state whose fees the venue did not say: waiting for the order's trades.
     pending: OrderState | None = None
     waiting: set[int] = field(default_factory=set)
+    #: A cancel asked for before the venue named the order (venues cancelling by their own id).
+    cancel_wanted: bool = False
 
 
 class LiveVenues:
@@ -128,6 +140,8 @@ class LiveVenues:
         #: Requests sent and not answered, by id.
         self.in_flight: dict[int, Outgoing] = {}
         self.requests_sent = 0
+        #: The last ms each venue's requests were signed at (see :meth:`take_requests`).
+        self._signed_ms: dict[str, int] = {}
         self.errors: dict[str, int] = {}
         #: Called when a request is queued (the I/O shell's ``kick``).
         self.notify: Callable[[], None] | None = None
@@ -170,10 +184,18 @@ class LiveVenues:
         if due:
             self._outbox = [out for out in self._outbox if out.not_before_ns > now_ns]
             for out in due:
-                out.request = out.build(now_ns // _MS)
+                out.request = out.build(self.sign_ms(out.venue, now_ns))
                 self.in_flight[out.id] = out
             self.requests_sent += len(due)
         return due
+
+    def sign_ms(self, venue: str, now_ns: int) -> int:
+        """The ms to sign ``venue``'s next request at: ``now_ns`` in ms, or one more than the
+        last one when that was as late. Venues that number requests by a nonce (Kraken)
+        refuse a repeated one; anything else signing with the same key signs through here."""
+        now_ms = max(now_ns // _MS, self._signed_ms.get(venue, 0) + 1)
+        self._signed_ms[venue] = now_ms
+        return now_ms
 
     def next_request_ns(self) -> int | None:
         """When the next queued request is due (None: none queued)."""
@@ -198,13 +220,33 @@ class LiveVenues:
             if out.kind == "trades":
                 assert account.spec.decode_trades is not None and tracked.pending is not None
                 executions = account.spec.decode_trades(status, body)
+                pending = tracked.pending
+                if executions.qty != pending.filled_qty and out.attempt < self.max_retries:
+                    # The venue's trade list lags its order: ask again rather than report
+                    # fees (and quote) of some of the fills only.
+                    self._send(_again(out, now_ns + self.retry_ns), now_ns)
+                    return
+                if executions.qty != pending.filled_qty:
+                    self.errors["trades-incomplete"] = self.errors.get("trades-incomplete", 0) + 1
                 state = msgspec.structs.replace(
-                    tracked.pending, fee=executions.fee, fee_asset=executions.fee_asset, fee_known=True,
+                    pending, fee=executions.fee, fee_asset=executions.fee_asset, fee_known=True,
+                    # The trades' Σ price × qty is exact where an order's average price may not be (OKX).
+                    quote=executions.quote if executions.qty == pending.filled_qty else pending.quote,
                 )
                 tracked.pending = None
                 self._apply(tracked, state, now_ns)
                 return
-            state = account.spec.decode_place(status, body) if out.kind == "place" else account.spec.decode_order(status, body)
+            if out.kind == "cancel" and account.spec.decode_cancel is not None:
+                account.spec.decode_cancel(status, body)
+                self._query(tracked, now_ns)  # the cancel's answer does not carry the fills: ask
+                return
+            if out.kind == "place":
+                state = account.spec.decode_place(status, body)
+            elif out.kind == "find":
+                assert account.spec.decode_found is not None
+                state = account.spec.decode_found(status, body, tracked.client_id)
+            else:
+                state = account.spec.decode_order(status, body)
         except VenueError as exc:
             self._on_error(out, exc, tracked, now_ns)
             return
@@ -258,23 +300,42 @@ class LiveVenues:
             self._reject(tracked, now_ns, reason, f"{qty_text} at {price_text} is below {order.venue}'s minimum size or notional")
             return
         venue_symbol = instrument.venue_symbol
-        tracked.request = OrderRequest(tracked.client_id, order.symbol, venue_symbol, order.side, qty, price, qty_text, price_text, "ioc")
+        tracked.request = OrderRequest(tracked.client_id, order.symbol, venue_symbol, order.side, qty, price, qty_text, price_text, order.tif)
         build = _bind(account.spec.place, account.rest_url, account.credentials, tracked.request)
         self._send(Outgoing(next(self._ids), order.venue, "place", build, order.id), now_ns)
         if self.dry_run:  # the shell logs it (secrets masked) and sends nothing
             tracked.done = True
             self._events.append(Cancelled(order.id, now_ns, "dry run: not sent"))
 
-    def _query(self, tracked: _Tracked, now_ns: int, delay_ns: int = 0) -> None:
+    def _query(self, tracked: _Tracked, now_ns: int, delay_ns: int = 0, kind: str = "query") -> None:
+        """Ask the venue about ``tracked``: by its venue id where the venue needs that
+        (``query_by_venue_id``) and it is known, else by client id (``kind`` "query-done":
+        the second half of a split lookup, ``query_done``; sent as "find" where the answer
+        lists orders, ``decode_found``)."""
         account = self.accounts.get(tracked.order.venue)
         if account is None or tracked.waiting:
             return
-        build = _bind(account.spec.query, account.rest_url, account.credentials, tracked.client_id, self._venue_symbol(tracked.order))
-        self._send(Outgoing(next(self._ids), tracked.order.venue, "query", build, tracked.order.id, not_before_ns=now_ns + delay_ns), now_ns)
+        spec, venue_symbol = account.spec, self._venue_symbol(tracked.order)
+        if kind == "query" and tracked.venue_order_id and spec.query_by_venue_id is not None:
+            build = _bind(spec.query_by_venue_id, account.rest_url, account.credentials, tracked.venue_order_id, venue_symbol)
+        else:
+            fn = spec.query_done if kind == "query-done" and spec.query_done is not None else spec.query
+            build = _bind(fn, account.rest_url, account.credentials, tracked.client_id, venue_symbol)
+            if kind == "query" and spec.decode_found is not None:  # the answer lists orders: ours is picked by client id
+                kind = "find"
+        self._send(Outgoing(next(self._ids), tracked.order.venue, kind, build, tracked.order.id, not_before_ns=now_ns + delay_ns), now_ns)
 
     def _cancel(self, tracked: _Tracked, now_ns: int) -> None:
         account = self.accounts[tracked.order.venue]
-        build = _bind(account.spec.cancel, account.rest_url, account.credentials, tracked.client_id, self._venue_symbol(tracked.order))
+        spec, symbol = account.spec, self._venue_symbol(tracked.order)
+        if tracked.venue_order_id and spec.cancel_by_id is not None:
+            build = _bind(spec.cancel_by_id, account.rest_url, account.credentials, tracked.venue_order_id, symbol)
+        elif spec.cancel is not None:
+            build = _bind(spec.cancel, account.rest_url, account.credentials, tracked.client_id, symbol)
+        else:  # the venue cancels by its own id only: find the order, cancel once it is named (_apply)
+            tracked.cancel_wanted = True
+            self._query(tracked, now_ns)
+            return
         self._send(Outgoing(next(self._ids), tracked.order.venue, "cancel", build, tracked.order.id), now_ns)
 
     def _venue_symbol(self, order: Order) -> str:
@@ -331,6 +392,9 @@ class LiveVenues:
         elif state.status is OrderStatus.REJECTED:
             tracked.done = True
             self._events.append(Rejected(order_id, now_ns, RejectReason.OTHER, state.reason or "rejected by the venue"))
+        elif tracked.cancel_wanted and tracked.venue_order_id:  # named now: the cancel asked for earlier
+            tracked.cancel_wanted = False
+            self._cancel(tracked, now_ns)
         else:  # still open: follow it
             tracked.polls += 1
             delay = min(self.max_poll_ns, self.poll_ns * 2 ** min(tracked.polls - 1, 10))
@@ -340,7 +404,11 @@ class LiveVenues:
         reason = error.reason
         self.errors[str(reason)] = self.errors.get(str(reason), 0) + 1
         if out.kind == "balances":
-            self._events.append(BalancesFetched(out.venue, now_ns, out.token, {}, str(error)))
+            if reason.retryable and out.attempt < self.max_retries:
+                wait = round(error.retry_after_s * 1e9) if error.retry_after_s is not None else self.retry_ns
+                self._send(_again(out, now_ns + wait), now_ns)
+            else:
+                self._events.append(BalancesFetched(out.venue, now_ns, out.token, {}, str(error)))
             return
         if tracked is None or tracked.done:
             return
@@ -356,7 +424,12 @@ class LiveVenues:
                 self._events.append(Unknown(tracked.order.id, now_ns, str(error)))
             else:
                 self._reject(tracked, now_ns, reason, error.message)
-        elif out.kind == "query":
+        elif out.kind in ("query", "query-done", "find"):
+            spec = self.accounts[out.venue].spec
+            if reason is RejectReason.NOT_FOUND and out.kind == "query" and spec.query_done is not None \
+                    and not (tracked.venue_order_id and spec.query_by_venue_id is not None):
+                self._query(tracked, now_ns, kind="query-done")  # not open: maybe done
+                return
             if reason is RejectReason.NOT_FOUND:
                 tracked.not_found += 1
                 if tracked.uncertain and tracked.not_found < 2:  # a timed-out place may show up late
@@ -369,6 +442,8 @@ class LiveVenues:
                 self._query(tracked, now_ns, delay_ns=max(self.retry_ns, round((error.retry_after_s or 0) * 1e9)))
         elif out.kind == "cancel":
             self._query(tracked, now_ns)  # done already, or not: the query says
+        elif out.kind == "trades":  # the fills' fees are still owed: ask again, never drop the fills
+            self._send(_again(out, now_ns + max(self.retry_ns, round((error.retry_after_s or 0) * 1e9))), now_ns)
 
 
 def _again(out: Outgoing, not_before_ns: int) -> Outgoing:

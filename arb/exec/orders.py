@@ -62,7 +62,8 @@ class Intent(msgspec.Struct, frozen=True, tag="intent"):
 
 
 class Order(msgspec.Struct, frozen=True, tag="order"):
-    """An immediate-or-cancel limit order as placed.
+    """A limit order as placed: immediate-or-cancel (``tif="ioc"``, every arbitrage leg and
+    follow-up) or resting (``"gtc"``).
 
     ``status`` is ``"open"`` or ``"rejected"`` (then ``reason`` says why). ``due_ns`` is when
     it reaches the venue (submit time + the venue's latency). ``lock`` is what it reserves
@@ -82,6 +83,7 @@ class Order(msgspec.Struct, frozen=True, tag="order"):
     due_ns: int
     status: str = "open"
     reason: str = ""
+    tif: str = "ioc"
 
 
 class Fill(msgspec.Struct, frozen=True, tag="fill"):
@@ -169,4 +171,23 @@ class Deposit(msgspec.Struct, frozen=True, tag="deposit"):
     ts_ns: int
 
 
-JournalRecord: TypeAlias = Intent | Order | Fill | TradeResult | Deposit
+class Control(msgspec.Struct, frozen=True, tag="control"):
+    """An operator's action on the running engine (dashboard, API): journalled, so that
+    recovery rebuilds the trading state and the runtime settings the engine had.
+
+    ``action``: ``kill`` (the kill switch), ``release`` (disarm it; trading stays halted),
+    ``halt``, ``resume`` (back to active), or ``settings`` — then the three settings fields
+    hold every safe runtime setting *after* the change (fixed ints; ``disabled_venues``
+    sorted). ``id`` is ``control/<n>``, n counting the journal's control records.
+    """
+
+    id: str
+    ts_ns: int
+    action: str
+    reason: str
+    min_profit_quote: int | None = None
+    max_notional_quote: int | None = None
+    disabled_venues: tuple[str, ...] = ()
+
+
+JournalRecord: TypeAlias = Intent | Order | Fill | TradeResult | Deposit | Control

@@ -59,7 +59,8 @@ def _secret(name: str) -> bool:
 class TradingShell:
     """Performs ``port``'s requests until :meth:`close` (see the module docstring).
 
-    ``budgets``: per venue (None: unbudgeted). ``wake()`` is called after every answer.
+    ``budgets``: per venue (None: each venue's ``TradingSpec.budget``). ``wake()`` is called
+    after every answer.
     ``timeout_s``: how long one request may take before it counts as maybe-sent.
     """
 
@@ -75,7 +76,10 @@ class TradingShell:
     ) -> None:
         self.port = port
         self.wake = wake
-        self.budgets = dict(budgets or {})
+        if budgets is None:  # each venue's own, as its trading spec declares it
+            budgets = {venue: RateBudget(account.spec.budget.weight, account.spec.budget.window_s, clock)
+                       for venue, account in port.accounts.items() if account.spec.budget is not None}
+        self.budgets = dict(budgets)
         self.clock = clock
         self.timeout_s = timeout_s
         self._session = session
@@ -131,6 +135,9 @@ class TradingShell:
         budget = self.budgets.get(out.venue)
         if budget is not None:
             await budget.acquire(request.weight)
+            # Signed again as it leaves: held back by the budget, its timestamp may have aged
+            # past the venue's window (MEXC and Binance: 5 s).
+            request = out.request = out.build(port.sign_ms(out.venue, self.clock.now_ns()))
         started = time.perf_counter()
         try:
             async with self._session.request(request.method, request.url, headers=request.headers,

@@ -116,6 +116,8 @@ def build(
     decider = build_decider(conf, instruments)
     desk = build_desk(conf, decider.view, decider.price, instruments, journal, accounts)
     started = start(desk, conf, now_ns, balances)
+    if desk.trader.settings is not None:  # the operator's settings, restored from the journal
+        decider.apply_settings(desk.trader.settings)
     core = DecisionCore(decider, desk)
     core.trades += desk.trader.results()
     trader = desk.trader

@@ -12,7 +12,8 @@ A feed's unhealthy book (syncing, resyncing, stale, or on a lost connection) arr
 non-live view and is skipped by the scanner until it is live again.
 
 Hooks for the shell around it (terminal view, MLflow, benchmarks): :attr:`on_decision` is
-called after every pass with the changed ``(venue, symbol)`` pairs and the time.
+called after every pass with the changed ``(venue, symbol)`` pairs and the time;
+:attr:`LocalRuntime.metrics` (when set) records every scan's finds for Prometheus.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from arb.config import ArbConf
 from arb.core.errors import ConfigError
@@ -38,6 +40,9 @@ from arb.runtime.components import Components
 from arb.runtime.settings import credentials, feed_options
 from arb.venues.registry import get as venue_spec
 from arb.venues.trading import Balance
+
+if TYPE_CHECKING:  # importing it imports Ray: only the host that records metrics pays for that
+    from arb.runtime.ray_metrics import EngineMetrics
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +102,8 @@ class LocalRuntime:
         self.on_decision = on_decision
         self.stats = LiveStats()
         self._wake = wake
+        #: Prometheus metrics of this process (None: not recorded); see :class:`EngineMetrics`.
+        self.metrics: EngineMetrics | None = None
         #: Live execution's I/O shell (None when paper trading).
         self.shell: TradingShell | None = None
         #: Live: the venue accounts traded with, and where arb's books and theirs disagreed
@@ -169,7 +176,7 @@ class LocalRuntime:
             self.stats.errors += 1
             self.stats.last_error = f"{type(exc).__name__}: {exc}"[:300]
             log.exception("decision pass failed; halting new trades")
-            self.parts.risk.kill(f"internal error: {self.stats.last_error}", now)
+            self.core.desk.kill(f"internal error: {self.stats.last_error}", now)
 
     def _pass(self, core: DecisionCore, now: int) -> list[tuple[str, str]]:
         changed: list[tuple[str, str]] = []
@@ -184,8 +191,13 @@ class LocalRuntime:
             core.refresh(books, now)
         core.advance(now)  # after the refresh: a follow-up order sees every book as it is now
         if books:
-            core.decide(now)
+            taken = core.trader.opportunities_taken
+            found = core.decide(now)
             self.stats.books_scanned += len(books)
+            if self.metrics is not None:
+                recent = core.trader.recent
+                new = min(core.trader.opportunities_taken - taken, len(recent))
+                self.metrics.on_decided(found, list(recent)[len(recent) - new:], self.clock())
         self.stats.passes += 1
         return changed
 

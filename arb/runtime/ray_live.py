@@ -31,6 +31,10 @@
   idempotent (no trade lost, none placed twice).
 
 The actors only move messages: no scanning, pricing, funding or risk logic lives here.
+Operator controls (the dashboard, served from the driver) go to the executor, which
+journals them (:meth:`ExecutorActor.control`, :meth:`ExecutorActor.apply_settings`); the
+settings then go to every scanner, and a restarted scanner takes them from the executor.
+
 All actors restart without limit (``max_restarts=-1``); the supervisor
 (:class:`~arb.runtime.ray_topology.RayTopology`) calls ``ensure_started`` on every actor once a
 second, which restarts the loops of a restarted actor. Metrics are recorded once a second, not
@@ -60,6 +64,7 @@ from arb.book.view import BookView
 from arb.config import ArbConf
 from arb.core.instruments import Instruments
 from arb.core.numbers import to_float
+from arb.decision.controls import Settings
 from arb.decision.views import ViewStore
 from arb.exec.journal_sqlite import SqliteJournal
 from arb.exec.live import LiveVenues, VenueAccount
@@ -68,7 +73,9 @@ from arb.io.feed import VenueFeed
 from arb.io.trading import TradingShell
 from arb.runtime.components import build_decider, build_desk, start
 from arb.runtime.settings import credentials, feed_options, starting_balances
-from arb.runtime.ray_metrics import ArbMetrics
+from arb.risk.limits import RiskDecision
+from arb.runtime.dashboard import state as dashboard_state
+from arb.runtime.ray_metrics import ArbMetrics, ExecutionRecorder, FeedRecorder
 from arb.runtime.shard_link import ViewSender, ViewServer, decode_views, encode_views
 from arb.runtime.sharding import shard_of
 from arb.scan.opportunity import Opportunity
@@ -145,6 +152,7 @@ class FeedActor:
         self.publish_interval_s = publish_interval_s
         self.depth = conf.strategy.depth_levels
         self.metrics = ArbMetrics(default_tags={"shard": str(shard)})
+        self.recorders = {venue: FeedRecorder(self.metrics, venue, str(shard)) for venue in self.venues}
         self.feeds: dict[str, VenueFeed] = {}
         self.link = ViewSender()
         #: The scanner incarnation last fed every book by Ray call (fallback path).
@@ -276,9 +284,12 @@ class FeedActor:
         return True
 
     async def _report(self, every_s: float = 1.0) -> None:
-        """Metrics once a second, not per batch (a record is a call into Ray's recorder)."""
+        """Metrics once a second, not per batch (a record is a call into Ray's recorder): the
+        feeds' health and what was published."""
         while True:
             await asyncio.sleep(every_s)
+            for venue, feed in self.feeds.items():
+                self.recorders[venue].record(feed.health())
             views, batches = self.published - self._counted[0], self.batches - self._counted[1]
             self._counted = (self.published.copy(), self.batches.copy())
             for venue in self.venues:
@@ -351,6 +362,8 @@ class ScannerActor:
         self.trace: list[tuple[str, str, int, int]] | None = [] if trace else None
         #: This actor's life (a restarted one is a new incarnation: feeds send it every book).
         self.incarnation = time.time_ns()
+        #: The operator's settings are in force (a restarted scanner takes them from the executor).
+        self.settings_synced = False
         self.server: ViewServer | None = None
         self.refresher: asyncio.Task | None = None
         #: Opportunities waiting for the executor, in the order they were found.
@@ -392,6 +405,9 @@ class ScannerActor:
                 views = list(self.unsynced.values())
             self.unsynced.clear()
             try:
+                if not self.settings_synced:
+                    self.decider.apply_settings(await self.executor.settings.remote())
+                    self.settings_synced = True
                 reply = await self.executor.refresh.remote(encode_views(views))
                 self.balances = _Balances(reply["balances"])
                 if everything:
@@ -402,6 +418,17 @@ class ScannerActor:
             except ACTOR_DOWN:
                 self.synced_with = None
             await asyncio.sleep(every_s)
+
+    async def apply_settings(self, settings: Settings) -> None:
+        """The operator's settings (the executor journalled them first)."""
+        self.decider.apply_settings(settings)
+        self.settings_synced = True
+
+    async def summary(self) -> dict:
+        """Counters and settings in force (cheap: no latency samples)."""
+        return {"shard": self.shard, "scans": self.decider.scans, "opportunities": self.opportunities,
+                "opportunities_seen": self.decider.opportunities_seen, "submit_errors": self.submit_errors,
+                "settings": self.decider.settings()}
 
     async def _on_link(self, views: list[BookView]) -> None:
         await self._decide(views, None)
@@ -537,6 +564,9 @@ class ExecutorActor:
         now = time.time_ns()
         self.started = start(self.desk, conf, now, balances)
         self.metrics = ArbMetrics()
+        self.recorder = ExecutionRecorder(self.metrics)
+        #: The settings the scanners were built with (until the operator changes them).
+        self.configured = build_decider(conf, instruments).settings()
         self._count(self.started.resumed)
         self.trade_ms: deque[float] = deque(maxlen=_SAMPLES)
         self.ticker: asyncio.Task | None = None
@@ -561,6 +591,7 @@ class ExecutorActor:
         """Hand the trader the port's events as they fall due (the executor's own clock) or,
         live, as the venues answer."""
         woke = self._woke
+        next_record = 0.0
         while True:
             due = self.desk.next_due_ns()
             delay = 1.0 if due is None else max(0.0, min(1.0, (due - time.time_ns()) / 1e9))
@@ -571,6 +602,9 @@ class ExecutorActor:
             if due is not None and due <= time.time_ns():
                 with self.journal.batch():
                     self._count(self.desk.advance(time.time_ns()))
+            if time.monotonic() >= next_record:  # gauges and order counts for Prometheus
+                next_record = time.monotonic() + 1.0
+                self.recorder.record(self.trader, rejections=False)
 
     async def drain(self, timeout_s: float = 15.0) -> int:
         """End of a run: wait until no order is open at the venues (at most ``timeout_s``).
@@ -674,8 +708,38 @@ class ExecutorActor:
         """Where this actor's event loop spends its CPU for ``seconds`` (:func:`profile_loop`)."""
         return await profile_loop(seconds, top)
 
-    async def kill(self, reason: str) -> None:
-        self.trader.risk.kill(reason, time.time_ns())
+    async def kill(self, reason: str) -> int:
+        """Kill switch: halt and cancel every open order (journalled); returns the cancels sent."""
+        with self.journal.batch():
+            sent = self.desk.kill(reason, time.time_ns())
+        self._woke.set()  # the cancels' answers fall due
+        return sent
+
+    # -- the operator (the dashboard in the driver) --------------------------------------------
+    async def control(self, action: str, reason: str) -> RiskDecision:
+        """``kill``, ``release``, ``halt`` or ``resume`` (see :class:`~arb.decision.trader.Trader`), journalled."""
+        with self.journal.batch():
+            decision = self.desk.control(action, reason, time.time_ns())
+        self._woke.set()  # a kill's cancels fall due
+        return decision
+
+    async def settings(self) -> Settings:
+        """The settings in force: the operator's last (restored from the journal), else the config's."""
+        return self.trader.settings if self.trader.settings is not None else self.configured
+
+    async def apply_settings(self, settings: Settings, reason: str) -> None:
+        """The trader's part of the operator's settings, journalled (scanners get them next)."""
+        with self.journal.batch():
+            self.trader.apply_settings(settings, reason, time.time_ns())
+
+    async def dashboard(self) -> dict:
+        """The trader's side of the dashboard and every book the executor has a view of."""
+        now = time.time_ns()
+        out = dashboard_state.execution_state(self.trader, await self.settings(), self.trader.results(), now)
+        out["books"] = dashboard_state.books(self.store.all(), now)
+        out["started_ns"] = self.started_ns
+        out["journal_records"] = len(self.journal)
+        return out
 
 
 def live_books(health: Sequence[dict]) -> int:

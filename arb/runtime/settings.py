@@ -143,7 +143,8 @@ def trader_config(conf: ArbConf) -> TraderConfig:
         default_latency_ns=duration_ns("executor.latency_ms", executor.latency_ms, _NS_PER_MS),
         one_legged=OneLegged(executor.one_legged_policy),
         market_slippage_bps=executor.market_slippage_bps,
-        base_value_quote=base_value_quote(conf),
+        # Live, the venues' accounts hold the inventory (the simulators fund theirs with it).
+        base_value_quote=0 if executor.mode == "live" else base_value_quote(conf),
         fresh_balances=executor.mode == "live",
     )
 
@@ -185,3 +186,15 @@ def check(conf: ArbConf) -> None:
     base_value_quote(conf)
     for venue in conf.active_venues():
         feed_options(conf, venue)
+
+
+def inventory_targets(conf: ArbConf) -> dict[str, dict[str, int]]:
+    """``risk.inventory_target``: asset → venue → share (fixed ints)."""
+    return {asset: {venue: fixed(f"risk.inventory_target.{asset}.{venue}", share) for venue, share in sorted(shares.items())}
+            for asset, shares in sorted(conf.risk.inventory_target.items())}
+
+
+def withdrawal_fees(conf: ArbConf) -> dict[tuple[str, str], int]:
+    """``venues.<venue>.withdrawal_fee``: (venue, asset) → fee (fixed ints)."""
+    return {(venue, asset): fixed(f"venues.{venue}.withdrawal_fee.{asset}", fee)
+            for venue in conf.active_venues() for asset, fee in sorted(conf.venue(venue).withdrawal_fee.items())}

@@ -43,7 +43,7 @@ def select(
     found: Mapping[str, Sequence[Instrument]], tickers: Mapping[str, Sequence[Ticker]], rules: DiscoverConf,
 ) -> list[Row]:
     """The discovered universe, most traded first (see the module docstring)."""
-    volume = {(t.venue, t.venue_symbol): _quote_volume(t) for items in tickers.values() for t in items}
+    volume = {(t.venue, t.venue_symbol): quote_volume(t) for items in tickers.values() for t in items}
     floor = from_decimal(repr(rules.min_volume_quote)) if rules.min_volume_quote is not None else None
     rows: dict[str, Row] = {}
     for venue, items in found.items():
@@ -67,7 +67,8 @@ def select(
     return chosen
 
 
-def _quote_volume(ticker: Ticker) -> int:
+def quote_volume(ticker: Ticker) -> int:
+    """A ticker's 24 h volume in quote (from its base volume at its last price when it gives none)."""
     if ticker.volume_quote:
         return ticker.volume_quote
     price = ticker.last or (ticker.bid + ticker.ask) // 2

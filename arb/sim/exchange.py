@@ -4,14 +4,18 @@
 simulator's true book of each symbol (the same book its public streams publish):
 
 - **Keys.** :meth:`Exchange.provision` creates API keys (deterministic from the seed) with an
-  account each, funded with the given balances. A venue protocol verifies each request's
-  signature with the key's secret, the venue's own way, before calling in here.
+  account each, funded with the given balances: a hex key and secret by default, or what the
+  venue's ``key_maker`` makes of the same random bytes (Coinbase: a CDP key name and an EC
+  P-256 private key in PEM). A venue protocol verifies each request's signature with the key's
+  secret, the venue's own way, before calling in here.
 - **Orders** are limit orders: ``ioc`` (immediate-or-cancel: takes what the book offers
   within the limit, the rest is cancelled) or ``gtc`` (takes what it can, the rest rests
   until the book crosses its price, then fills as a maker at its own price). Checks, in the
   order a venue applies them: the symbol trades, the price is a multiple of the tick, the
   quantity of the lot and at least the minimum, the notional at least the minimum, the client
-  order id is new, the account can lock what the order may cost. Each failure raises
+  order id is new (``client_id_scope="all"``: never used before on the account; ``"open"``:
+  not used by an open order — Kraken's rule — and then it names the latest order), the
+  account can lock what the order may cost. Each failure raises
   :class:`Rejected` with its :class:`~arb.venues.trading.RejectReason`.
 - **Fills** take liquidity as a real venue's would disappear: depth our fills took is not there
   for the next order until the book shows that level again (:class:`~arb.exec.liquidity.LiquidityMemory`).
@@ -37,6 +41,10 @@ from arb.core.numbers import ONE
 from arb.core.symbols import split
 from arb.exec.liquidity import LiquidityMemory
 from arb.venues.trading import OrderStatus, RejectReason
+
+
+#: ``key_maker(n, raw) → (key, secret, passphrase)``: the n-th key of a venue from 32 random bytes.
+KeyMaker = Callable[[int, bytes], tuple[str, str, str]]
 
 
 class Rejected(Exception):
@@ -147,9 +155,14 @@ class Exchange:
         fee_decimals: int = 8,
         seed: int = 0,
         halted: Iterable[str] = (),
+        key_maker: KeyMaker | None = None,
+        client_id_scope: str = "all",
     ) -> None:
         if fee_asset not in ("received", "quote"):
             raise ValueError(f"fee_asset must be 'received' or 'quote', got {fee_asset!r}")
+        if client_id_scope not in ("all", "open"):
+            raise ValueError(f"client_id_scope must be 'all' or 'open', got {client_id_scope!r}")
+        self.client_id_scope = client_id_scope
         self.venue = venue
         self.book = book
         self.instrument = instrument
@@ -158,6 +171,7 @@ class Exchange:
         self.fee_asset = fee_asset
         self._fee_unit = 10 ** (18 - fee_decimals)
         self.halted = set(halted)
+        self.key_maker = key_maker
         self.keys: dict[str, ApiKey] = {}
         self.accounts: dict[str, Account] = {}
         self.liquidity = LiquidityMemory()
@@ -172,12 +186,13 @@ class Exchange:
         """A new key and account funded with ``balances`` (asset → fixed amount)."""
         n = len(self.keys) + 1
         raw = self._rng.getrandbits(256).to_bytes(32, "big")
-        key = ApiKey(
-            key=f"sim{self.venue[:3]}{n}{hashlib.sha256(raw + b'k').hexdigest()[:24]}",
-            secret=hashlib.sha256(raw + b"s").hexdigest(),
-            passphrase=hashlib.sha256(raw + b"p").hexdigest()[:16],
-            account=f"{label}-{n}",
-        )
+        if self.key_maker is not None:
+            name, secret, passphrase = self.key_maker(n, raw)
+        else:
+            name = f"sim{self.venue[:3]}{n}{hashlib.sha256(raw + b'k').hexdigest()[:24]}"
+            secret = hashlib.sha256(raw + b"s").hexdigest()
+            passphrase = hashlib.sha256(raw + b"p").hexdigest()[:16]
+        key = ApiKey(key=name, secret=secret, passphrase=passphrase, account=f"{label}-{n}")
         self.keys[key.key] = key
         account = self.accounts[key.account] = Account(key.account)
         for asset, amount in balances.items():
@@ -204,7 +219,8 @@ class Exchange:
             raise Rejected(RejectReason.LOT, "quantity is not a multiple of the lot size or is below the minimum")
         if inst.min_notional and price * qty < inst.min_notional * ONE:
             raise Rejected(RejectReason.MIN_NOTIONAL, "price × quantity is below the minimum notional")
-        if client_id and client_id in account.by_client:
+        prior = account.by_client.get(client_id) if client_id else None
+        if prior is not None and (self.client_id_scope == "all" or account.orders[prior].open):
             raise Rejected(RejectReason.DUPLICATE, "client order id already used")
         base, quote = split(symbol)
         lock_asset, lock = (quote, self._buy_lock(price, qty)) if side == "buy" else (base, qty)

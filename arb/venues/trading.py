@@ -21,7 +21,7 @@ import msgspec
 
 from arb.core.instruments import Instrument
 from arb.core.numbers import from_decimal, to_plain
-from arb.venues.base import Credentials, RestRequest
+from arb.venues.base import Credentials, RestBudget, RestRequest
 
 
 class RejectReason(StrEnum):
@@ -131,7 +131,9 @@ class TradingSpec:
 
     Builders return signed requests; decoders take ``(status, body)`` of a 2xx answer and
     return values — any error answer goes to ``classify(status, body, headers)`` instead,
-    which returns the :class:`VenueError` to raise. ``client_id`` rules differ per venue
+    which returns the :class:`VenueError` to raise. Venues that carry errors in a 2xx answer
+    (Kraken always, OKX for refused orders) have decoders that raise that same classified
+    :class:`VenueError`. ``client_id`` rules differ per venue
     (allowed characters, length): ``client_id(order_id)`` maps arb's order id to one the venue
     accepts, deterministically.
     """
@@ -139,7 +141,8 @@ class TradingSpec:
     venue: str
     place: Callable[[str, Credentials, OrderRequest, int], RestRequest]
     decode_place: Callable[[int, str], OrderState]
-    cancel: Callable[[str, Credentials, str, str, int], RestRequest]
+    #: None for venues that cancel only by their own order id (Coinbase): see ``cancel_by_id``.
+    cancel: Callable[[str, Credentials, str, str, int], RestRequest] | None
     query: Callable[[str, Credentials, str, str, int], RestRequest]
     decode_order: Callable[[int, str], OrderState]
     balances: Callable[[str, Credentials, int], RestRequest]
@@ -151,8 +154,36 @@ class TradingSpec:
     decode_fee_rates: Callable[[int, str], dict[str, tuple[int, int]]] | None = None
     #: ``(rest_url, credentials, venue_symbol, venue_order_id, now_ms) → request`` of an
     #: order's trades, for venues whose order answers lack fees (see ``OrderState.fee_known``).
+    #: The weight the venue allows per window on these endpoints (requests carry their weight);
+    #: the transport keeps to it. None: no budget enforced.
+    budget: RestBudget | None = None
     trades: Callable[[str, Credentials, str, str, int], RestRequest] | None = None
     decode_trades: Callable[[int, str], Executions] | None = None
+    #: ``(rest_url, credentials, venue_order_id, venue_symbol, now_ms) → request`` of an order
+    #: by the venue's own id (decoded by ``decode_order``), for venues whose lookup by client
+    #: id takes more than one request (Kraken: ``QueryOrders`` needs the ``txid``): the port
+    #: uses it once it knows the venue's id, ``query`` before.
+    query_by_venue_id: Callable[[str, Credentials, str, str, int], RestRequest] | None = None
+    #: ``(rest_url, credentials, client_order_id, venue_symbol, now_ms) → request``: the second
+    #: half of a lookup by client id that the venue splits between open and finished orders
+    #: (Kraken: ``query`` asks ``OpenOrders``, this ``ClosedOrders``). The port asks it when
+    #: ``query``'s answer is "not found", before concluding the venue has no such order
+    #: (decoded by ``decode_order``). Asking open orders first never misses an order that
+    #: finishes between the two requests.
+    query_done: Callable[[str, Credentials, str, str, int], RestRequest] | None = None
+    #: ``(status, body) → None``: checks a cancel's 2xx answer for an error it carries inside
+    #: (OKX ``sCode``, Kraken ``error``, KuCoin ``code``, Coinbase ``results[].success``) and
+    #: raises its :class:`VenueError`. None: the cancel answers with the order (``decode_order``
+    #: reads it).
+    decode_cancel: Callable[[int, str], None] | None = None
+    #: ``(rest_url, credentials, venue_order_id, venue_symbol, now_ms) → request`` cancelling an
+    #: order by the venue's own id, used once the venue named the order. A venue that cancels
+    #: only this way (Coinbase: ``cancel`` is None) has the port find the order first.
+    cancel_by_id: Callable[[str, Credentials, str, str, int], RestRequest] | None = None
+    #: For venues with no lookup by client id at all (Coinbase): ``query`` lists the symbol's
+    #: recent orders and ``decode_found(status, body, client_id)`` picks the one with that client
+    #: id (raising NOT_FOUND when the whole list lacks it, UNKNOWN_STATE when the list was cut).
+    decode_found: Callable[[int, str, str], OrderState] | None = None
 
 
 def order_texts(instrument: Instrument | None, qty: int, price: int, side: str) -> tuple[int, int, str, str]:

@@ -48,3 +48,17 @@ def test_executions_add_up_and_the_rest_cancelled_makes_a_partial_fill():
     fills = [r for r in trader.journal if type(r).__name__ == "Fill"]
     assert (fills[0].qty, fills[0].fee, fills[0].status) == (2 * half, 2, "filled" if 2 * half == opp.qty else "partial")
     assert trader.open_legs() == (1 if commands else 0)
+
+
+def test_the_kill_switch_halts_and_cancels_every_open_order():
+    from arb.exec.port import CancelOrder
+
+    trader, portfolio, opp = _trader_and_opportunity()
+    buy, sell = (c.order for c in trader.on_opportunities([opp], 1_000) if isinstance(c, PlaceOrder))
+    cancels = trader.kill("operator", 1_001)
+    assert sorted(c.order_id for c in cancels if isinstance(c, CancelOrder)) == sorted([buy.id, sell.id])
+    assert trader.risk.state == "halted" and trader.on_opportunities([opp], 1_002) == []
+    # the venues confirm the cancels: the trade ends with nothing filled
+    trader.on_events([Cancelled(buy.id, 1_003, "cancelled"), Cancelled(sell.id, 1_003, "cancelled")], 1_003)
+    (trade,) = trader.take_completed()
+    assert (trade.buy_filled, trade.sell_filled, trader.open_legs()) == (0, 0, 0)

@@ -25,8 +25,15 @@ ccxt = pytest.importorskip("ccxt")
 pytestmark = pytest.mark.slow
 
 #: Venues whose simulator serves the private API (one row each).
-VENUES = ["binance"]
+VENUES = ["binance", "okx", "kraken", "gateio", "mexc", "coinbase", "kucoin"]
 SYMBOL = "BTC/USDT"
+#: ccxt's class where its name is not arb's venue name (ccxt calls Gate ``gate``).
+CCXT_IDS = {"gateio": "gate"}
+#: ccxt reads Coinbase tickers from ``market/products``, which carry no bid and ask it reads:
+#: they come from ``best_bid_ask`` (``fetch_bids_asks``) there.
+BIDS_ASKS = {"coinbase"}
+#: KuCoin's public partial books come in 20 or 100 levels (ccxt refuses other limits).
+BOOK_LIMIT = {"kucoin": 20}
 
 
 def _point_at(urls: object, base: str) -> object:
@@ -40,7 +47,7 @@ def _point_at(urls: object, base: str) -> object:
 
 
 def _client(venue: str, key, base: str):
-    exchange = getattr(ccxt, venue)({"apiKey": key.key, "secret": key.secret, "password": key.passphrase, "enableRateLimit": False})
+    exchange = getattr(ccxt, CCXT_IDS.get(venue, venue))({"apiKey": key.key, "secret": key.secret, "password": key.passphrase, "enableRateLimit": False})
     exchange.urls["api"] = _point_at(exchange.urls["api"], base)
     return exchange
 
@@ -50,7 +57,9 @@ def _session(venue: str, key, base: str) -> dict:
     out: dict = {}
     out["markets"] = ex.load_markets()
     out["tickers"] = ex.fetch_tickers([SYMBOL])
-    out["book"] = ex.fetch_order_book(SYMBOL, 5)
+    if venue in BIDS_ASKS:
+        out["tickers"] = ex.fetch_bids_asks([SYMBOL])
+    out["book"] = ex.fetch_order_book(SYMBOL, BOOK_LIMIT.get(venue, 5))
     out["before"] = ex.fetch_balance()["total"]
     ask = out["book"]["asks"][0][0]
     out["ioc"] = ex.create_order(SYMBOL, "limit", "buy", 0.01, ex.price_to_precision(SYMBOL, ask * 1.002), {"timeInForce": "IOC"})
@@ -59,6 +68,7 @@ def _session(venue: str, key, base: str) -> dict:
     out["resting"] = ex.fetch_order(rest["id"], SYMBOL)
     out["open"] = ex.fetch_open_orders(SYMBOL)
     out["cancelled"] = ex.cancel_order(rest["id"], SYMBOL)
+    out["cancelled_fetched"] = ex.fetch_order(rest["id"], SYMBOL)
     out["after"] = ex.fetch_balance()["total"]
     return out
 
@@ -81,7 +91,10 @@ def test_unmodified_ccxt_loads_markets_trades_queries_and_cancels(venue):
     ioc = r["ioc_fetched"]
     assert ioc["status"] == "closed" and ioc["filled"] == pytest.approx(0.01)
     assert r["resting"]["status"] == "open" and [o["id"] for o in r["open"]] == [r["resting"]["id"]]
-    assert r["cancelled"]["status"] in ("canceled", "cancelled") or r["cancelled"]["id"] == r["resting"]["id"]
+    if venue == "kraken":  # Kraken's CancelOrder answers only {"count": 1}, and ccxt passes that on: ask the order
+        assert r["cancelled"]["info"]["result"]["count"] == 1 and r["cancelled_fetched"]["status"] == "canceled"
+    else:
+        assert r["cancelled"]["status"] in ("canceled", "cancelled") or r["cancelled"]["id"] == r["resting"]["id"]
     # Balances moved exactly by the fill and its fee, as the simulator's account holds them.
     spent = Decimal(str(r["before"]["USDT"])) - Decimal(str(r["after"]["USDT"]))
     got = Decimal(str(r["after"]["BTC"])) - Decimal(str(r["before"]["BTC"]))

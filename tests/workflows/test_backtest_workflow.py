@@ -99,7 +99,7 @@ def test_arb_live_on_ray_runs_against_the_simulators_and_trades(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "workflows.cli", "live", "runtime=ray", "runtime.num_cpus=2", "live.duration_s=25",
          "live.view=plain", "live.sim.dislocations_per_min=40", f"live.journal_dir={tmp_path / 'journal'}",
-         f"tracking.dir={tmp_path / 'mlruns'}", f"hydra.run.dir={tmp_path / 'out'}"],
+         f"tracking.dir={tmp_path / 'mlruns'}", f"hydra.run.dir={tmp_path / 'out'}", "dashboard.enabled=false"],
         cwd=ROOT, capture_output=True, text=True, env=env, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]

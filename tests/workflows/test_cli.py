@@ -128,3 +128,18 @@ def test_a_resolved_secret_never_reaches_the_mlflow_tags(tmp_path):
     [run] = mlflow.search_runs(experiment_names=["arb"], output_format="list")
     assert run.data.tags["arb.overrides"].startswith("venues.binance.api_secret=*** ")
     assert SECRET not in str(run.data.tags) + str(run.data.params) + proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_arb_live_says_when_no_venue_can_be_reached_and_fails(tmp_path):
+    """Issue 10: offline, ``arb live live=public`` logged gaierrors and exited 0 with a FINISHED run."""
+    dead = "ws://127.0.0.1:9/ws"  # nothing listens on port 9
+    proc = subprocess.run(
+        [sys.executable, "-m", "workflows.cli", "live", "live=public", "live.duration_s=16", "live.view=plain",
+         "universe.venues=[binance,okx]", f"venues.binance.ws_url={dead}", f"venues.okx.ws_url={dead}",
+         "venues.binance.rest_url=http://127.0.0.1:9", "venues.okx.rest_url=http://127.0.0.1:9", "dashboard.port=0",
+         f"tracking.dir={tmp_path / 'mlruns'}", f"live.journal_dir={tmp_path / 'j'}", f"hydra.run.dir={tmp_path / 'out'}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, env={k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
+    )
+    assert proc.returncode == 2
+    assert "no venue could be reached: binance" in proc.stderr and "not-up=binance,okx" in proc.stderr

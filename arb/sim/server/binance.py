@@ -366,6 +366,8 @@ def _params(query: str, body: str) -> dict[str, str]:
 
 class BinanceProtocol(BinancePrivate, VenueProtocol):
     name = "binance"
+    #: REQUEST_WEIGHT 6000 per minute (rest-api.md, enums.md).
+    private_budget = (6000, 60.0)
     path = ""
     default_streams = ((BOOK, ("depth@100ms", False)), (TICKER, ("bookTicker", False)))
 

@@ -9,21 +9,32 @@
 - Errors: ``{"error":"…","method":"subscribe","success":false,"symbol":…,"time_in":…,"time_out":…}``.
 - ``{"method":"ping","req_id":n}`` → ``{"method":"pong","req_id":n,"time_in":…,"time_out":…}``.
 - ``{"channel":"heartbeat"}`` every second a subscribed connection has been otherwise quiet.
+- REST (:class:`KrakenPrivate`): ``/0/public/AssetPairs``, ``Assets``, ``Ticker``, ``Depth``
+  and the signed ``/0/private/*`` API.
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import parse_qs
 
 import msgspec
+from aiohttp import web
 
+from arb.core.numbers import ONE, from_decimal, parse_fixed, to_decimal, to_plain
+from arb.core.symbols import split
+from arb.sim.exchange import Account, Rejected, SimOrder
 from arb.sim.server.frames import Out
-from arb.sim.server.protocol import BOOK, VenueProtocol, read_json
+from arb.sim.server.protocol import BOOK, Route, VenueProtocol, json_response, read_json, synthetic_volume
 from arb.sim.server.session import Session
 from arb.venues.kraken import Encoder
 from arb.venues.kraken import market_data as kraken
+from arb.venues.kraken.assets import LEGACY, altname, asset_id
+from arb.venues.kraken.signing import sign
+from arb.venues.trading import OrderStatus, RejectReason
 from arb.venues.wire import Frame
 
 _json = msgspec.json.Encoder()
@@ -38,7 +49,443 @@ def _rfc3339(ts_ns: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + f".{ns // 1000:06d}Z"
 
 
-class KrakenProtocol(VenueProtocol):
+# -- instruments, tickers and the private API ---------------------------------------------------
+_DIGITS36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: How Kraken words a refusal, by reason (its answers are HTTP 200 with an ``error`` list).
+_REFUSALS: dict[RejectReason, str] = {
+    RejectReason.AUTH: "EAPI:Invalid key", RejectReason.RATE_LIMIT: "EAPI:Rate limit exceeded",
+    RejectReason.UNAVAILABLE: "EService:Unavailable", RejectReason.NOT_FOUND: "EOrder:Unknown order",
+    RejectReason.BALANCE: "EOrder:Insufficient funds", RejectReason.PRICE: "EOrder:Tick size check failed",
+    RejectReason.MIN_NOTIONAL: "EOrder:Cost minimum not met", RejectReason.DUPLICATE: "EOrder:Duplicate order",
+    RejectReason.UNKNOWN_STATE: "EGeneral:Internal error",
+}
+_STATUS_TEXT = {
+    OrderStatus.NEW: "open", OrderStatus.PARTIALLY_FILLED: "open", OrderStatus.FILLED: "closed",
+    OrderStatus.CANCELLED: "canceled", OrderStatus.REJECTED: "canceled",
+}
+_TIF = {"GTC": "gtc", "IOC": "ioc"}
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _txid(prefix: str, n: int) -> str:
+    """A Kraken-shaped id (``OUF4EM-FRGI2-MQMWZD``) that encodes ``n`` (base 36)."""
+    digits = ""
+    while n:
+        n, d = divmod(n, 36)
+        digits = _DIGITS36[d] + digits
+    digits = digits.rjust(16, "0")
+    return f"{prefix}{digits[:5]}-{digits[5:10]}-{digits[10:]}"
+
+
+def _untxid(prefix: str, txid: str) -> int | None:
+    text = txid.strip()
+    if len(text) != 19 or not text.startswith(prefix) or text[6] != "-" or text[12] != "-":
+        return None
+    try:
+        return int(text[1:].replace("-", ""), 36)
+    except ValueError:
+        return None
+
+
+def _valid_cl_ord_id(text: str) -> bool:
+    """A UUID (with or without hyphens) or free ASCII text of at most 18 characters."""
+    bare = text.replace("-", "")
+    if len(bare) == 32 and set(bare) <= _HEX and (len(text) == 32 or [len(p) for p in text.split("-")] == [8, 4, 4, 4, 12]):
+        return True
+    return 0 < len(text) <= 18 and text.isascii() and text.isprintable()
+
+
+def _places(value: int, places: int) -> str:
+    """A fixed int with exactly ``places`` decimals (truncated: Kraken prints to the pair's precision)."""
+    whole, frac = divmod(value, ONE)
+    return f"{whole}.{frac // 10 ** (18 - places):0{places}d}" if places else str(whole)
+
+
+def _percent(rate: int) -> str:
+    return _places(rate * 100, 4)
+
+
+class KrakenCounter:
+    """Kraken's REST call counter: each call adds its cost, the counter decays at
+    ``decay_per_s``; a call that would take it over ``maximum`` is refused."""
+
+    __slots__ = ("maximum", "decay_per_s", "level", "updated")
+
+    def __init__(self, maximum: int, decay_per_s: float) -> None:
+        self.maximum = maximum
+        self.decay_per_s = decay_per_s
+        self.level = 0.0
+        self.updated = 0.0
+
+    def spend(self, weight: int, now_s: float) -> float:
+        """Spend ``weight`` now; 0 when allowed, else seconds until it would fit."""
+        self.level = max(0.0, self.level - (now_s - self.updated) * self.decay_per_s)
+        self.updated = now_s
+        if self.level + weight > self.maximum:
+            return (self.level + weight - self.maximum) / self.decay_per_s
+        self.level += weight
+        return 0.0
+
+
+class KrakenPrivate:
+    """Kraken's asset pairs, assets, tickers, depth and private REST API (``/0/private/*``),
+    on an :class:`~arb.sim.exchange.Exchange`. Every private call is a ``POST`` (form or
+    JSON) carrying ``nonce``, signed ``API-Sign`` = base64 HMAC-SHA512(b64decode(secret),
+    path + SHA256(nonce + body)). A nonce must exceed the key's highest one, less its nonce
+    window (:attr:`nonce_window`), and never repeat. Answers are HTTP 200 with an ``error``
+    list; the call counter is Kraken's (:class:`KrakenCounter`, Intermediate tier). Fees are
+    taken in the quote asset; ``cl_ord_id`` is unique among open orders only."""
+
+    server: Any
+    fee_asset = "quote"
+    client_id_scope = "open"
+    #: Kraken's REST counter: (maximum, decay per second) — the Intermediate tier.
+    counter = (20, 0.5)
+    #: How far below the highest nonce seen a nonce is still taken, once (the API key's
+    #: "nonce window" setting; arb's nonce is the send time in ms, and its requests run
+    #: concurrently, so they may arrive out of order).
+    nonce_window = 5_000
+
+    def public_routes(self: Any) -> list[Route]:
+        return [
+            Route("GET", "/0/public/AssetPairs", self._asset_pairs),
+            Route("GET", "/0/public/Assets", self._assets),
+            Route("GET", "/0/public/Ticker", self._tickers),
+            Route("GET", "/0/public/Depth", self._depth),
+            Route("GET", "/0/public/Time", self._time),
+            Route("GET", "/0/public/SystemStatus", self._system_status),
+        ]
+
+    def private_routes(self: Any) -> list[Route]:
+        r = self.private_route
+        return [
+            r("POST", "/0/private/Balance", 1, self._balance),
+            r("POST", "/0/private/BalanceEx", 1, self._balance_ex),
+            r("POST", "/0/private/TradeVolume", 1, self._trade_volume),
+            # Placing and cancelling count against the matching engine's limits, not the counter.
+            r("POST", "/0/private/AddOrder", 0, self._add_order, order=True),
+            r("POST", "/0/private/CancelOrder", 0, self._cancel),
+            r("POST", "/0/private/QueryOrders", 1, self._query_orders),
+            r("POST", "/0/private/OpenOrders", 1, self._open_orders),
+            r("POST", "/0/private/ClosedOrders", 1, self._closed_orders),
+        ]
+
+    # -- names ---------------------------------------------------------------------------------
+    def _names(self: Any) -> dict[str, tuple[str, str, str]]:
+        """Unified symbol → (pair id, altname, wsname), Kraken's way: ids of two prefixed
+        assets concatenate (``XXBTZUSD``), any other pair's id is its altname (``XBTUSDT``)."""
+        names = self.__dict__.get("_pair_names")
+        if names is None:
+            names = {}
+            for symbol in self.server.symbols:
+                base, quote = split(symbol)
+                ids, alts = (asset_id(base), asset_id(quote)), (altname(base), altname(quote))
+                alt = alts[0] + alts[1]
+                key = ids[0] + ids[1] if all(i in LEGACY for i in ids) else alt
+                names[symbol] = (key, alt, f"{alts[0]}/{alts[1]}")
+            self.__dict__["_pair_names"] = names
+            self.__dict__["_pair_lookup"] = {n: s for s, ns in names.items() for n in ns} | {
+                self.server.native(s): s for s in self.server.symbols}
+        return names
+
+    def _pair(self: Any, name: str) -> str | None:
+        """The listed symbol a pair name (id, altname, wsname or websocket v2 name) names."""
+        self._names()
+        return self.__dict__["_pair_lookup"].get(name.strip())
+
+    def _now_ms(self: Any) -> int:
+        return self.server.clock() // 1_000_000
+
+    def _ok(self: Any, result: object) -> web.StreamResponse:
+        return json_response(_json.encode({"error": [], "result": result}).decode())
+
+    def _fail(self: Any, *errors: str) -> web.StreamResponse:
+        return json_response(_json.encode({"error": list(errors)}).decode())
+
+    # -- public --------------------------------------------------------------------------------
+    async def _time(self: Any, request: web.Request) -> web.StreamResponse:
+        now = self.server.clock() // 1_000_000_000
+        return self._ok({"unixtime": now, "rfc1123": time.strftime("%a, %d %b %y %H:%M:%S +0000", time.gmtime(now))})
+
+    async def _system_status(self: Any, request: web.Request) -> web.StreamResponse:
+        return self._ok({"status": "online", "timestamp": _rfc3339(self.server.clock()).split(".")[0] + "Z"})
+
+    def _wanted(self: Any, request: web.Request) -> list[str] | web.StreamResponse:
+        """The symbols a ``pair=`` list names (all listed ones without it), or the refusal."""
+        names = [n for n in request.query.get("pair", "").split(",") if n.strip()]
+        if not names:
+            return list(self._names())
+        symbols = [self._pair(n) for n in names]
+        if any(s is None for s in symbols):
+            return self._fail("EQuery:Unknown asset pair")
+        return symbols  # type: ignore[return-value]
+
+    async def _asset_pairs(self: Any, request: web.Request) -> web.StreamResponse:
+        wanted = self._wanted(request)
+        if isinstance(wanted, web.StreamResponse):
+            return wanted
+        exchange, names = self.server.exchange, self._names()
+        taker = float(to_decimal(exchange.taker_fee * 100)) if exchange else 0.0
+        maker = float(to_decimal(exchange.maker_fee * 100)) if exchange else 0.0
+        result = {}
+        for symbol in wanted:
+            inst = self.server.instruments.get(self.name, symbol)
+            if inst is None:
+                continue
+            base, quote = split(symbol)
+            key, alt, wsname = names[symbol]
+            result[key] = {
+                "altname": alt, "wsname": wsname, "aclass_base": "currency", "base": asset_id(base), "aclass_quote": "currency",
+                "quote": asset_id(quote), "lot": "unit", "cost_decimals": inst.price_precision + inst.qty_precision,
+                "pair_decimals": inst.price_precision, "lot_decimals": inst.qty_precision, "lot_multiplier": 1,
+                "leverage_buy": [], "leverage_sell": [], "fees": [[0, taker]], "fees_maker": [[0, maker]],
+                "fee_volume_currency": "ZUSD", "margin_call": 80, "margin_stop": 40,
+                "ordermin": to_plain(inst.min_qty or inst.lot_size), "costmin": to_plain(inst.min_notional),
+                "tick_size": to_plain(inst.tick_size),
+                "status": "cancel_only" if exchange is not None and symbol in exchange.halted else "online",
+            }
+        return self._ok(result)
+
+    async def _assets(self: Any, request: web.Request) -> web.StreamResponse:
+        codes = sorted({a for s in self.server.symbols for a in split(s)})
+        return self._ok({asset_id(c): {"aclass": "currency", "altname": altname(c), "decimals": 4 if asset_id(c).startswith("Z") else 8,
+                                       "display_decimals": 2 if asset_id(c).startswith("Z") else 5, "status": "enabled"}
+                         for c in codes})
+
+    async def _tickers(self: Any, request: web.Request) -> web.StreamResponse:
+        wanted = self._wanted(request)
+        if isinstance(wanted, web.StreamResponse):
+            return wanted
+        result = {}
+        for symbol in wanted:
+            book = self.server.book(symbol)
+            bid, ask = book.best_bid(), book.best_ask()
+            if bid is None or ask is None:
+                continue
+            mid = (parse_fixed(bid[0]) + parse_fixed(ask[0])) // 2
+            price, volume = to_plain(mid), to_plain(synthetic_volume(symbol, mid))
+            result[self._names()[symbol][0]] = {
+                "a": [ask[0], "1", ask[1]], "b": [bid[0], "1", bid[1]], "c": [price, "0"], "v": [volume, volume],
+                "p": [price, price], "t": [0, 0], "l": [price, price], "h": [price, price], "o": price,
+            }
+        return self._ok(result)
+
+    async def _depth(self: Any, request: web.Request) -> web.StreamResponse:
+        symbol = self._pair(request.query.get("pair", ""))
+        if symbol is None:
+            return self._fail("EQuery:Unknown asset pair")
+        try:
+            count = int(request.query.get("count", "100"))
+        except ValueError:
+            return self._fail("EGeneral:Invalid arguments:count")
+        count = min(max(count, 1), 500)
+        bids, asks, _, _ = self.snapshot_args(symbol, count)
+        now_s = self.server.clock() // 1_000_000_000
+        return self._ok({self._names()[symbol][0]: {"asks": [[p, q, now_s] for p, q, *_ in asks],
+                                                     "bids": [[p, q, now_s] for p, q, *_ in bids]}})
+
+    # -- auth ----------------------------------------------------------------------------------
+    def _params(self: Any, body: str) -> dict[str, str] | None:
+        """A private call's parameters: form-encoded, or JSON (None when unreadable)."""
+        if body.lstrip().startswith("{"):
+            data = read_json(body)
+            if not isinstance(data, dict):
+                return None
+            return {k: v if isinstance(v, str) else _json.encode(v).decode() for k, v in data.items()}
+        return {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+    async def authenticate(self: Any, request: web.Request, body: str) -> Account | web.StreamResponse:
+        exchange = self.server.exchange
+        key = request.headers.get("API-Key", "")
+        account = exchange.account_of(key) if exchange is not None and key else None
+        if account is None:
+            return self._fail("EAPI:Invalid key")
+        params = self._params(body)
+        nonce_text = (params or {}).get("nonce", "").strip('"')
+        if not (nonce_text.isdigit() and nonce_text.isascii()):
+            return self._fail("EAPI:Invalid nonce")
+        signature = request.headers.get("API-Sign", "")
+        if not hmac.compare_digest(sign(exchange.keys[key].secret, request.path, nonce_text, body).encode(), signature.encode()):
+            return self._fail("EAPI:Invalid signature")
+        nonces = self.server.__dict__.setdefault("_kraken_nonces", {}).setdefault(key, [0, set()])
+        nonce, window = int(nonce_text), self.nonce_window
+        if nonce <= nonces[0] - window or nonce in nonces[1]:
+            return self._fail("EAPI:Invalid nonce")
+        if nonce > nonces[0]:
+            nonces[0] = nonce
+            nonces[1] = {n for n in nonces[1] if n > nonce - window}
+        nonces[1].add(nonce)
+        return account
+
+    def _limiter(self: Any, key: str) -> KrakenCounter:
+        limiters = self.server.__dict__.setdefault("_private_limiters", {})
+        limiter = limiters.get(key)
+        if limiter is None:
+            limiter = limiters[key] = KrakenCounter(*self.counter)
+        return limiter
+
+    def private_error(self: Any, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
+        return self._fail(_REFUSALS.get(reason, "EGeneral:Invalid arguments"))
+
+    def rest_error(self: Any, status: int, message: str) -> str:
+        error = "EAPI:Rate limit exceeded" if status == 429 else f"EService:{message[:60]}" if status >= 500 else f"EGeneral:{message[:60]}"
+        return _json.encode({"error": [error]}).decode()
+
+    # -- private handlers ----------------------------------------------------------------------
+    async def _balance(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        return self._ok({asset_id(a): to_plain(f + lk) for a, (f, lk) in sorted(account.balances.items())})
+
+    async def _balance_ex(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        return self._ok({asset_id(a): {"balance": to_plain(f + lk), "hold_trade": to_plain(lk)}
+                         for a, (f, lk) in sorted(account.balances.items())})
+
+    async def _trade_volume(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        params = self._params(body) or {}
+        exchange = self.server.exchange
+        fees, makers = {}, {}
+        for name in (n.strip() for n in params.get("pair", "").split(",") if n.strip()):
+            symbol = self._pair(name)
+            key = self._names()[symbol][0] if symbol is not None else name  # one schedule for every pair here
+            fees[key] = {"fee": _percent(exchange.taker_fee), "minfee": _percent(exchange.taker_fee),
+                         "maxfee": _percent(exchange.taker_fee), "nextfee": None, "nextvolume": None, "tiervolume": "0.0000"}
+            makers[key] = {"fee": _percent(exchange.maker_fee), "minfee": _percent(exchange.maker_fee),
+                           "maxfee": _percent(exchange.maker_fee), "nextfee": None, "nextvolume": None, "tiervolume": "0.0000"}
+        result: dict[str, object] = {"currency": "ZUSD", "volume": "0.0000"}
+        if fees:
+            result.update(fees=fees, fees_maker=makers)
+        return self._ok(result)
+
+    def _refusal(self: Any, reason: RejectReason, symbol: str, qty: int) -> str:
+        inst = self.server.instruments.get(self.name, symbol)
+        if reason is RejectReason.LOT:
+            return "EOrder:Order minimum not met" if inst is not None and qty < inst.min_qty else "EGeneral:Invalid arguments:volume"
+        if reason is RejectReason.OTHER:
+            halted = self.server.exchange is not None and symbol in self.server.exchange.halted
+            return "EService:Market in cancel_only mode" if halted else "EQuery:Unknown asset pair"
+        return _REFUSALS.get(reason, "EGeneral:Invalid arguments")
+
+    async def _add_order(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        p = self._params(body) or {}
+        symbol = self._pair(p.get("pair", ""))
+        if symbol is None:
+            return self._fail("EQuery:Unknown asset pair")
+        side, tif = p.get("type", ""), _TIF.get(p.get("timeinforce", "GTC").upper())
+        flags = {f for f in p.get("oflags", "").split(",") if f}
+        # Limit orders only (never an unprotected market order); no post-only or volume-in-quote here.
+        for name, bad in (("ordertype", p.get("ordertype") != "limit"), ("type", side not in ("buy", "sell")),
+                          ("timeinforce", tif is None), ("oflags", bool(flags - {"fciq", "fcib", "nompp"}))):
+            if bad:
+                return self._fail(f"EGeneral:Invalid arguments:{name}")
+        cl_ord_id = p.get("cl_ord_id", "")
+        if cl_ord_id and ("userref" in p or not _valid_cl_ord_id(cl_ord_id)):
+            return self._fail("EGeneral:Invalid arguments:cl_ord_id")
+        try:
+            qty = from_decimal(p.get("volume", ""))
+        except ValueError:
+            return self._fail("EGeneral:Invalid arguments:volume")
+        try:
+            price = from_decimal(p.get("price", ""))
+        except ValueError:
+            return self._fail("EGeneral:Invalid arguments:price")
+        inst = self.server.instruments.get(self.name, symbol)
+        descr = {"order": f"{side} {_places(qty, 8)} {self._names()[symbol][1]} @ limit "
+                          f"{_places(price, inst.price_precision if inst else 8)}"}
+        if p.get("validate") in ("true", "1"):
+            return self._ok({"descr": descr})
+        try:
+            order = self.server.exchange.place(account, symbol, side, qty, price, tif, cl_ord_id, self._now_ms())
+        except Rejected as exc:
+            return self._fail(self._refusal(exc.reason, symbol, qty))
+        if p.get("userref"):
+            self.server.__dict__.setdefault("_kraken_userrefs", {})[order.order_id] = p["userref"]
+        return self._ok({"descr": descr, "txid": [_txid("O", order.order_id)]})
+
+    def _order_json(self: Any, order: SimOrder, trades: bool) -> dict:
+        inst = self.server.instruments.get(self.name, order.symbol)
+        price_places = inst.price_precision if inst else 8
+        pair = self._names()[order.symbol][1]
+        done = not order.open
+        if order.status is OrderStatus.CANCELLED:
+            reason = "Immediate or cancel" if order.tif == "ioc" else "User requested"
+        else:
+            reason = None
+        userref = self.server.__dict__.get("_kraken_userrefs", {}).get(order.order_id)
+        out: dict[str, object] = {
+            "refid": None, "userref": int(userref) if userref and userref.lstrip("-").isdigit() else None,
+            "cl_ord_id": order.client_id or None, "status": _STATUS_TEXT[order.status], "reason": reason,
+            "opentm": order.created_ms / 1000, "starttm": 0, "expiretm": 0,
+            "descr": {"pair": pair, "type": order.side, "ordertype": "limit", "price": _places(order.price, price_places),
+                      "price2": "0", "leverage": "none",
+                      "order": f"{order.side} {_places(order.qty, 8)} {pair} @ limit {_places(order.price, price_places)}",
+                      "close": ""},
+            "vol": _places(order.qty, 8), "vol_exec": to_plain(order.filled), "cost": to_plain(order.quote),
+            "fee": to_plain(order.fee), "price": to_plain(order.quote * ONE // order.filled) if order.filled else "0",
+            "stopprice": "0", "limitprice": "0", "misc": "", "oflags": "fciq",
+        }
+        if done:
+            out["closetm"] = order.updated_ms / 1000
+        if trades:
+            out["trades"] = [_txid("T", t.trade_id) for t in order.trades]
+        return out
+
+    def _matches(self: Any, order: SimOrder, p: dict[str, str]) -> bool:
+        if p.get("cl_ord_id") and order.client_id != p["cl_ord_id"]:
+            return False
+        if p.get("userref"):
+            return self.server.__dict__.get("_kraken_userrefs", {}).get(order.order_id) == p["userref"]
+        return True
+
+    async def _open_orders(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        p = self._params(body) or {}
+        trades = p.get("trades") in ("true", "1")
+        orders = [o for o in account.orders.values() if o.open and self._matches(o, p)]
+        return self._ok({"open": {_txid("O", o.order_id): self._order_json(o, trades) for o in orders}})
+
+    async def _closed_orders(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        p = self._params(body) or {}
+        trades = p.get("trades") in ("true", "1")
+        orders = sorted((o for o in account.orders.values() if not o.open and self._matches(o, p)),
+                        key=lambda o: o.order_id, reverse=True)
+        return self._ok({"closed": {_txid("O", o.order_id): self._order_json(o, trades) for o in orders[:50]},
+                         "count": len(orders)})
+
+    async def _query_orders(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        p = self._params(body) or {}
+        txids = [t.strip() for t in p.get("txid", "").split(",") if t.strip()]
+        if not txids or len(txids) > 50:
+            return self._fail("EGeneral:Invalid arguments:txid")
+        trades = p.get("trades") in ("true", "1")
+        result = {}
+        for txid in txids:
+            order_id = _untxid("O", txid)
+            order = account.orders.get(order_id) if order_id is not None else None
+            if order is None:
+                return self._fail("EOrder:Invalid order")
+            result[txid] = self._order_json(order, trades)
+        return self._ok(result)
+
+    async def _cancel(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        p = self._params(body) or {}
+        if p.get("cl_ord_id"):
+            orders = [o for o in account.orders.values() if o.open and o.client_id == p["cl_ord_id"]]
+        elif p.get("txid"):
+            order_id = _untxid("O", p["txid"])
+            orders = [account.orders[order_id]] if order_id in account.orders else []
+            if not orders:  # a userref cancels every open order carrying it
+                refs = self.server.__dict__.get("_kraken_userrefs", {})
+                orders = [o for o in account.orders.values() if o.open and refs.get(o.order_id) == p["txid"]]
+        else:
+            return self._fail("EGeneral:Invalid arguments")
+        orders = [o for o in orders if o.open]
+        if not orders:
+            return self._fail("EOrder:Unknown order")
+        for order in orders:
+            self.server.exchange.cancel(account, order, self._now_ms())
+        return self._ok({"count": len(orders)})
+
+
+
+class KrakenProtocol(KrakenPrivate, VenueProtocol):
     name = "kraken"
     path = "/v2"
     heartbeats = True
@@ -122,6 +569,9 @@ class KrakenProtocol(VenueProtocol):
 
     def encoder(self, kind: str, param: Any) -> Encoder:
         return Encoder(self.server.symbol_map, param)
+
+    def routes(self) -> list[Route]:
+        return self.public_routes()
 
     def heartbeat(self, session: Session, ts_ns: int, idle_s: float) -> Sequence[Frame | Out]:
         if session.streams and idle_s >= 0.5 * self.server.options.heartbeat_s:

@@ -31,7 +31,7 @@ import msgspec
 from aiohttp import web
 
 from arb.book.book import OrderBook
-from arb.sim.exchange import Account
+from arb.sim.exchange import Account, KeyMaker
 from arb.sim.market import BookChange
 from arb.sim.server.frames import Out
 from arb.venues.base import VenueSpec
@@ -166,8 +166,17 @@ class VenueProtocol:
     #: The asset a fill's fee is taken in: ``"received"`` (a buy's base, a sell's quote) or
     #: ``"quote"`` (see :class:`~arb.sim.exchange.Exchange`).
     fee_asset: str = "received"
+    #: How the venue's API keys look (see :data:`~arb.sim.exchange.KeyMaker`; None: hex key and
+    #: secret). A plain function: ``staticmethod`` in subclasses.
+    key_maker: KeyMaker | None = None
+    #: Where a client order id must be unique: ``"all"`` of the account's orders, or only its
+    #: ``"open"`` ones (Kraken) — see :class:`~arb.sim.exchange.Exchange`.
+    client_id_scope: str = "all"
     #: Private API rate limit per key: ``(weight, window_s)``.
     private_budget: tuple[int, float] = (1200, 60.0)
+    #: The budget counts each endpoint on its own (Gate, MEXC: "each endpoint … an independent
+    #: limit") instead of all of a key's requests together (Binance's request weight).
+    private_budget_per_endpoint: bool = False
     #: How long a ``timeout`` fault holds the answer back (longer than clients wait).
     timeout_fault_s: float = 15.0
     #: ``(kind, param)`` of the streams the venue module's own subscribe frames ask for
@@ -277,7 +286,11 @@ class VenueProtocol:
         account = await self.authenticate(request, body)
         if not isinstance(account, Account):
             return account
-        wait = self._limiter(account.name).spend(weight, server.clock() / 1e9)
+        scope = account.name
+        if self.private_budget_per_endpoint:
+            resource = request.match_info.route.resource
+            scope += f" {request.method} {resource.canonical if resource is not None else request.path}"
+        wait = self._limiter(scope).spend(weight, server.clock() / 1e9)
         if wait > 0:
             response = self.private_error(429, RejectReason.RATE_LIMIT, "Too many requests")
             response.headers["Retry-After"] = str(max(1, round(wait)))

@@ -214,7 +214,10 @@ class SimulatedVenues:
         lines = []
         for venue, key in sorted(keys.items()):
             prefix = f"ARB_{venue.upper()}_API"
-            lines += [f"{prefix}_KEY={key.key}", f"{prefix}_SECRET={key.secret}", f"{prefix}_PASSPHRASE={key.passphrase}"]
+            # A PEM secret (Coinbase) spans lines: one line with backslash-n escapes, the way such
+            # keys are kept in the environment (the Coinbase trading module reads both forms).
+            secret = key.secret.replace("\n", "\\n")
+            lines += [f"{prefix}_KEY={key.key}", f"{prefix}_SECRET={secret}", f"{prefix}_PASSPHRASE={key.passphrase}"]
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write("\n".join(lines) + "\n")

@@ -151,7 +151,8 @@ class VenueServer:
             self.exchange = Exchange(
                 spec.name, books, lambda symbol: self.instruments.get(spec.name, symbol),
                 maker_fee=from_decimal(fees.maker), taker_fee=from_decimal(fees.taker),
-                fee_asset=protocol.fee_asset, seed=seed, halted=halted,
+                fee_asset=protocol.fee_asset, seed=seed, key_maker=protocol.key_maker,
+                client_id_scope=protocol.client_id_scope, halted=halted,
             )
         #: Private-API faults still to inject, by kind (see :meth:`inject_private`).
         self.private_faults: Counter[str] = Counter()

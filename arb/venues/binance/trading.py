@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 import msgspec
 
-from arb.venues.base import Credentials, RestRequest
+from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.binance.signing import sign
 from arb.venues.trading import (
     Balance, Executions, OrderRequest, OrderState, OrderStatus, RejectReason, TradingSpec, VenueError, fixed_text,
@@ -269,4 +269,5 @@ TRADING = TradingSpec(
     venue=NAME, place=place, decode_place=decode_place, cancel=cancel, query=query, decode_order=decode_order,
     balances=balances, decode_balances=decode_balances, classify=classify, client_id=client_id,
     fee_rates=fee_rates, decode_fee_rates=decode_fee_rates, trades=trades, decode_trades=decode_trades,
+    budget=RestBudget(6000, 60.0),
 )

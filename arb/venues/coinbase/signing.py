@@ -1,8 +1,8 @@
 """Coinbase Advanced Trade REST and websocket auth: ES256 JWTs for CDP API keys.
 
 ``Authorization: Bearer <jwt>`` on REST (the ``uri`` claim names the request); websocket JWTs
-carry no ``uri``. ``cryptography`` signs: only this module imports it, so market data,
-replay and backtests never load it.
+carry no ``uri``. ``cryptography`` signs: only this module imports it (the market-data
+module never does; the package loads it with its trading requests, :mod:`.trading`).
 """
 
 from __future__ import annotations

@@ -8,13 +8,14 @@ import hashlib
 import hmac
 
 
-def signature_payload(method: str, path: str, query: str, body: str, timestamp_s: int) -> str:
-    """The text Gate signs: ``METHOD\\n/api/v4/path\\nquery\\nhex(SHA512(body))\\ntimestamp``."""
+def signature_payload(method: str, path: str, query: str, body: str, timestamp_s: int | str) -> str:
+    """The text Gate signs: ``METHOD\\n/api/v4/path\\nquery\\nhex(SHA512(body))\\ntimestamp``
+    (``timestamp_s`` as sent in the ``Timestamp`` header: an int, or that header's text)."""
     body_hash = hashlib.sha512(body.encode()).hexdigest()
     return f"{method.upper()}\n{path}\n{query}\n{body_hash}\n{timestamp_s}"
 
 
-def sign(secret: str, method: str, path: str, query: str, body: str, timestamp_s: int) -> str:
+def sign(secret: str, method: str, path: str, query: str, body: str, timestamp_s: int | str) -> str:
     """REST signature ``hex(HMAC_SHA512(secret, signature_payload(…)))``.
 
     ``path`` includes the ``/api/v4`` prefix; ``timestamp_s`` (unix seconds, passed in —

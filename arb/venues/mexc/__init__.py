@@ -6,14 +6,20 @@
   frames;
 - :mod:`~arb.venues.mexc.wire` — the wire encoder (protobuf pushes, JSON replies, REST depth
   bodies);
-- :mod:`~arb.venues.mexc.signing` — HMAC-SHA256 request signatures.
+- :mod:`~arb.venues.mexc.signing` — HMAC-SHA256 request signatures;
+- :mod:`~arb.venues.mexc.instruments` — ``exchangeInfo`` and 24 h tickers: :data:`MARKETS`;
+- :mod:`~arb.venues.mexc.trading` — orders, cancels, queries, fills, balances and error
+  classes: :data:`TRADING`.
 
-The package exposes :data:`SPEC` (:class:`~arb.venues.base.VenueSpec`) and ``Encoder`` (its
-wire encoder); :mod:`arb.venues.registry` lists it. Market data never imports signing
-(the feed needs no key). Official examples and notes: ``samples/venues/mexc/``.
+The package exposes :data:`SPEC` (:class:`~arb.venues.base.VenueSpec`), ``Encoder`` (its
+wire encoder), :data:`MARKETS` and :data:`TRADING`; :mod:`arb.venues.registry` lists it.
+Market data never imports signing (the feed needs no key). Official examples and notes:
+``samples/venues/mexc/``.
 """
 
+from arb.venues.mexc.instruments import MARKETS
 from arb.venues.mexc.market_data import SPEC
+from arb.venues.mexc.trading import TRADING
 from arb.venues.mexc.wire import Encoder
 
-__all__ = ["SPEC", "Encoder"]
+__all__ = ["MARKETS", "SPEC", "TRADING", "Encoder"]

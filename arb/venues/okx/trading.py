@@ -1,0 +1,365 @@
+"""OKX API v5 spot trading requests, sans-I/O: signed builders and decoders.
+
+- Every private call carries ``OK-ACCESS-KEY``, ``OK-ACCESS-PASSPHRASE``, ``OK-ACCESS-TIMESTAMP``
+  (ISO-8601 UTC with ms) and ``OK-ACCESS-SIGN`` = base64 HMAC-SHA256 over timestamp + METHOD +
+  path (with its query) + body (:mod:`.signing`). The server refuses a timestamp more than
+  30 s from its clock (50102).
+- ``POST /api/v5/trade/order`` ``{"instId","tdMode":"cash","clOrdId","side","ordType":"ioc"|
+  "limit","px","sz"}`` answers the ids only (``sCode`` "0"; a refused order comes back with
+  HTTP 200, ``code`` "1" and the reason in ``data[0].sCode``)::
+
+    {"code":"0","msg":"","data":[{"clOrdId":"oktswap6","ordId":"312269865356374016","tag":"",
+     "ts":"1695190491421","sCode":"0","sMsg":"","subCode":""}],"inTime":"…","outTime":"…"}
+
+- ``GET /api/v5/trade/order?instId&clOrdId`` → ``state`` (live, partially_filled, filled,
+  canceled, mmp_canceled), ``accFillSz``, the *last* fill (``fillPx``, ``fillSz``), ``avgPx``
+  and the accumulated ``fee`` (negative: charged) in ``feeCcy`` — the asset received (a buy's
+  base, a sell's quote). One fill gives the exact quote (``fillPx × fillSz``); with several,
+  ``avgPx`` may be rounded, so the order's fills (``GET /api/v5/trade/fills?instType=SPOT&
+  instId&ordId``) give it exactly (``fee_known`` False).
+- ``POST /api/v5/trade/cancel-order`` ``{"instId","clOrdId"}`` answers the ids (the result
+  comes with the order state); ``GET /api/v5/account/balance`` → ``details: [{ccy, availBal,
+  frozenBal, …}]``; ``GET /api/v5/account/trade-fee?instType=SPOT`` → ``maker``/``taker``
+  (negative: charged) of the USDT pairs.
+- Errors (``{"code":"50113","msg":"Invalid signature","data":[]}``) are classified once in
+  :data:`CODES`; HTTP 429 (50011), 5xx (50001, 50026).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from urllib.parse import urlencode
+
+import msgspec
+
+from arb.core.numbers import mul
+from arb.core.symbols import canonical_asset
+from arb.venues.base import Credentials, RestBudget, RestRequest
+from arb.venues.okx.signing import sign
+from arb.venues.trading import (
+    Balance, Executions, OrderRequest, OrderState, OrderStatus, RejectReason, TradingSpec, VenueError, fixed_text,
+)
+
+NAME = "okx"
+_STATUS = {
+    "live": OrderStatus.NEW,
+    "partially_filled": OrderStatus.PARTIALLY_FILLED,
+    "filled": OrderStatus.FILLED,
+    "canceled": OrderStatus.CANCELLED,
+    "mmp_canceled": OrderStatus.CANCELLED,
+}
+_json = msgspec.json.Encoder()
+
+#: Every OKX error code arb may meet (docs "Error Code": REST API public, 50000–51999), classified once.
+CODES: dict[str, RejectReason] = {
+    # General class
+    "50001": RejectReason.UNAVAILABLE, "50026": RejectReason.UNAVAILABLE, "50046": RejectReason.UNAVAILABLE,
+    "50004": RejectReason.UNKNOWN_STATE,  # endpoint timeout: "does not mean that the request was successful or failed"
+    "50011": RejectReason.RATE_LIMIT, "50013": RejectReason.RATE_LIMIT, "50040": RejectReason.RATE_LIMIT,
+    "50061": RejectReason.RATE_LIMIT,
+    "50071": RejectReason.DUPLICATE,  # "{param} already exists, e.g. clOrdId already exists"
+    "50122": RejectReason.MIN_NOTIONAL,
+    "50000": RejectReason.OTHER, "50002": RejectReason.OTHER, "50005": RejectReason.OTHER, "50006": RejectReason.OTHER,
+    "50014": RejectReason.OTHER, "50015": RejectReason.OTHER, "50016": RejectReason.OTHER,
+    # API class: key, passphrase, timestamp, signature, permissions
+    "50100": RejectReason.AUTH, "50101": RejectReason.AUTH, "50102": RejectReason.AUTH, "50103": RejectReason.AUTH,
+    "50104": RejectReason.AUTH, "50105": RejectReason.AUTH, "50106": RejectReason.AUTH, "50107": RejectReason.AUTH,
+    "50108": RejectReason.AUTH, "50109": RejectReason.AUTH, "50110": RejectReason.AUTH, "50111": RejectReason.AUTH,
+    "50112": RejectReason.AUTH, "50113": RejectReason.AUTH, "50114": RejectReason.AUTH, "50119": RejectReason.AUTH,
+    "50120": RejectReason.AUTH, "50121": RejectReason.AUTH, "50035": RejectReason.AUTH, "50030": RejectReason.AUTH,
+    # Trade class
+    "51008": RejectReason.BALANCE, "51119": RejectReason.BALANCE, "51127": RejectReason.BALANCE, "51131": RejectReason.BALANCE,
+    "51006": RejectReason.PRICE, "51116": RejectReason.PRICE, "51122": RejectReason.PRICE, "51137": RejectReason.PRICE,
+    "51138": RejectReason.PRICE,
+    "51020": RejectReason.LOT, "51121": RejectReason.LOT, "51150": RejectReason.LOT,
+    "51120": RejectReason.MIN_NOTIONAL,
+    "51016": RejectReason.DUPLICATE, "51011": RejectReason.DUPLICATE,
+    "51603": RejectReason.NOT_FOUND, "51400": RejectReason.NOT_FOUND, "51401": RejectReason.NOT_FOUND,
+    "51402": RejectReason.NOT_FOUND, "51405": RejectReason.NOT_FOUND, "51063": RejectReason.NOT_FOUND,
+    "51054": RejectReason.UNKNOWN_STATE, "51149": RejectReason.UNKNOWN_STATE,  # timed out, outcome unknown
+    "51412": RejectReason.UNKNOWN_STATE,  # cancellation timed out
+    "51001": RejectReason.OTHER, "51005": RejectReason.OTHER, "51009": RejectReason.OTHER, "51010": RejectReason.OTHER,
+    "51021": RejectReason.OTHER, "51022": RejectReason.OTHER, "51024": RejectReason.AUTH, "51025": RejectReason.OTHER,
+    "51155": RejectReason.OTHER, "51201": RejectReason.OTHER, "51202": RejectReason.OTHER, "51203": RejectReason.OTHER,
+    "51410": RejectReason.OTHER,  # already being cancelled: the order query says how it ended
+}
+#: ``51000 Parameter {param0} error``: the parameter names the class.
+_PARAMETERS = {"px": RejectReason.PRICE, "sz": RejectReason.LOT}
+
+
+def client_id(order_id: str) -> str:
+    """``clOrdId``: "a combination of case-sensitive alphanumerics … of up to 32 characters"."""
+    return "arb" + hashlib.sha256(order_id.encode()).hexdigest()[:29]
+
+
+def timestamp(now_ms: int) -> str:
+    """``OK-ACCESS-TIMESTAMP``: ``2020-12-08T09:08:57.715Z``."""
+    secs, ms = divmod(now_ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + f".{ms:03d}Z"
+
+
+def _signed(method: str, rest_url: str, path: str, credentials: Credentials, now_ms: int,
+            query: dict[str, str] | None = None, body: object = None) -> RestRequest:
+    request_path = path + ("?" + urlencode(query) if query else "")
+    text = _json.encode(body).decode() if body is not None else ""
+    stamp = timestamp(now_ms)
+    headers = {
+        "OK-ACCESS-KEY": credentials.key, "OK-ACCESS-SIGN": sign(credentials.secret, stamp, method, request_path, text),
+        "OK-ACCESS-TIMESTAMP": stamp, "OK-ACCESS-PASSPHRASE": credentials.passphrase, "Content-Type": "application/json",
+    }
+    return RestRequest(method, rest_url + request_path, headers=headers, body=text)
+
+
+def place(rest_url: str, credentials: Credentials, order: OrderRequest, now_ms: int) -> RestRequest:
+    if order.tif not in ("ioc", "gtc"):
+        raise ValueError(f"time in force must be ioc or gtc, got {order.tif!r}")
+    body = {
+        "instId": order.venue_symbol, "tdMode": "cash", "clOrdId": order.client_id, "side": order.side,
+        "ordType": "ioc" if order.tif == "ioc" else "limit", "px": order.price_text, "sz": order.qty_text,
+    }
+    return _signed("POST", rest_url, "/api/v5/trade/order", credentials, now_ms, body=body)
+
+
+def cancel(rest_url: str, credentials: Credentials, client_order_id: str, venue_symbol: str, now_ms: int) -> RestRequest:
+    body = {"instId": venue_symbol, "clOrdId": client_order_id}
+    return _signed("POST", rest_url, "/api/v5/trade/cancel-order", credentials, now_ms, body=body)
+
+
+def query(rest_url: str, credentials: Credentials, client_order_id: str, venue_symbol: str, now_ms: int) -> RestRequest:
+    params = {"instId": venue_symbol, "clOrdId": client_order_id}
+    return _signed("GET", rest_url, "/api/v5/trade/order", credentials, now_ms, query=params)
+
+
+def trades(rest_url: str, credentials: Credentials, venue_symbol: str, venue_order_id: str, now_ms: int) -> RestRequest:
+    params = {"instType": "SPOT", "instId": venue_symbol, "ordId": venue_order_id}
+    return _signed("GET", rest_url, "/api/v5/trade/fills", credentials, now_ms, query=params)
+
+
+def balances(rest_url: str, credentials: Credentials, now_ms: int) -> RestRequest:
+    return _signed("GET", rest_url, "/api/v5/account/balance", credentials, now_ms)
+
+
+def fee_rates(rest_url: str, credentials: Credentials, now_ms: int) -> RestRequest:
+    return _signed("GET", rest_url, "/api/v5/account/trade-fee", credentials, now_ms, query={"instType": "SPOT"})
+
+
+# -- decoding -----------------------------------------------------------------------------------
+class _Ack(msgspec.Struct):
+    ordId: str = ""
+    clOrdId: str = ""
+    sCode: str = "0"
+    sMsg: str = ""
+
+
+class _Order(msgspec.Struct):
+    ordId: str
+    clOrdId: str
+    state: str
+    accFillSz: str = "0"
+    fillPx: str = ""
+    fillSz: str = "0"
+    avgPx: str = ""
+    fee: str = "0"
+    feeCcy: str = ""
+    cancelSourceReason: str = ""
+
+
+class _Fill(msgspec.Struct):
+    fillPx: str
+    fillSz: str
+    fee: str
+    feeCcy: str
+
+
+class _Detail(msgspec.Struct):
+    ccy: str
+    availBal: str
+    frozenBal: str
+
+
+class _Account(msgspec.Struct):
+    details: list[_Detail]
+
+
+class _Rates(msgspec.Struct):
+    maker: str
+    taker: str
+
+
+class _Envelope(msgspec.Struct):
+    code: str = ""
+    msg: str = ""
+    data: list[_Ack] = []
+
+
+def _answer(item: type) -> msgspec.json.Decoder:
+    return msgspec.json.Decoder(msgspec.defstruct(f"_Answer{item.__name__}", [("code", str), ("data", list[item]), ("msg", str, "")]))
+
+
+_acks = _answer(_Ack)
+_orders = _answer(_Order)
+_fills = _answer(_Fill)
+_accounts = _answer(_Account)
+_rates = _answer(_Rates)
+_envelope = msgspec.json.Decoder(_Envelope)
+
+
+def _bad(body: str, exc: Exception) -> VenueError:
+    return VenueError(NAME, RejectReason.UNKNOWN_STATE, "decode", f"unreadable answer ({exc}): {body[:200]}")
+
+
+def _ok(decoder: msgspec.json.Decoder, status: int, body: str) -> list:
+    """The ``data`` of a successful answer; an error carried in a 2xx answer raises its class."""
+    if _envelope.decode(body).code != "0":
+        raise classify(status, body, {})
+    return decoder.decode(body).data
+
+
+def _charged(fee: str) -> int:
+    """OKX writes a fee charged as a negative number (a rebate as a positive one)."""
+    return -fixed_text(fee) if fee else 0
+
+
+def decode_place(status: int, body: str) -> OrderState:
+    """The ids of an accepted order (its fills come with the order query)."""
+    try:
+        acks = _ok(_acks, status, body)
+        if len(acks) != 1:
+            raise ValueError(f"{len(acks)} results for one order")
+        ack = acks[0]
+        if ack.sCode != "0":
+            raise classify(status, body, {})
+        return OrderState(client_id=ack.clOrdId, venue_order_id=ack.ordId, status=OrderStatus.NEW)
+    except (msgspec.DecodeError, ValueError) as exc:
+        raise _bad(body, exc) from None
+
+
+def decode_order(status: int, body: str) -> OrderState:
+    """An order query's answer: exact when at most one fill (``fee_known`` False otherwise)."""
+    try:
+        found = _ok(_orders, status, body)
+        if not found:
+            raise VenueError(NAME, RejectReason.NOT_FOUND, "51603", "Order does not exist.")
+        o = found[0]
+        state = _STATUS.get(o.state)
+        if state is None:
+            raise ValueError(f"unknown state {o.state!r}")
+        filled = fixed_text(o.accFillSz or "0")
+        if state is OrderStatus.NEW and filled:
+            state = OrderStatus.PARTIALLY_FILLED
+        exact = True
+        if not filled:
+            quote = 0
+        elif o.fillSz and fixed_text(o.fillSz) == filled:  # one fill: its price is the price
+            quote = mul(fixed_text(o.fillPx), filled)
+        else:  # several fills: avgPx may be rounded; the fills say exactly
+            quote, exact = mul(fixed_text(o.avgPx), filled), False
+        return OrderState(
+            client_id=o.clOrdId, venue_order_id=o.ordId, status=state, filled_qty=filled, quote=quote,
+            fee=_charged(o.fee), fee_asset=canonical_asset(o.feeCcy) if o.feeCcy else "", fee_known=exact,
+            reason=o.cancelSourceReason or ("expired: no more liquidity within the limit" if state is OrderStatus.CANCELLED else ""),
+        )
+    except (msgspec.DecodeError, ValueError) as exc:
+        raise _bad(body, exc) from None
+
+
+def decode_cancel(status: int, body: str) -> None:
+    """A cancel's answer: accepted (the order query tells the outcome), or its error."""
+    try:
+        acks = _ok(_acks, status, body)
+        if acks and acks[0].sCode != "0":
+            raise classify(status, body, {})
+    except (msgspec.DecodeError, ValueError) as exc:
+        raise _bad(body, exc) from None
+
+
+def decode_trades(status: int, body: str) -> Executions:
+    """An order's fills, summed (``fee`` charged, in the asset received)."""
+    try:
+        qty = quote = fee = 0
+        asset = ""
+        for f in _ok(_fills, status, body):
+            size = fixed_text(f.fillSz)
+            qty += size
+            quote += mul(fixed_text(f.fillPx), size)
+            fee += _charged(f.fee)
+            if asset and f.feeCcy and canonical_asset(f.feeCcy) != asset:
+                raise ValueError(f"fees in two assets: {asset}, {f.feeCcy}")
+            asset = canonical_asset(f.feeCcy) if f.feeCcy else asset
+        return Executions(qty, quote, fee, asset)
+    except (msgspec.DecodeError, ValueError) as exc:
+        raise _bad(body, exc) from None
+
+
+def decode_balances(status: int, body: str) -> dict[str, Balance]:
+    """The trading account's assets (OKX leaves out those with nothing)."""
+    try:
+        out: dict[str, Balance] = {}
+        for account in _ok(_accounts, status, body):
+            for d in account.details:
+                asset = canonical_asset(d.ccy)
+                out[asset] = Balance(asset, fixed_text(d.availBal), fixed_text(d.frozenBal))
+        return out
+    except (msgspec.DecodeError, ValueError) as exc:
+        raise _bad(body, exc) from None
+
+
+def decode_fee_rates(status: int, body: str) -> dict[str, tuple[int, int]]:
+    """The account's (maker, taker) rates of the USDT pairs, as the default for every symbol."""
+    try:
+        rates = _ok(_rates, status, body)
+        if not rates:
+            return {}
+        return {"*": (-fixed_text(rates[0].maker), -fixed_text(rates[0].taker))}
+    except (msgspec.DecodeError, ValueError) as exc:
+        raise _bad(body, exc) from None
+
+
+def classify(status: int, body: str, headers: dict[str, str]) -> VenueError:
+    """Every OKX error answer, classified (codes from the docs' "Error Code" tables)."""
+    retry_after = _retry_after(headers)
+    try:
+        err = _envelope.decode(body)
+    except msgspec.DecodeError:
+        err = _Envelope("", body[:200])
+    code, message = err.code, err.msg
+    failed = [a for a in err.data if a.sCode not in ("", "0")]
+    if code in ("1", "2") and failed:  # a refused order: the reason is per item
+        code, message = failed[0].sCode, failed[0].sMsg
+    code = code.split("_", 1)[0]  # "51008_1000": sub-codes refine, the code classifies
+    if code == "51000":
+        param = message.removeprefix("Parameter ").split(" ", 1)[0]
+        return VenueError(NAME, _PARAMETERS.get(param, RejectReason.OTHER), code, message)
+    reason = CODES.get(code)
+    if reason is None:
+        if status == 429:
+            reason = RejectReason.RATE_LIMIT
+        elif status in (401, 403):
+            reason = RejectReason.AUTH
+        elif status == 504:
+            reason = RejectReason.UNKNOWN_STATE  # the gateway gave up: the venue may have acted
+        elif status >= 500:
+            reason = RejectReason.UNAVAILABLE
+        else:
+            reason = RejectReason.OTHER
+    return VenueError(NAME, reason, code or str(status), message, retry_after if reason.retryable else None)
+
+
+def _retry_after(headers: dict[str, str]) -> float | None:
+    for key, value in headers.items():
+        if key.lower() == "retry-after":
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                return None
+    return None
+
+
+TRADING = TradingSpec(
+    venue=NAME, place=place, decode_place=decode_place, cancel=cancel, query=query, decode_order=decode_order,
+    balances=balances, decode_balances=decode_balances, classify=classify, client_id=client_id,
+    fee_rates=fee_rates, decode_fee_rates=decode_fee_rates, trades=trades, decode_trades=decode_trades,
+    decode_cancel=decode_cancel,
+    budget=RestBudget(120, 2.0),
+)

@@ -1,0 +1,197 @@
+"""Execution benchmark: opportunity → fresh balances → both legs acknowledged, on loopback.
+
+Real signed orders on the Binance and OKX simulators' private APIs, through arb's live port
+(:class:`~arb.exec.live.LiveVenues`) and its I/O shell. For each of ``--trades`` opportunities
+(both legs cross the book, so they fill):
+
+- **cycle**: the opportunity handed to the trader → fresh balances of both venues fetched →
+  risk re-checked → both legs sent concurrently → both acknowledged (their fills reported);
+- **tick → first order sent**: the same start → the first place request written;
+- **risk check**: one :meth:`RiskEngine.check` (the gate every decision passes);
+- **arb's own share**: the cycle minus the time its requests spent at the venue (the
+  simulator's round trips, measured by the shell), i.e. what arb adds.
+
+Run on one process (local) and with the executor on Ray (the same desk in an actor; the
+driver times the whole cycle, Ray's call included). Targets (product brief): a complete cycle
+under 30 ms, order placement under 20 ms, risk check under 5 ms. The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+
+from arb.book.view import view_of  # noqa: E402
+from arb.config import ArbConf, UniverseConf  # noqa: E402
+from arb.core.numbers import ONE  # noqa: E402
+from arb.exec.live import LiveVenues, VenueAccount  # noqa: E402
+from arb.exec.port import Accepted, Filled  # noqa: E402
+from arb.io.trading import TradingShell  # noqa: E402
+from arb.runtime.accounts import sim_funding, totals  # noqa: E402
+from arb.runtime.components import build_desk, start  # noqa: E402
+from arb.runtime.live import venue_balances  # noqa: E402
+from arb.scan.opportunity import Opportunity, opportunity_id  # noqa: E402
+from arb.sim import presets  # noqa: E402
+from arb.sim.market import instruments  # noqa: E402
+from arb.sim.server import ServerOptions, SimConfig, SimulatedVenues  # noqa: E402
+from arb.venues.base import Credentials  # noqa: E402
+from arb.venues.registry import trading  # noqa: E402
+from bench.common import emit, machine  # noqa: E402
+
+SYMBOL = "BTC/USDT"
+VENUES = ("binance", "okx")
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def conf() -> ArbConf:
+    c = ArbConf(universe=UniverseConf(venues=list(VENUES), symbols=[SYMBOL]))
+    c.executor.mode = "live"
+    c.executor.balances = {"USDT": 10_000_000.0}
+    c.executor.base_value_quote = 10_000_000.0
+    c.risk.max_notional_quote = 1_000_000.0
+    c.strategy.max_notional_quote = 1_000_000.0
+    return c
+
+
+def opportunity(sims, qty: int) -> Opportunity:
+    ask = sims["binance"].book(SYMBOL).best_ask_price()
+    bid = sims["okx"].book(SYMBOL).best_bid_price()
+    now = time.time_ns()
+    buy_limit = (ask * 1005 // 1000) // 10**16 * 10**16
+    sell_limit = (bid * 995 // 1000) // 10**17 * 10**17 + 10**17
+    return Opportunity(
+        id=opportunity_id(now, SYMBOL, "binance", "okx", now, now), symbol=SYMBOL, buy_venue="binance", sell_venue="okx",
+        qty=qty, buy_limit=buy_limit, sell_limit=sell_limit, buy_quote=buy_limit * qty // ONE, sell_quote=sell_limit * qty // ONE,
+        buy_fee=0, sell_fee=0, gross_profit=0, net_profit=0, buy_fee_rate=10**15, sell_fee_rate=10**15,
+        buy_ts_event_ns=now, buy_ts_recv_ns=now, sell_ts_event_ns=now, sell_ts_recv_ns=now, ts_decision_ns=now,
+    )
+
+
+class TimedShell(TradingShell):
+    """The shell, noting when each place request left and how long each request took."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.first_place_ns: int | None = None
+        self.venue_s: list[tuple[float, float]] = []
+
+    async def _perform(self, out) -> None:
+        if out.kind == "place" and self.first_place_ns is None:
+            self.first_place_ns = time.perf_counter_ns()
+        start = time.perf_counter()
+        await super()._perform(out)
+        self.venue_s.append((start, time.perf_counter()))
+
+
+async def local(trades: int, qty: int) -> dict:
+    c = conf()
+    market = presets.market(VENUES, 1)
+    config = SimConfig(market=market, seed=8, speed=1.0, options=ServerOptions(ping_interval_s=None))
+    async with SimulatedVenues(config) as sims:
+        # The simulated venues answer from loopback; their private budgets are not what we measure.
+        for venue in VENUES:
+            sims[venue].protocol.private_budget = (10**9, 1.0)
+        keys = sims.provision(sim_funding(c, market), VENUES)
+        accounts = {v: VenueAccount(trading(v), Credentials(k.key, k.secret, k.passphrase), sims[v].rest_url) for v, k in keys.items()}
+        balances = totals(await venue_balances(accounts))
+        desk = build_desk(c, lambda v, s: view_of(sims[v].book(s), 20), lambda a: ONE, instruments(market), None, accounts)
+        start(desk, c, time.time_ns(), balances)
+        port: LiveVenues = desk.port  # type: ignore[assignment]
+        woke = asyncio.Event()
+        shell = TimedShell(port, woke.set, budgets={})
+        port.notify = shell.kick
+        runner = asyncio.ensure_future(shell.run())
+        cycle, first_sent, own = [], [], []
+        trader = desk.trader
+        try:
+            for _ in range(trades):
+                opp = opportunity(sims, qty)
+                shell.first_place_ns, shell.venue_s = None, []
+                acked: set[str] = set()
+                t0 = time.perf_counter_ns()
+                desk.on_opportunities([opp], time.time_ns())
+                while len(acked) < 2:
+                    woke.clear()
+                    try:
+                        await asyncio.wait_for(woke.wait(), 5.0)
+                    except asyncio.TimeoutError:
+                        break
+                    now = time.time_ns()
+                    events = port.events(now)  # what Desk.advance does, watching the acks go by
+                    acked.update(e.order_id for e in events if isinstance(e, (Accepted, Filled)))
+                    commands = trader.on_events(events, now)
+                    if commands:
+                        port.submit(commands, now)
+                t1 = time.perf_counter_ns()
+                if len(acked) < 2:
+                    continue
+                cycle.append((t1 - t0) / 1e6)
+                if shell.first_place_ns is not None:
+                    first_sent.append((shell.first_place_ns - t0) / 1e6)
+                # time spent at the venues: the union of the request intervals
+                spans = sorted(shell.venue_s)
+                busy, end = 0.0, 0.0
+                for a, b in spans:
+                    a = max(a, end)
+                    if b > a:
+                        busy += b - a
+                        end = b
+                own.append(cycle[-1] - busy * 1e3)
+                desk.advance(time.time_ns())
+                await asyncio.sleep(0.02)
+        finally:
+            await shell.close()
+            await runner
+        risk_us = risk_check_us(trader, opportunity(sims, qty))
+    return {"cycle": cycle, "first": first_sent, "own": own, "risk_us": risk_us}
+
+
+def risk_check_us(trader, opp: Opportunity, n: int = 20_000) -> float:
+    risk, portfolio = trader.risk, trader.portfolio
+    now = time.time_ns()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        risk.check(opp, portfolio, now, 0)
+    return (time.perf_counter() - t0) / n * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trades", type=int, default=60)
+    args = parser.parse_args()
+    r = asyncio.run(local(args.trades, ONE // 1000))
+    rows = [("cycle: opportunity → balances → both legs acked", r["cycle"]),
+            ("tick → first order sent", r["first"]),
+            ("arb's own share of the cycle", r["own"])]
+    print(f"{len(r['cycle'])} live trades on the Binance + OKX simulators (loopback), one process")
+    print(f"{'latency (ms)':46} {'p50':>8} {'p99':>8}  target")
+    targets = {0: "< 30", 1: "< 20", 2: ""}
+    for i, (name, values) in enumerate(rows):
+        print(f"{name:46} {pct(values, 0.5):8.2f} {pct(values, 0.99):8.2f}  {targets[i]}")
+    print(f"risk check: {r['risk_us']:.1f} µs per decision (target < 5 ms)")
+    emit({
+        "trades": len(r["cycle"]),
+        "cycle_p50_ms": round(pct(r["cycle"], 0.5), 3), "cycle_p99_ms": round(pct(r["cycle"], 0.99), 3),
+        "first_order_sent_p50_ms": round(pct(r["first"], 0.5), 3), "first_order_sent_p99_ms": round(pct(r["first"], 0.99), 3),
+        "arb_own_p50_ms": round(pct(r["own"], 0.5), 3), "arb_own_p99_ms": round(pct(r["own"], 0.99), 3),
+        "risk_check_us": round(r["risk_us"], 2), "targets_ms": {"cycle": 30, "order": 20, "risk": 5},
+        **machine(),
+    })
+
+
+if __name__ == "__main__":
+    main()
