@@ -45,6 +45,7 @@ from arb.core.errors import DecodeError
 from arb.io.errors import ConnectFailed, ConnectionLost, IdleTimeout, TransportError, classify, url_path
 from arb.io.events import Closed, LinkEvent, Opened, Received, Sent, Subscribed
 from arb.io.options import ConnectionOptions
+from arb.io.ratelimit import ConnectGate
 from arb.io.rest import RestClient
 from arb.venues.base import VenueSpec
 
@@ -106,7 +107,8 @@ class Connection:
     ``report`` receives every :data:`~arb.io.events.LinkEvent`, synchronously, on the event
     loop; ``index`` is this link's number in them. ``session_ids`` numbers sessions across a
     feed (conn ids are unique per venue); ``breaker`` is shared by all connections of a
-    venue; ``rest`` makes the token call.
+    venue; ``rest`` makes the token call; ``gate`` (shared too) paces connection attempts to
+    the venue's connection rate.
     """
 
     def __init__(
@@ -126,6 +128,7 @@ class Connection:
         rng: random.Random,
         session_ids: Callable[[], int],
         options: ConnectionOptions | None = None,
+        gate: ConnectGate | None = None,
     ) -> None:
         self.spec = spec
         self.venue = spec.name
@@ -141,6 +144,8 @@ class Connection:
         self.clock = clock
         self.rng = rng
         self.options = options or ConnectionOptions()
+        #: The venue's connection rate, shared by its connections (None: no limit).
+        self.gate = gate
         self._session_ids = session_ids
         self.make_before_break = spec.seq_rule is not SeqRule.NONE
         self.state = ConnState.IDLE
@@ -389,6 +394,8 @@ class Connection:
         sid = self._session_ids()
         url, ping_interval, ping_timeout = await self._resolve_url(sid)
         opts = self.options
+        if self.gate is not None:
+            await self.gate.wait()
         try:
             ws = await connect(
                 url,

@@ -54,7 +54,7 @@ from arb.io.feed_state import (
 )
 from arb.io.health import ConnectionHealth, VenueHealth
 from arb.io.options import FeedOptions
-from arb.io.ratelimit import RateBudget
+from arb.io.ratelimit import ConnectGate, RateBudget
 from arb.io.rest import RestClient
 from arb.venues.base import Credentials, VenueSpec
 from arb.venues.books import VenueBooks
@@ -109,6 +109,10 @@ class VenueFeed:
             self.venue, clock, self.backoff, self.budget, timeout_s=opts.rest_timeout_s, retries=opts.rest_retries, session=http
         )
         self._session_ids = itertools.count(1).__next__
+        # The venue's connection rate (per IP): attempts (starts and reconnects alike) go one
+        # after another, at two thirds of it.
+        rate = spec.max_connections_per_s
+        self.gate = ConnectGate(1.5 / rate, clock) if rate else None
         self._links = [self._connection(plan) for plan in self.state.plan]
         self._send_locks = [asyncio.Lock() for _ in self._links]
         self._recorder = recorder
@@ -124,16 +128,12 @@ class VenueFeed:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self.internal_errors = 0
-        # The venue's connection rate (per IP): connections open one after another, at two
-        # thirds of it (a busy loop may send two handshakes closer than their starts).
-        rate = spec.max_connections_per_s
-        self._spacing_s = 1.5 / rate if rate else 0.0
 
     def _connection(self, plan: LinkPlan) -> Connection:
         return Connection(
             self.spec, plan.natives, self._on_link_event, index=plan.index, ws_url=self.ws_url, rest_url=self.rest_url,
             depth=self.depth, rest=self.rest, breaker=self.breaker, backoff=self.backoff, clock=self.clock,
-            rng=self.rng, session_ids=self._session_ids, options=self.options.connection,
+            rng=self.rng, session_ids=self._session_ids, options=self.options.connection, gate=self.gate,
         )
 
     @property
@@ -144,18 +144,12 @@ class VenueFeed:
     # -- owner API -------------------------------------------------------------------------
     async def run(self) -> None:
         """Connect everything and keep it so until :meth:`close` (or cancellation)."""
-        self._tasks = [asyncio.ensure_future(self._run_link(link, i * self._spacing_s)) for i, link in enumerate(self._links)]
+        self._tasks = [asyncio.ensure_future(link.run()) for link in self._links]
         self._tasks.append(asyncio.ensure_future(self._timer()))
         try:
             await asyncio.wait(self._tasks)
         finally:
             await self._shutdown()
-
-    @staticmethod
-    async def _run_link(link: Connection, delay_s: float) -> None:
-        if delay_s > 0:
-            await asyncio.sleep(delay_s)
-        await link.run()
 
     async def close(self) -> None:
         """Stop: close every connection; :meth:`run` returns."""
@@ -172,12 +166,12 @@ class VenueFeed:
         plans = self.state.add(symbols)
         added = self.state.symbols[before:]
         running = bool(self._tasks) and not self._stopping
-        for i, plan in enumerate(plans):
+        for plan in plans:
             link = self._connection(plan)
             self._links.append(link)
             self._send_locks.append(asyncio.Lock())
             if running:
-                self._tasks.append(asyncio.ensure_future(self._run_link(link, i * self._spacing_s)))
+                self._tasks.append(asyncio.ensure_future(link.run()))
         return added
 
     def remove_symbols(self, symbols: Iterable[str]) -> list[str]:

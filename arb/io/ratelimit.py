@@ -1,4 +1,5 @@
-"""A venue's REST budget: a token bucket of request weight, plus Retry-After pauses.
+"""A venue's REST budget: a token bucket of request weight, plus Retry-After pauses; and its
+connection rate (:class:`ConnectGate`).
 
 The bucket holds up to ``weight`` units and refills at ``weight / window_s`` per second, so
 over any window the spend stays within the venue's limit while a burst (a reconnect asking
@@ -58,3 +59,33 @@ class RateBudget:
                 await self.clock.sleep(wait)
             self.tokens -= min(float(weight), self.capacity)
             self.spent += weight
+
+
+class ConnectGate:
+    """At most one connection attempt per ``spacing_s`` for one venue's connections, on an
+    injected clock: each attempt waits until ``spacing_s`` after the previous one actually
+    went (a loop that wakes late delays the next attempt, never bunches two together).
+    Callers queue in arrival order."""
+
+    def __init__(self, spacing_s: float, clock: Clock) -> None:
+        if spacing_s <= 0:
+            raise ValueError(f"connection spacing must be positive, got {spacing_s}")
+        self.spacing_s = spacing_s
+        self.clock = clock
+        self._last = -float("inf")
+        self._lock: asyncio.Lock | None = None
+        #: Attempts let through, and seconds they waited in all.
+        self.attempts = 0
+        self.waited_s = 0.0
+
+    async def wait(self) -> None:
+        """Until this attempt may go (call right before connecting)."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            delay = self._last + self.spacing_s - self.clock.monotonic()
+            if delay > 0:
+                self.waited_s += delay
+                await self.clock.sleep(delay)
+            self._last = self.clock.monotonic()
+            self.attempts += 1

@@ -106,3 +106,27 @@ def test_rate_budget_serves_waiters_in_order():
         assert order == [0, 1, 2, 3, 4] and budget.spent == 50
 
     asyncio.run(main())
+
+
+def test_connection_attempts_go_one_per_spacing_and_a_late_one_never_bunches_the_next():
+    from arb.io.ratelimit import ConnectGate
+
+    async def scenario():
+        clock = FakeClock(start=100.0)
+        gate = ConnectGate(0.5, clock)
+        times = []
+
+        async def attempt():
+            await gate.wait()
+            times.append(clock.monotonic())
+
+        await asyncio.gather(*(attempt() for _ in range(4)))
+        assert times == [100.0, 100.5, 101.0, 101.5]
+        clock.t += 0.2  # the next caller comes late: it waits only what is left
+        await attempt()
+        assert times[-1] == 102.0 and gate.attempts == 5
+        clock.t += 3.0
+        await attempt()
+        assert times[-1] == 105.0  # long after the last one: at once
+
+    asyncio.run(scenario())
