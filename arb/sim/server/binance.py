@@ -24,7 +24,7 @@ from aiohttp import web
 from arb.book.book import OrderBook
 from arb.sim.market import BookChange
 from arb.sim.server.frames import Out
-from arb.sim.server.protocol import BOOK, TICKER, Route, VenueProtocol, json_response, read_json
+from arb.sim.server.protocol import BOOK, TICKER, Limits, Route, VenueProtocol, json_response, read_json
 from arb.sim.server.session import Session
 from arb.sim.server.venue import Stream
 from arb.core.numbers import ONE, from_decimal, parse_fixed, to_plain
@@ -366,6 +366,7 @@ def _params(query: str, body: str) -> dict[str, str]:
 
 class BinanceProtocol(BinancePrivate, VenueProtocol):
     name = "binance"
+    limits = Limits(streams=1024, messages=(5, 1.0), connections=(300, 300.0), excess="close", error='{"code":2,"msg":"$msg","id":$id}')  # NOTES: 1024 streams, 5 msgs/s (then cut), 300 connects/5 min
     #: REQUEST_WEIGHT 6000 per minute (rest-api.md, enums.md).
     private_budget = (6000, 60.0)
     path = ""

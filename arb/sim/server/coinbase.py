@@ -35,7 +35,7 @@ from arb.core.numbers import ONE, from_decimal, parse_fixed, to_plain
 from arb.sim.exchange import Account, Rejected, SimOrder
 from arb.sim.market import BookChange
 from arb.sim.server.frames import Numbered, Out
-from arb.sim.server.protocol import BOOK, Route, VenueProtocol, json_response, read_json, synthetic_volume
+from arb.sim.server.protocol import BOOK, Limits, Route, VenueProtocol, json_response, read_json, synthetic_volume
 from arb.sim.server.session import Session
 from arb.sim.server.venue import Stream
 from arb.venues.coinbase import Encoder
@@ -505,6 +505,7 @@ class CoinbaseProtocol(CoinbasePrivate, VenueProtocol):
     name = "coinbase"
     path = "/"
     heartbeats = True
+    limits = Limits(messages=(8, 1.0), messages_per_ip=True, connections=(750, 1.0), error='{"type":"error","message":"$msg"}')  # NOTES: 8 msgs/s per IP, 750 connects/s
 
     def ws_url(self, base: str) -> str:
         return base

@@ -32,7 +32,7 @@ from arb.book.book import OrderBook
 from arb.core.numbers import ONE, from_decimal, parse_fixed, to_plain
 from arb.sim.exchange import Account, Rejected, SimOrder
 from arb.sim.server.frames import Out
-from arb.sim.server.protocol import BOOK, TICKER, Route, VenueProtocol, json_response, read_json, synthetic_volume
+from arb.sim.server.protocol import BOOK, TICKER, Limits, Route, VenueProtocol, json_response, read_json, synthetic_volume
 from arb.sim.server.session import Session
 from arb.sim.server.venue import Stream
 from arb.venues.kucoin import Encoder
@@ -400,6 +400,7 @@ class KucoinProtocol(KucoinPrivate, VenueProtocol):
     name = "kucoin"
     path = "/"
     default_streams = ((BOOK, None), (TICKER, None))
+    limits = Limits(streams=100, messages=(100, 10.0), error='{"id":$id,"type":"error","code":509,"data":"$msg"}')  # NOTES: 100 per session, 100 msgs/10 s
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)

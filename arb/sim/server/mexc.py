@@ -27,7 +27,7 @@ from arb.core.numbers import ONE, from_decimal, parse_fixed, to_plain
 from arb.core.symbols import split
 from arb.sim.exchange import Account, Rejected, SimOrder
 from arb.sim.server.frames import Out
-from arb.sim.server.protocol import BOOK, TICKER, Route, VenueProtocol, json_response, read_json, synthetic_volume
+from arb.sim.server.protocol import BOOK, TICKER, Limits, Route, VenueProtocol, json_response, read_json, synthetic_volume
 from arb.sim.server.session import Session
 from arb.sim.server.venue import Stream
 from arb.venues.mexc import Encoder
@@ -383,6 +383,7 @@ class MexcPrivate:
 class MexcProtocol(MexcPrivate, VenueProtocol):
     name = "mexc"
     path = "/ws"
+    limits = Limits(messages=(100, 1.0), error='{"id":0,"code":0,"msg":"$msg"}')  # NOTES: 100 msgs/s per connection (its 30 subscriptions: on_message)
     #: "Each endpoint with UID limits has an independent 500 every 10 second limit" (weighted).
     private_budget = (500, 10.0)
     private_budget_per_endpoint = True

@@ -22,7 +22,7 @@ from aiohttp import web
 from arb.core.numbers import ONE, from_decimal, parse_fixed, to_plain
 from arb.core.symbols import split
 from arb.sim.exchange import Account, Rejected, SimOrder
-from arb.sim.server.protocol import BOOK, Route, VenueProtocol, json_response, read_json, synthetic_volume
+from arb.sim.server.protocol import BOOK, Limits, Route, VenueProtocol, json_response, read_json, synthetic_volume
 from arb.sim.server.session import Session
 from arb.venues.okx import Encoder
 from arb.venues.okx import market_data as okx
@@ -413,6 +413,7 @@ class OkxPrivate:
 class OkxProtocol(OkxPrivate, VenueProtocol):
     name = "okx"
     path = "/ws/v5/public"
+    limits = Limits(messages=(480, 3600.0), count_pings=False, connections=(3, 1.0), error='{"event":"error","code":"60014","msg":"$msg","connId":"$conn"}')  # NOTES: 480 (un)subscribes/h, 3 connects/s
 
     def is_ping(self, message: str | bytes) -> bool:
         return message == "ping" or message == b"ping"
