@@ -39,7 +39,7 @@ def _open(path: str | os.PathLike[str]) -> tuple[io.BufferedReader, io.BufferedI
     """``(raw file, line source)``: the source decompresses gzip transparently."""
     raw = open(path, "rb")
     if raw.peek(2)[:2] == b"\x1f\x8b":
-        return raw, gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        return raw, gzip.GzipFile(fileobj=raw, mode="rb")
     return raw, raw
 
 
