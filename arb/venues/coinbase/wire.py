@@ -109,7 +109,7 @@ class Encoder:
         return request.url, _json.encode(body).decode()
 
     @staticmethod
-    def _update(side: str, level: tuple, stamp: str) -> dict[str, str]:
+    def _update(side: str, level: tuple[str, str], stamp: str) -> dict[str, str]:
         return {"side": side, "event_time": stamp, "price_level": level[0], "new_quantity": level[1]}
 
     def _message(self, channel: str, events: list[dict[str, Any]], ts_ns: int, client_id: bool = False) -> str:

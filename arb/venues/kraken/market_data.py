@@ -186,9 +186,9 @@ def _levels(raw: list[_Level]) -> list[tuple[str, str, str]]:
 
 def _text(value: object) -> str:
     """A number's text: floats already arrive as text; integers (``45283``) are exact."""
-    if value.__class__ is str:
-        return value  # type: ignore[return-value]
-    if value.__class__ is int:
+    if type(value) is str:
+        return value
+    if type(value) is int:
         return str(value)
     raise ValueError(f"price/qty is not a number: {type(value).__name__}")
 
