@@ -153,7 +153,7 @@ class BinancePrivate:
         }
         return json_response(_json.encode(body).decode())
 
-    def _ticker(self: Any, symbol: str) -> dict | None:
+    def _ticker(self: Any, symbol: str) -> dict[str, object] | None:
         inst = self.server.instruments.get(self.name, symbol)
         book = self.server.book(symbol)
         bid, ask = book.best_bid(), book.best_ask()
@@ -326,7 +326,7 @@ class BinancePrivate:
     def _ok(self: Any, body: object) -> web.StreamResponse:
         return json_response(_json.encode(body).decode())
 
-    def _order_json(self: Any, order: SimOrder, full: bool) -> dict:
+    def _order_json(self: Any, order: SimOrder, full: bool) -> dict[str, object]:
         inst = self.server.instruments.get(self.name, order.symbol)
         status = _STATUS_TEXT[order.status]
         if order.status is OrderStatus.CANCELLED and order.tif == "ioc":

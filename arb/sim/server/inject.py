@@ -53,7 +53,7 @@ class Injector:
             outs = [_corrupt(out) for out in outs]
         elif fault == "malformed" and outs:
             first = outs[0]
-            text = first.text(0) if type(first) is Numbered else unwire(first)  # type: ignore[arg-type, union-attr]
+            text = first.text(0) if isinstance(first, Numbered) else unwire(first)
             outs = [wire(self.plan.malformed(text, self.fails)), *outs]
         if fault == "reorder" and outs:
             for session in sessions:
