@@ -79,6 +79,7 @@ class Tracker:
         under its parent)."""
         if not self.enabled:
             return
+        assert self.experiment_id is not None  # set in __init__ when enabled
         from mlflow.tracking.context.registry import resolve_tags
         from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID, MLFLOW_RUN_NAME
 

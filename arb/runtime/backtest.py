@@ -115,8 +115,10 @@ def run_backtest(
             stale[record.venue].updated(changed, ts)
         moved = [(venue, s) for venue, rule in stale.items() for s in rule.tick(ts)]
         if changed or moved:
-            touched = [vb.book(s) for s in sorted(changed)]
-            touched += [books[venue].book(s) for venue, s in moved if venue != record.venue or s not in changed]
+            # Every changed or moved symbol has a book: the None test only tells the type checker.
+            touched = [b for s in sorted(changed) if (b := vb.book(s)) is not None]
+            touched += [b for venue, s in moved
+                        if (venue != record.venue or s not in changed) and (b := books[venue].book(s)) is not None]
             core.on_books(touched, ts)
     core.drain(last_ts)
     for vb in books.values():

@@ -133,8 +133,10 @@ class LocalRuntime:
                 if not waiter.done():
                     waiter.cancel()
                 for task in feed_tasks:
-                    if task.done() and not task.cancelled() and task.exception() is not None:
-                        raise task.exception()  # a feed died: let the supervisor see it
+                    if task.done() and not task.cancelled():
+                        error = task.exception()
+                        if error is not None:
+                            raise error  # a feed died: let the supervisor see it
                 self._wake.clear()
                 self.step()
         finally:
