@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -173,7 +173,7 @@ def _warnings(spans: dict[str, list[int]], pnl: int | None, parts: Components) -
 
 
 def _utc(ts_ns: int) -> str:
-    return datetime.fromtimestamp(ts_ns / 1e9, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(ts_ns / 1e9, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _usd(amounts: dict[str, int]) -> float:

@@ -129,7 +129,7 @@ class LocalRuntime:
             while not stop.is_set():
                 timeout = self._until_next_due()
                 waiter = asyncio.ensure_future(self._wake.wait())
-                done, _ = await asyncio.wait({waiter, stopper, *feed_tasks}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({waiter, stopper, *feed_tasks}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
                 if not waiter.done():
                     waiter.cancel()
                 for task in feed_tasks:
@@ -174,7 +174,7 @@ class LocalRuntime:
                 changed = self._pass(core, now)
             if self.on_decision is not None and changed:
                 self.on_decision(changed, self.clock())
-        except Exception as exc:  # noqa: BLE001 - the supervisor loop: count, log, keep trading safely
+        except Exception as exc:  # the supervisor loop: count, log, keep trading safely
             self.stats.errors += 1
             self.stats.last_error = f"{type(exc).__name__}: {exc}"[:300]
             log.exception("decision pass failed; halting new trades")

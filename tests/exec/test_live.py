@@ -56,7 +56,7 @@ async def _session(body, *, timeout_s: float = 5.0, secret: str | None = None):
                 woke.clear()
                 try:
                     await asyncio.wait_for(woke.wait(), 0.1)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 events.extend(port.events(time.time_ns()))
             return done()

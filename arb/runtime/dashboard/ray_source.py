@@ -147,7 +147,7 @@ async def _fetch(session: aiohttp.ClientSession, url: str) -> str:
     try:
         async with session.get(url) as response:
             return await response.text() if response.status == 200 else ""
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         return ""  # a node going away: its series are missing from this scrape
 
 

@@ -144,7 +144,7 @@ class BinancePrivate:
                      "maxNotional": "9000000.00000000", "applyMaxToMarket": False, "avgPriceMins": 5},
                 ],
             })
-        low, high = self.private_budget
+        low, _window_s = self.private_budget
         body = {
             "timezone": "UTC", "serverTime": self.server.clock() // 1_000_000,
             "rateLimits": [{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": low},

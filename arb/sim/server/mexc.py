@@ -226,7 +226,7 @@ class MexcPrivate:
         for query in dict.fromkeys((request.rel_url.raw_query_string, request.query_string)):
             signed_query, sig_q = _split_signature(query)
             signature = sig_q or sig_b
-            valid = valid or bool(signature) and hmac.compare_digest(sign(secret, signed_query, signed_body), signature)
+            valid = valid or (bool(signature) and hmac.compare_digest(sign(secret, signed_query, signed_body), signature))
         if not valid:
             return self._refuse(400, 700002, "Signature for this request is not valid.")
         params = _params(request.query_string, body)

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import hmac
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 import msgspec
@@ -58,7 +58,7 @@ TIMESTAMP_TOLERANCE_MS = 30_000
 def _iso_ms(stamp: str) -> int | None:
     """``2020-12-08T09:08:57.715Z`` → unix ms (None when malformed)."""
     try:
-        moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     except ValueError:
         return None
     return round(moment.timestamp() * 1000)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from decimal import Decimal
 from typing import Any
 
@@ -54,7 +54,7 @@ DEFAULT_DEPTH = 10
 #: Levels per side the checksum covers.
 CHECKSUM_LEVELS = 10
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 
 
