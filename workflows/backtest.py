@@ -163,6 +163,8 @@ def tracked(conf: ArbConf, out_dir: Path, tags: dict[str, str] | None = None) ->
     finally:
         tracker.end(status)
     report.print_summary(f"Backtest: {source}", report.backtest_rows(result.metrics, result.summary))
+    for warning in result.warnings:  # what the numbers above do not say by themselves
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"MLflow: {tracker.describe()}")
     print(f"artifacts: {out_dir}")
     return result, tracker

@@ -83,7 +83,7 @@ def backtest_rows(metrics: Mapping[str, float], summary: TradeSummary) -> dict[s
     """
     m = metrics
     return {
-        "net P&L (USD, mark to market)": m["net_pnl_usd"],
+        "net P&L (USD, mark to market)": m["net_pnl_usd"] if "net_pnl_usd" in m else "n/a (an asset held was never priced)",
         "realized P&L (USD)": m["realized_pnl_usd"],
         "fees (USD)": m["fees_usd"],
         "trades": summary.trades,

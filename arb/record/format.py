@@ -13,6 +13,10 @@ import msgspec
 FORMAT = "arb-recording"
 VERSION = 1
 KINDS = frozenset({"connect", "ws", "ws_out", "rest"})
+#: Record times arb believes: 2009-01-01 to 2100-01-01 (UTC), in ns. A record outside them is
+#: damaged (a replay would otherwise step towards year 2262, or back to 1970).
+EARLIEST_NS = 1_230_768_000 * 10**9
+LATEST_NS = 4_102_444_800 * 10**9
 
 
 class Header(msgspec.Struct, omit_defaults=True):

@@ -27,6 +27,7 @@ from arb.book.sync import SyncStats
 from arb.core.errors import ConfigError
 from arb.core.events import Level
 from arb.core.numbers import ONE, to_plain
+from arb.record.format import EARLIEST_NS, LATEST_NS
 from arb.record.reader import RecordingReader
 from arb.venues.books import VenueBooks
 from arb.venues.registry import get
@@ -51,6 +52,10 @@ class VerifyResult:
         self.corrupted_files: dict[str, str] = {}
         #: ``venue:SYMBOL`` keys the files' headers name.
         self.named: set[str] = set()
+        #: Records whose time cannot be right: before 2009 or after 2100 (``implausible-time``),
+        #: or earlier than the record of their venue before them in the same file
+        #: (``time-backwards``: a recording is written in time order).
+        self.time_faults: Counter[str] = Counter()
 
     @property
     def messages(self) -> int:
@@ -64,6 +69,7 @@ class VerifyResult:
             for reason, n in vb.errors.items():
                 reasons[f"{venue}:{reason}"] += n
         reasons.update(self.skipped)
+        reasons.update(self.time_faults)
         reasons["bad-level"] += self.stats.bad_levels
         reasons["crossed"] += self.stats.crossed
         reasons["implausible-level"] += sum(len(found) for found in self.implausible().values())
@@ -130,7 +136,7 @@ class VerifyResult:
     def complete(self) -> bool:
         """The input was whole and gave every book it should: no corrupted file, at least
         one book, none missing."""
-        return not self.corrupted_files and bool(self.books()) and not self.missing()
+        return not self.corrupted_files and bool(self.books()) and not self.missing() and not self.time_faults
 
     def summary(self) -> dict[str, Any]:
         books: dict[str, dict[str, list[str] | int | None]] = {}
@@ -183,6 +189,7 @@ def verify(paths: Iterable[str | os.PathLike[str]]) -> VerifyResult:
     result = VerifyResult()
     venues = result.venues
     for path in paths:
+        last_ts: dict[str, int] = {}  # per venue within a file: records are written in time order
         with RecordingReader(path) as reader:
             seen: set[str] = set()
             for record in reader:
@@ -195,6 +202,14 @@ def verify(paths: Iterable[str | os.PathLike[str]]) -> VerifyResult:
                         result.skipped["unknown-venue"] += 1
                         continue
                     vb = venues[record.venue] = VenueBooks(spec, stats=result.stats)
+                ts = record.ts
+                if not EARLIEST_NS <= ts <= LATEST_NS:
+                    result.time_faults["implausible-time"] += 1
+                    continue  # a record at no believable time is not replayed
+                if ts < last_ts.get(record.venue, 0):
+                    result.time_faults["time-backwards"] += 1
+                else:
+                    last_ts[record.venue] = ts
                 vb.on_record(record)
             header = reader.header
             for venue in [header.venue] if header.venue else sorted(seen & set(venues)):

@@ -28,6 +28,7 @@ from arb.core.numbers import to_float
 from arb.exec.journal import Journal
 from arb.exec.orders import TradeResult
 from arb.exec.report import TradeSummary, summarize
+from arb.record.format import EARLIEST_NS, LATEST_NS
 from arb.replay.merge import Progress, merged_records
 from arb.decision.views import USD_LIKE
 from arb.runtime.components import Components, build
@@ -83,9 +84,13 @@ def run_backtest(
     next_sample: int | None = None
     first_ts = last_ts = 0
     started = time.perf_counter()
+    bad_time = 0
     for record in merged_records(paths, progress):
         ts = record.ts
         records += 1
+        if not EARLIEST_NS <= ts <= LATEST_NS or ts < last_ts:
+            bad_time += 1  # a damaged time: replaying it would jump the clock (arb verify names it)
+            continue
         if next_sample is None:
             first_ts, next_sample = ts, ts
         last_ts = ts
@@ -131,6 +136,7 @@ def run_backtest(
     summary = summarize(trades)
     metrics = _metrics(conf, summary, parts, equity, records, first_ts, last_ts, wall_s, books, skipped)
     metrics["books_went_stale"] = sum(rule.marks for rule in stale.values())
+    metrics["events_bad_time"] = bad_time
     metrics["venues_overlap_s"] = _overlap_ns(spans) / 1e9
     return BacktestResult(
         trades=trades,
@@ -141,7 +147,9 @@ def run_backtest(
         journal=parts.journal,
         rejections=dict(sorted(trader.rejections.items())),
         sync=stats.as_dict(),
-        warnings=_warnings(spans, pnl, parts),
+        warnings=_warnings(spans, pnl, parts) + (
+            [f"{bad_time} records skipped: their time is before 2009, after 2100 or earlier than the replay had reached "
+             "(arb verify names the files)"] if bad_time else []),
     )
 
 

@@ -208,3 +208,18 @@ def test_help_documents_every_exit_status(capsys):
     for line in ("exit status:", "  0  every expected book", "  1  a rebuilt book is wrong", "  2  a file cannot be read",
                  "  3  the input is damaged or incomplete"):
         assert line in text, line
+
+
+def test_a_record_at_an_impossible_time_is_named_and_fails_verify(tmp_path, capsys):
+    """Issue 10: one record at ts = 2^63-1 hung a backtest while verify passed the file."""
+    seen = {"n": 0}
+
+    def far_future(rec):
+        seen["n"] += 1
+        if seen["n"] == 6:
+            rec.ts = 2**63 - 1
+        return rec
+
+    path = copy_with(tmp_path, samples.recording("okx"), "future.jsonl", far_future)
+    code, summary, _ = run(capsys, path)
+    assert code == 3 and summary["error_reasons"] == {"implausible-time": 1}

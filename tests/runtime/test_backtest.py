@@ -147,3 +147,18 @@ def test_a_venue_that_falls_silent_goes_stale_as_it_would_live(market, tmp_path)
     assert quiet.metrics["books_went_stale"] >= 1
     late = [t for t in quiet.trades if "okx" in (t.buy_venue, t.sell_venue) and t.ts_decision_ns > half + 5_000_000_000]
     assert late == []
+
+
+@pytest.mark.timeout(60)
+def test_one_record_at_year_2262_neither_hangs_nor_moves_the_clock(market, tmp_path):
+    """Issue 10: one record at ts = 2^63-1 made the replay step once per second to 2262."""
+    from arb.record import RecordingReader, RecordingWriter
+
+    path, inst = market
+    bad = tmp_path / "one-bad-time.jsonl.gz"
+    with RecordingReader(path) as reader, RecordingWriter(bad, None, reader.header.symbols, "test") as writer:
+        for n, rec in enumerate(reader):
+            writer.write(2**63 - 1 if n == 100 else rec.ts, rec.venue, rec.kind, rec.data, conn=rec.conn, url=rec.url)
+    result = run_backtest([bad], conf(), inst)
+    assert result.metrics["events_bad_time"] == 1 and any("records skipped" in w for w in result.warnings)
+    assert result.metrics["replay_s"] < 3600 and len(result.equity) < 1000
