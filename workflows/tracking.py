@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 from arb.config import TrackingConf
 
@@ -98,7 +97,7 @@ class Tracker:
         if self.enabled and self.run_id is not None:
             self._client.set_terminated(self.run_id, status=status)
 
-    def params(self, params: Mapping[str, Any]) -> None:
+    def params(self, params: Mapping[str, object]) -> None:
         if not self.enabled:
             return
         from mlflow.entities import Param

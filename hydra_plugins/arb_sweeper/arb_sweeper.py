@@ -40,7 +40,7 @@ ConfigStore.instance().store(group="hydra/sweeper", name="arb", node=ArbSweeperC
 class _Collecting(Launcher):
     """The sweep's launcher, keeping every ``(job number, JobReturn)`` it hands back."""
 
-    def __init__(self, launcher: Launcher, returns: list[Any]) -> None:
+    def __init__(self, launcher: Launcher, returns: list[tuple[int, JobReturn]]) -> None:
         self.launcher, self.returns = launcher, returns
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
@@ -55,7 +55,7 @@ class _Collecting(Launcher):
 class ArbSweeper(BasicSweeper):
     def __init__(self, max_batch_size: int | None = None, params: dict[str, str] | None = None) -> None:
         super().__init__(max_batch_size=max_batch_size, params=params)
-        self.returns: list[Any] = []
+        self.returns: list[tuple[int, JobReturn]] = []
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         super().setup(hydra_context=hydra_context, task_function=task_function, config=config)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
 from arb.core.errors import DecodeError
 from arb.sim.server.faults import FaultPlan, corrupt_checksum
@@ -26,7 +25,7 @@ class Injector:
         self,
         plan: FaultPlan,
         decoder: Callable[[], Decoder],
-        flush: Callable[[], Any],
+        flush: Callable[[], object],
         reorder_release_s: float,
     ) -> None:
         self.plan = plan
@@ -100,7 +99,7 @@ class Injector:
             session.release()
         self.flush()
 
-    def later(self, delay: float, callback: Callable[..., None], *args: Any) -> None:
+    def later(self, delay: float, callback: Callable[..., None], *args: object) -> None:
         def fire() -> None:
             self.timers.discard(handle)
             callback(*args)
