@@ -44,7 +44,7 @@ _MAX_LIMIT = 5000
 
 def _restyle(frame: Frame, old: str, new: str, raw: bool) -> Frame:
     """A combined-stream frame for another stream name, or unwrapped (raw ``/ws`` streams)."""
-    text: str = frame  # type: ignore[assignment]
+    text = frame if isinstance(frame, str) else frame.decode()  # Binance frames are JSON text
     if raw:
         return text[text.index('"data":') + 7 : -1]
     return text.replace(f"@{old}", f"@{new}", 1)

@@ -114,8 +114,8 @@ class Injector:
 
 
 def _corrupt(out: Out) -> Out:
-    if type(out) is Numbered:
+    if isinstance(out, Numbered):
         return out
-    wrong = corrupt_checksum(unwire(out))  # type: ignore[arg-type]
+    wrong = corrupt_checksum(unwire(out))
     return out if wrong is None else wire(wrong)
 
