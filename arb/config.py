@@ -31,11 +31,14 @@ import re
 import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from arb.core.errors import ConfigError, SymbolError
 from arb.core.symbols import split
 from arb.venues.registry import NAMES as VENUE_NAMES
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 #: Config keys that hold secrets (masked wherever a config is shown or logged).
 SECRET_KEYS = frozenset({"api_key", "api_secret", "api_passphrase"})
@@ -630,7 +633,7 @@ RETIRED = {
 }
 
 
-def unknown_keys(tree: Mapping[str, Any], schema: type = ArbConf) -> list[str]:
+def unknown_keys(tree: Mapping[Any, object], schema: type = ArbConf) -> list[str]:
     """Every key of ``tree`` (a composed config as plain dicts) that the schema does not
     define, as ``"<key>: unknown key (did you mean …)"``. Keys of dict-valued settings are
     names: venue names are checked here, others (assets …) by the classes."""
@@ -639,7 +642,7 @@ def unknown_keys(tree: Mapping[str, Any], schema: type = ArbConf) -> list[str]:
     return found
 
 
-def _walk(node: object, hint: Any, names: tuple[str, ...], path: str, found: list[str]) -> None:
+def _walk(node: object, hint: object, names: tuple[str, ...], path: str, found: list[str]) -> None:
     if not isinstance(node, Mapping):
         return
     if is_dataclass(hint):
@@ -657,7 +660,7 @@ def _walk(node: object, hint: Any, names: tuple[str, ...], path: str, found: lis
                 _walk(value, typing.get_args(hint)[1], (), f"{path}{key}.", found)
 
 
-def _fields(cls: type) -> dict[str, tuple[Any, tuple[str, ...]]]:
+def _fields(cls: DataclassInstance | type[DataclassInstance]) -> dict[str, tuple[object, tuple[str, ...]]]:
     """``name → (type, allowed keys when it is a dict of names)`` of a schema class."""
     types = typing.get_type_hints(cls)
     return {f.name: (types[f.name], tuple(f.metadata.get("keys", ()))) for f in fields(cls)}
@@ -674,7 +677,7 @@ def check_key(path: str, schema: type = ArbConf) -> None:
     """Raise :class:`ConfigError` unless the dotted ``path`` (``strategy.min_profit_quote``,
     ``venues.okx.taker_fee``, ``risk.max_position.BTC``) is a setting or section of the
     schema; the error says which part is unknown and what is close."""
-    hint: Any = schema
+    hint: object = schema
     names: tuple[str, ...] = ()
     done = ""
     for part in path.split("."):
@@ -694,7 +697,11 @@ def check_key(path: str, schema: type = ArbConf) -> None:
         done += part + "."
 
 
-def redacted(value: Any) -> Any:
+@overload
+def redacted(value: DataclassInstance | Mapping[str, object]) -> dict[str, object]: ...
+@overload
+def redacted(value: object) -> object: ...
+def redacted(value: object) -> object:
     """A plain copy of a config (dataclasses/dicts/lists) with secrets masked."""
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: (MASK if f.name in SECRET_KEYS and getattr(value, f.name) else redacted(getattr(value, f.name))) for f in fields(value)}
@@ -721,7 +728,7 @@ def redact_overrides(overrides: Iterable[str]) -> list[str]:
     return out
 
 
-def flatten(value: Any, prefix: str = "") -> dict[str, str]:
+def flatten(value: object, prefix: str = "") -> dict[str, str]:
     """``{"a.b": "1", …}`` of a redacted config, for MLflow params."""
     out: dict[str, str] = {}
     plain = redacted(value) if prefix == "" else value

@@ -69,7 +69,7 @@ def test_out_of_range_values_fail_naming_the_key(override, key):
 
 
 def test_credentials_only_from_the_environment(monkeypatch):
-    with pytest.raises(ConfigError, match="venues.okx.api_secret: credentials may only come from the environment"):
+    with pytest.raises(ConfigError, match=r"venues\.okx\.api_secret: credentials may only come from the environment"):
         composed("venues.okx.api_secret=hunter2")
     monkeypatch.setenv("ARB_OKX_API_SECRET", "hunter2")
     conf = composed()
@@ -96,7 +96,7 @@ def test_unknown_keys_on_the_command_line_are_refused_before_hydra_with_a_sugges
         check_overrides(["venues.binanse.taker_fee=0.001"])
     with pytest.raises(ConfigError, match=r"did you mean live\.sim\.faults\.okx\?"):
         check_overrides(["live.sim.faults.okxx.gap=0.1"])
-    with pytest.raises(ConfigError, match="strategy.min_profit_quote is a single value"):
+    with pytest.raises(ConfigError, match=r"strategy\.min_profit_quote is a single value"):
         check_overrides(["strategy.min_profit_quote.x=1"])
     with pytest.raises(ConfigError, match="sim_recordings"):
         check_overrides(["+sim_recordings=[a.jsonl]"])
@@ -191,7 +191,7 @@ def test_values_that_cannot_be_held_exactly_fail_at_start_naming_the_key(overrid
 
 def test_credentials_refuse_a_default_inside_the_environment_reference(monkeypatch):
     monkeypatch.delenv("UNSET_VAR", raising=False)
-    with pytest.raises(ConfigError, match="venues.okx.api_secret: credentials may only come from the environment"):
+    with pytest.raises(ConfigError, match=r"venues\.okx\.api_secret: credentials may only come from the environment"):
         composed("venues.okx.api_secret=${oc.env:UNSET_VAR,LITERAL}")
     monkeypatch.setenv("ARB_TEST_SECRET", "hunter2")
     assert composed("venues.okx.api_secret=${oc.env:ARB_TEST_SECRET}").venue("okx").api_secret == "hunter2"

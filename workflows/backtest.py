@@ -22,6 +22,7 @@ from pathlib import Path
 import hydra
 import msgspec
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
@@ -91,7 +92,7 @@ def _sweep_tags() -> dict[str, str]:
     except ValueError:
         return {}
     tags = {"arb.overrides": " ".join(redact_overrides(hc.overrides.task)) or "(none)"}
-    if hc.mode.name == "MULTIRUN":
+    if hc.mode == RunMode.MULTIRUN:
         tags["arb.sweep"] = Path(hc.sweep.dir).name
         tags["arb.sweep.job"] = str(hc.job.num)
     return tags

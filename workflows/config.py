@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO, overload
 
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
@@ -175,6 +175,10 @@ def print_config(
     stream.write(OmegaConf.to_yaml(OmegaConf.create(node) if isinstance(node, dict) else node))
 
 
+@overload
+def _masked(node: dict[Any, object]) -> dict[Any, object]: ...
+@overload
+def _masked(node: object) -> object: ...
 def _masked(node: object) -> object:
     """A plain config tree with every credential value masked except environment references."""
     if isinstance(node, dict):

@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 from pathlib import Path
 
 import hydra
@@ -63,7 +64,7 @@ def simulator_config(conf: ArbConf) -> SimConfig:
     )
     faults = {}
     for venue, conf_faults in sim.faults.items():
-        rates = conf_faults.rates()
+        rates: dict[str, Any] = conf_faults.rates()  # FaultConfig's float fields, by name
         if rates and venue in conf.active_venues():
             faults[venue] = FaultConfig(seed=sim.seed, **rates)
     config = SimConfig(market=market, seed=sim.seed, speed=sim.speed, faults=faults)

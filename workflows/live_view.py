@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TypedDict
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 
 from arb.core.numbers import to_float, to_plain
+from arb.io.health import VenueHealth
 from arb.risk.inventory import Transfer, rebalance
 from arb.runtime.live import LocalRuntime
 
@@ -43,7 +45,30 @@ class Inventory:
         return rebalance(balances, self.venues, self.targets, self.fees, {a: max(1, t // 100) for a, t in totals.items()})
 
 
-def snapshot(live: LocalRuntime, now_ns: int, inventory: Inventory | None = None) -> dict:
+class Snapshot(TypedDict):
+    """What :func:`snapshot` returns."""
+
+    uptime_s: float
+    state: str
+    pnl_usd: float | None
+    realized_usd: float
+    trades: int
+    one_legged: int
+    opportunities_seen: int
+    opportunities_taken: int
+    messages: int
+    gaps: int
+    resyncs: int
+    reconnects: int
+    checksum_failures: int
+    decode_errors: int
+    internal_errors: int
+    inventory_paused: int
+    rebalance: list[Transfer]
+    health: dict[str, VenueHealth]
+
+
+def snapshot(live: LocalRuntime, now_ns: int, inventory: Inventory | None = None) -> Snapshot:
     """The numbers the view shows, as plain values (also logged to MLflow). ``pnl_usd`` is
     None while an asset held has never had a price (never a nan). With ``inventory``, the
     transfers that would restore the configured split (``rebalance``) and how many trades the
@@ -92,7 +117,7 @@ class RateMeter:
         return (messages - n0) / (now - t0) if now > t0 else 0.0
 
 
-def render(live: LocalRuntime, snap: dict, rates: RateMeter, source: str) -> Group:
+def render(live: LocalRuntime, snap: Snapshot, rates: RateMeter, source: str) -> Group:
     header = Table.grid(padding=(0, 3))
     header.add_row(
         f"[bold]arb live[/] ({source})",
@@ -128,18 +153,18 @@ def render(live: LocalRuntime, snap: dict, rates: RateMeter, source: str) -> Gro
             t.symbol, f"{t.buy_venue} → {t.sell_venue}", f"{to_float(t.buy_filled):g} / {to_float(t.sell_filled):g}",
             f"{to_float(t.realized_pnl_quote):+.4f}", t.action,
         )
-    parts = [Panel(header), venues, opps, trades]
+    parts: list[RenderableType] = [Panel(header), venues, opps, trades]
     if snap.get("rebalance"):
         moves = Table(title=f"rebalancing (inventory floors paused {snap['inventory_paused']} trades)", title_justify="left", expand=True)
         for col in ("asset", "from → to", "amount", "withdrawal fee"):
             moves.add_column(col)
-        for t in snap["rebalance"][:6]:
-            moves.add_row(t.asset, f"{t.source} → {t.target}", to_plain(t.amount), to_plain(t.fee))
+        for move in snap["rebalance"][:6]:
+            moves.add_row(move.asset, f"{move.source} → {move.target}", to_plain(move.amount), to_plain(move.fee))
         parts.append(moves)
     return Group(*parts)
 
 
-def plain_status(snap: dict) -> str:
+def plain_status(snap: Snapshot) -> str:
     down = [v for v, h in snap["health"].items() if h.state != "up"]
     return (
         f"up {snap['uptime_s']:.0f}s state={snap['state']} pnl={_usd(snap['pnl_usd'])}USD trades={snap['trades']} "

@@ -14,8 +14,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
+from typing import TypeAlias
 
 log = logging.getLogger("arb.warnings")
+
+
+#: What makes two log records "the same": logger, level, message template, exception causes.
+_Kind: TypeAlias = tuple[str, int, str, tuple[str, ...]]
 
 
 class RepeatDigest(logging.Filter):
@@ -24,13 +29,13 @@ class RepeatDigest(logging.Filter):
     def __init__(self, keep: int = 3) -> None:
         super().__init__()
         self.keep = keep
-        self.counts: dict[tuple, int] = {}
-        self.first: dict[tuple, str] = {}
+        self.counts: dict[_Kind, int] = {}
+        self.first: dict[_Kind, str] = {}
         #: One record goes to every handler in turn: it is counted once, decided once.
         self._last: tuple[logging.LogRecord | None, bool] = (None, True)
 
     @staticmethod
-    def kind(record: logging.LogRecord) -> tuple:
+    def kind(record: logging.LogRecord) -> _Kind:
         args = record.args if isinstance(record.args, tuple) else ()
         causes = tuple(f"{type(a).__name__}:{getattr(a, 'reason', '')}" for a in args if isinstance(a, BaseException))
         return record.name, record.levelno, str(record.msg), causes

@@ -97,8 +97,8 @@ def varying(points: Sequence[SweepPoint]) -> list[str]:
 
 def ranked(points: Sequence[SweepPoint]) -> list[SweepPoint]:
     """Finished points, best first (see :data:`BEST_BY`)."""
-    done = [p for p in points if p.summary is not None and BEST_BY in p.summary.metrics]
-    return sorted(done, key=lambda p: (-_num(p.summary.metrics[BEST_BY]), p.job))  # type: ignore[union-attr]
+    done = [(p, p.summary) for p in points if p.summary is not None and BEST_BY in p.summary.metrics]
+    return [p for p, _ in sorted(done, key=lambda ps: (-_num(ps[1].metrics[BEST_BY]), ps[0].job))]
 
 
 def _num(value: float) -> float:

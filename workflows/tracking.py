@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 from arb.config import TrackingConf
 
@@ -79,6 +78,7 @@ class Tracker:
         under its parent)."""
         if not self.enabled:
             return
+        assert self.experiment_id is not None  # set in __init__ when enabled
         from mlflow.tracking.context.registry import resolve_tags
         from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID, MLFLOW_RUN_NAME
 
@@ -97,7 +97,7 @@ class Tracker:
         if self.enabled and self.run_id is not None:
             self._client.set_terminated(self.run_id, status=status)
 
-    def params(self, params: Mapping[str, Any]) -> None:
+    def params(self, params: Mapping[str, object]) -> None:
         if not self.enabled:
             return
         from mlflow.entities import Param

@@ -67,8 +67,17 @@ class SyncStats:
     )
 
     def __init__(self) -> None:
-        for name in self.__slots__:
-            setattr(self, name, 0)
+        self.snapshots = 0
+        self.applied = 0
+        self.buffered = 0
+        self.dropped = 0
+        self.gaps = 0
+        self.resyncs = 0
+        self.checksum_ok = 0
+        self.checksum_failed = 0
+        self.crossed = 0
+        self.bad_levels = 0
+        self.buffer_overflows = 0
 
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in self.__slots__}

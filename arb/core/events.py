@@ -13,14 +13,17 @@ Timestamps are int nanoseconds: ``ts_event_ns`` from the venue (0 when it sends 
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, Final, TypeAlias
 
 import msgspec
 
-Level: TypeAlias = tuple  # (price_text: str, qty_text: str, *extra)
+#: ``(price_text, qty_text, *extra)``. The extras are the venue's own (KuCoin: the change's
+#: sequence, an int, at ``LEVEL_SEQ``; Kraken: the level's checksum digits, a str), so only
+#: that venue's code reads them.
+Level: TypeAlias = tuple[str, str, *tuple[Any, ...]]
 
 #: Index of the per-change sequence in a KuCoin-style level tuple.
-LEVEL_SEQ = 2
+LEVEL_SEQ: Final = 2
 
 
 class BookSnapshot(msgspec.Struct, gc=False):

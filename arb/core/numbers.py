@@ -66,7 +66,7 @@ def _scaled_int(value: Decimal, original: object) -> int:
     return int(scaled)
 
 
-class FixedParser(dict):
+class FixedParser(dict[str, int]):
     """A bounded memo ``lexeme → fixed int``: ``parser[text]``.
 
     Book updates repeat the same price and size lexemes over and over; a dict hit costs

@@ -86,7 +86,7 @@ def change(
     min_profit_quote: object = None,
     max_notional_quote: object = None,
     venue: str | None = None,
-    enabled: bool | None = None,
+    enabled: object = None,
 ) -> Settings:
     """``current`` with the given changes (None: unchanged), validated as the config is.
 

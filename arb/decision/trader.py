@@ -53,7 +53,7 @@ from arb.exec.orders import (
     Control, Deposit, Fill, FillStatus, Intent, JournalRecord, OneLegged, Order, Role, Side, TradeResult,
 )
 from arb.exec.port import (
-    Accepted, BalancesFetched, Cancelled, CancelOrder, Command, FetchBalances, Filled, OrderEvent, PartiallyFilled, PlaceOrder,
+    BalancesFetched, Cancelled, CancelOrder, Command, FetchBalances, Filled, OrderEvent, PartiallyFilled, PlaceOrder,
     QueryOrder, Rejected, Unknown,
 )
 from arb.exec.portfolio import Portfolio, PriceFn
@@ -389,28 +389,26 @@ class Trader:
         """What the venues said about our orders, in order. Returns follow-up commands."""
         commands: list[Command] = []
         for event in events:
-            if type(event) is BalancesFetched:
-                self._on_balances(event, now_ns, commands)  # type: ignore[arg-type]
+            if isinstance(event, BalancesFetched):
+                self._on_balances(event, now_ns, commands)
                 continue
             progress = self._open.get(event.order_id)
             if progress is None:
                 continue  # an order we already closed (a late or repeated event)
             self._activity[progress.order.venue] = now_ns
-            cls = type(event)
-            if cls is PartiallyFilled or cls is Filled:
-                self._apply(progress, event)  # type: ignore[arg-type]
-                if cls is Filled:
+            if isinstance(event, (PartiallyFilled, Filled)):
+                self._apply(progress, event)
+                if isinstance(event, Filled):
                     self._close(progress, event.ts_ns, "", commands)
-            elif cls is Cancelled:
-                self._close(progress, event.ts_ns, event.reason, commands)  # type: ignore[union-attr]
-            elif cls is Rejected:
-                progress.refused = f"{event.reason_class}: {event.reason}"  # type: ignore[union-attr]
+            elif isinstance(event, Cancelled):
+                self._close(progress, event.ts_ns, event.reason, commands)
+            elif isinstance(event, Rejected):
+                progress.refused = f"{event.reason_class}: {event.reason}"
                 self._close(progress, event.ts_ns, progress.refused, commands, rejected=True)
-            elif cls is Unknown:  # a request that timed out after it left: an order error; ask again
+            elif isinstance(event, Unknown):  # a request that timed out after it left: an order error; ask again
                 self.risk.record_order(False, event.ts_ns)
                 commands.append(QueryOrder(progress.order))
-            elif cls is Accepted:
-                pass
+            # Accepted changes nothing: the order stays open until it fills or ends.
         return commands
 
     def _on_balances(self, event: BalancesFetched, now_ns: int, commands: list[Command]) -> None:
@@ -584,10 +582,10 @@ class Trader:
                 self._controls += 1
                 self._control(record)
             elif isinstance(record, TradeResult):
-                trade = self._trades.pop(record.id, None)
-                if trade is None:
+                ended = self._trades.pop(record.id, None)
+                if ended is None:
                     raise JournalError(f"journal does not replay: outcome of unknown trade {record.id}")
-                portfolio.realize(trade.opp.quote, record.realized_pnl_quote, record.realized_pnl_reporting)
+                portfolio.realize(ended.opp.quote, record.realized_pnl_quote, record.realized_pnl_reporting)
                 self._results.append(record)
         return n
 

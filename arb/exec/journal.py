@@ -13,7 +13,7 @@ from typing import Protocol
 import msgspec
 
 from arb.core.errors import ArbError
-from arb.exec.orders import JournalRecord
+from arb.exec.orders import JournalRecord, RecordT
 
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(JournalRecord)
@@ -63,9 +63,9 @@ class MemoryJournal:
         """Nothing to group in memory."""
         return nullcontext(self)
 
-    def of_kind(self, kind: type) -> list:
+    def of_kind(self, kind: type[RecordT]) -> list[RecordT]:
         """Records of one type (``Intent``, ``Order``, ``Fill``, ``TradeResult``)."""
-        return [r for r in self.records if type(r) is kind]
+        return [r for r in self.records if isinstance(r, kind)]
 
 
 def encode(record: JournalRecord) -> bytes:

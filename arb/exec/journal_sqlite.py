@@ -39,11 +39,12 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import msgspec
 
 from arb.exec.journal import JournalError, decode, encode
-from arb.exec.orders import JournalRecord
+from arb.exec.orders import JournalRecord, RecordT
 
 #: ``PRAGMA user_version`` of the current table layout.
 FORMAT_VERSION = 1
@@ -77,7 +78,7 @@ class JournalLockedError(JournalError):
 
 def kind_of(record: JournalRecord) -> str:
     """The record's tag: ``intent``, ``order``, ``fill``, ``trade``, ``deposit`` or ``control``."""
-    return type(record).__struct_config__.tag  # type: ignore[return-value]
+    return cast(str, type(record).__struct_config__.tag)  # msgspec allows int tags; ours are all str
 
 
 def _crc(body: bytes) -> int:
@@ -117,7 +118,7 @@ class SqliteJournal:
         self._batch_depth = 0
         #: A batch's transaction has begun (at its first append).
         self._in_batch_tx = False
-        self._lock_file = None
+        self._lock_file: BinaryIO | None = None
         memory = self.path == ":memory:"
         if not memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -162,7 +163,7 @@ class SqliteJournal:
         db = getattr(self, "_db", None)
         if db is not None:
             db.close()
-            self._db = None  # type: ignore[assignment]
+            del self._db  # a second close finds none (getattr above)
         if self._lock_file is not None:
             self._lock_file.close()  # releases the flock
             self._lock_file = None
@@ -275,10 +276,9 @@ class SqliteJournal:
         with self._lock:
             return self._db.execute("SELECT count(*) FROM journal").fetchone()[0]
 
-    def of_kind(self, kind: type) -> list:
+    def of_kind(self, kind: type[RecordT]) -> list[RecordT]:
         """Records of one type (``Intent``, ``Order``, ``Fill``, ``TradeResult``, ``Deposit``)."""
-        tag = kind.__struct_config__.tag
-        return [r for r in self if kind_of(r) == tag]
+        return [r for r in self if isinstance(r, kind)]
 
     def torn_total(self) -> int:
         """Torn records ever quarantined in this file (``journal_torn``)."""

@@ -87,7 +87,8 @@ class Outgoing:
     request: RestRequest | None = None
 
     def __repr__(self) -> str:  # signed requests carry keys and signatures in their headers
-        return f"Outgoing({self.id}, {self.venue} {self.kind} {self.request.method} {self.order_id or self.token})"
+        method = "unsigned" if self.request is None else self.request.method
+        return f"Outgoing({self.id}, {self.venue} {self.kind} {method} {self.order_id or self.token})"
 
 
 @dataclass

@@ -12,7 +12,7 @@ Ids: an intent and its trade carry the opportunity's id; an order (and its fill)
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 import msgspec
 
@@ -191,3 +191,5 @@ class Control(msgspec.Struct, frozen=True, tag="control"):
 
 
 JournalRecord: TypeAlias = Intent | Order | Fill | TradeResult | Deposit | Control
+#: One kind of journal record (``of_kind(Fill)`` → ``list[Fill]``).
+RecordT = TypeVar("RecordT", Intent, Order, Fill, TradeResult, Deposit, Control)

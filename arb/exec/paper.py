@@ -71,12 +71,12 @@ class PaperVenue:
                 self._replies += [BalancesFetched(v, now_ns, command.token, {}, "paper trading has no venue balances")
                                   for v in command.venues]
             elif isinstance(command, CancelOrder):
-                order = self._waiting.pop(command.order_id, None)
-                if order is None:
+                waiting = self._waiting.pop(command.order_id, None)
+                if waiting is None:
                     self._replies.append(Rejected(command.order_id, now_ns, RejectReason.NOT_FOUND, "no open order with that id"))
                 else:
-                    self._heap = [entry for entry in self._heap if entry[2].id != order.id]
-                    self._replies.append(Cancelled(order.id, now_ns, "cancelled before it reached the venue"))
+                    self._heap = [entry for entry in self._heap if entry[2].id != waiting.id]
+                    self._replies.append(Cancelled(waiting.id, now_ns, "cancelled before it reached the venue"))
 
     def next_event_ns(self) -> int | None:
         if self._replies:

@@ -7,6 +7,7 @@ negative: a fill that would is refused (the reason is returned) and nothing chan
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TypedDict
 
 from arb.core.numbers import mul
 from arb.core.symbols import split
@@ -27,6 +28,21 @@ class _Open:
         self.qty = qty
         self.lock_asset = lock_asset
         self.lock = lock
+
+
+class PortfolioSnapshot(TypedDict):
+    """:meth:`Portfolio.snapshot`: ``(venue, asset)`` keys, fixed-int amounts."""
+
+    balances: dict[tuple[str, str], int]
+    start: dict[tuple[str, str], int]
+    locked: dict[tuple[str, str], int]
+    open_orders: dict[str, tuple[str, str, str, int, str, int]]
+    open_buys: dict[str, int]
+    open_sells: dict[str, int]
+    fees_paid: dict[tuple[str, str], int]
+    realized: dict[str, int]
+    realized_reporting: int
+    refused_fills: int
 
 
 class Portfolio:
@@ -120,7 +136,7 @@ class Portfolio:
             for order_id, o in sorted(self._open.items())
         }
 
-    def snapshot(self) -> dict[str, object]:
+    def snapshot(self) -> PortfolioSnapshot:
         """Everything the portfolio holds, as plain sorted values: compare two portfolios
         (recovery tests), show it on a status page."""
         return {

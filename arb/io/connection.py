@@ -457,8 +457,10 @@ class Connection:
             timeout.cancel()
         if session.welcome.is_set():
             return
-        if session.task.done() and session.task.result() is not None:
-            raise session.task.result()  # type: ignore[misc]
+        if session.task.done():
+            error = session.task.result()
+            if error is not None:
+                raise error
         raise ConnectFailed(self.venue, f"no {self.spec.subscribe_after!r} within {self.options.open_timeout_s:g} s")
 
     async def _run_session(self, session: Session) -> TransportError | None:

@@ -31,12 +31,13 @@ rolled over), and a timer task calls :meth:`FeedState.tick` by its deadline.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import math
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Protocol
 
 import aiohttp
@@ -281,44 +282,42 @@ class VenueFeed:
     # -- events in -------------------------------------------------------------------------
     def _on_link_event(self, event: LinkEvent) -> None:
         """What a connection reports: tee it, hand it to the state, do what it asks."""
-        cls = type(event)
-        if cls is Received:  # the hot path
+        if type(event) is Received:  # the hot path
             if self._recorder is not None:
-                self._record(event.ts_ns, "ws", event.frame, conn=event.session)  # type: ignore[union-attr]
-            actions = self.state.received(event)  # type: ignore[arg-type]
+                self._record(event.ts_ns, "ws", event.frame, conn=event.session)
+            actions = self.state.received(event)
             if actions is not NO_ACTIONS:
                 self._perform(actions)
             elif not self._signalled and self.state.has_changes():
                 self._signal()
             return
-        if cls is Sent:
+        if type(event) is Sent:
             if self._recorder is not None:
-                self._record(event.ts_ns, "ws_out", event.frame, conn=event.session)  # type: ignore[union-attr]
+                self._record(event.ts_ns, "ws_out", event.frame, conn=event.session)
             return
-        if cls is Opened and self._recorder is not None:
-            self._record(event.ts_ns, "connect", None, conn=event.session, url=event.url)  # type: ignore[union-attr]
+        if type(event) is Opened and self._recorder is not None:
+            self._record(event.ts_ns, "connect", None, conn=event.session, url=event.url)
         self._perform(self.state.on_event(event))
 
     def _perform(self, actions: Sequence[Action]) -> None:
         """Do what the state asked, then tell the owner and the timer what changed."""
         for action in actions:
-            cls = type(action)
-            if cls is FetchSnapshot:
-                task = asyncio.ensure_future(self._fetch(action))  # type: ignore[arg-type]
-                self._fetches[action.ticket] = task  # type: ignore[union-attr]
-                task.add_done_callback(lambda t, ticket=action.ticket: self._fetch_done(ticket, t))  # type: ignore[union-attr]
-            elif cls is Send:
-                self._spawn(self._send(action))  # type: ignore[arg-type]
-            elif cls is CancelSnapshot:
-                task = self._fetches.pop(action.ticket, None)  # type: ignore[union-attr]
-                if task is not None:
-                    task.cancel()
-            elif cls is Restart:
-                self._links[action.link].restart(action.reason)  # type: ignore[union-attr]
-            elif cls is RollOver:
-                self._links[action.link].request_rollover(action.reason, session=action.session)  # type: ignore[union-attr]
-            elif cls is Welcome:
-                self._links[action.link].welcomed(action.session)  # type: ignore[union-attr]
+            if type(action) is FetchSnapshot:
+                task = asyncio.ensure_future(self._fetch(action))
+                self._fetches[action.ticket] = task
+                task.add_done_callback(functools.partial(self._fetch_done, action.ticket))
+            elif type(action) is Send:
+                self._spawn(self._send(action))
+            elif type(action) is CancelSnapshot:
+                fetch = self._fetches.pop(action.ticket, None)
+                if fetch is not None:
+                    fetch.cancel()
+            elif type(action) is Restart:
+                self._links[action.link].restart(action.reason)
+            elif type(action) is RollOver:
+                self._links[action.link].request_rollover(action.reason, session=action.session)
+            elif type(action) is Welcome:
+                self._links[action.link].welcomed(action.session)
         if not self._signalled and self.state.has_changes():
             self._signal()
         if self.state.next_deadline() < self._timer_at:
@@ -400,7 +399,7 @@ class VenueFeed:
         assert self._recorder is not None
         self._recorder(ts, self.venue, kind, data, conn=conn, url=url)
 
-    def _spawn(self, coro) -> None:  # type: ignore[no-untyped-def]
+    def _spawn(self, coro: Coroutine[object, object, None]) -> None:
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background_done)

@@ -331,16 +331,15 @@ class FeedState:
     def on_event(self, event: LinkEvent) -> Sequence[Action]:
         """One link event (:class:`~arb.io.events.Sent` asks for nothing: it is the
         recorder's)."""
-        cls = type(event)
-        if cls is Received:
-            return self.received(event)  # type: ignore[arg-type]
-        if cls is Opened:
-            self._take(self.books.on_connect(event.session))  # type: ignore[union-attr]
+        if type(event) is Received:
+            return self.received(event)
+        if type(event) is Opened:
+            self._take(self.books.on_connect(event.session))
             return NO_ACTIONS
-        if cls is Subscribed:
-            return self._subscribed(event)  # type: ignore[arg-type]
-        if cls is Closed:
-            return self._closed(event)  # type: ignore[arg-type]
+        if type(event) is Subscribed:
+            return self._subscribed(event)
+        if type(event) is Closed:
+            return self._closed(event)
         return NO_ACTIONS
 
     def received(self, event: Received) -> Sequence[Action]:

@@ -109,7 +109,7 @@ class TradingShell:
                 self._kick.clear()
                 try:
                     await asyncio.wait_for(self._kick.wait(), timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         finally:
             await self._drain()
@@ -147,7 +147,7 @@ class TradingShell:
                 status = response.status
         except (aiohttp.ClientConnectorError, aiohttp.InvalidURL) as exc:
             port.on_failure(out, f"{type(exc).__name__}: could not connect", False, self.clock.now_ns())
-        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             port.on_failure(out, f"{type(exc).__name__}: no answer (it may have reached {out.venue})", True, self.clock.now_ns())
         else:
             self.latency_s.setdefault(out.kind, []).append(time.perf_counter() - started)

@@ -37,9 +37,9 @@ _record = msgspec.json.Decoder(Record)
 
 def _open(path: str | os.PathLike[str]) -> tuple[io.BufferedReader, io.BufferedIOBase]:
     """``(raw file, line source)``: the source decompresses gzip transparently."""
-    raw = open(path, "rb")
+    raw = open(path, "rb")  # noqa: SIM115 - RecordingReader.close closes it
     if raw.peek(2)[:2] == b"\x1f\x8b":
-        return raw, gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        return raw, gzip.GzipFile(fileobj=raw, mode="rb")
     return raw, raw
 
 

@@ -54,7 +54,7 @@ class RecordingWriter:
         self.flush_every = flush_every
         self.records = 0
         self._unflushed = 0
-        self._raw = open(self.path, "xb")
+        self._raw = open(self.path, "xb")  # noqa: SIM115 - held while the writer is open; close() closes it
         self._file = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=6, mtime=0) if self.path.endswith(".gz") else self._raw
         header = Header(format=FORMAT, version=VERSION, venue=venue, symbols=list(symbols), source=source)
         self._file.write(_encoder.encode(header) + b"\n")

@@ -40,7 +40,3 @@ def merged_records(paths: Sequence[str | os.PathLike[str]], progress: Progress |
 
 def _ts(record: Record) -> int:
     return record.ts
-
-
-def _ts(record: Record) -> int:
-    return record.ts

@@ -25,6 +25,7 @@ from arb.book.book import OrderBook
 from arb.book.health import BookState
 from arb.book.sync import SyncStats
 from arb.core.errors import ConfigError
+from arb.core.events import Level
 from arb.core.numbers import ONE, to_plain
 from arb.record.format import EARLIEST_NS, LATEST_NS
 from arb.record.reader import RecordingReader
@@ -138,7 +139,7 @@ class VerifyResult:
         return not self.corrupted_files and bool(self.books()) and not self.missing() and not self.time_faults
 
     def summary(self) -> dict[str, Any]:
-        books = {}
+        books: dict[str, dict[str, list[str] | int | None]] = {}
         for key, book in self._all_books().items():
             if book is None or book.state is BookState.SYNCING:
                 books[key] = {"bid": None, "ask": None, "bids": 0, "asks": 0}
@@ -171,7 +172,7 @@ class VerifyResult:
 _PLAIN = re.compile(r"\d+(\.\d+)?")
 
 
-def _plain_pair(texts: tuple | None, exact: list[tuple[int, int]]) -> list[str] | None:
+def _plain_pair(texts: Level | None, exact: list[tuple[int, int]]) -> list[str] | None:
     """The venue's own price and size text when it is a plain decimal (``"0.00756900"``),
     else the exact value written plainly (``"1e-5"`` → ``"0.00001"``)."""
     if texts is None or not exact:

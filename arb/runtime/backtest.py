@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -120,8 +120,10 @@ def run_backtest(
             stale[record.venue].updated(changed, ts)
         moved = [(venue, s) for venue, rule in stale.items() for s in rule.tick(ts)]
         if changed or moved:
-            touched = [vb.book(s) for s in sorted(changed)]
-            touched += [books[venue].book(s) for venue, s in moved if venue != record.venue or s not in changed]
+            # Every changed or moved symbol has a book: the None test only tells the type checker.
+            touched = [b for s in sorted(changed) if (b := vb.book(s)) is not None]
+            touched += [b for venue, s in moved
+                        if (venue != record.venue or s not in changed) and (b := books[venue].book(s)) is not None]
             core.on_books(touched, ts)
     core.drain(last_ts)
     for vb in books.values():
@@ -179,7 +181,7 @@ def _warnings(spans: dict[str, list[int]], pnl: int | None, parts: Components) -
 
 
 def _utc(ts_ns: int) -> str:
-    return datetime.fromtimestamp(ts_ns / 1e9, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(ts_ns / 1e9, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _usd(amounts: dict[str, int]) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 from arb.core.errors import ConfigError
@@ -37,7 +37,7 @@ def choose(directory: str | os.PathLike[str], resume: bool, now_ns: int) -> RunJ
         if found is None:
             raise ConfigError(f"live.resume=true: no journal to resume in {folder} (a new run starts one)")
         return RunJournal(found, True)
-    stamp = datetime.fromtimestamp(now_ns / 1e9, tz=timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.fromtimestamp(now_ns / 1e9, tz=UTC).strftime("%Y%m%d-%H%M%S")
     path = folder / f"{_PREFIX}{stamp}{_SUFFIX}"
     n = 1
     while path.exists():  # two runs in one second: never reuse a journal

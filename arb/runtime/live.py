@@ -129,12 +129,14 @@ class LocalRuntime:
             while not stop.is_set():
                 timeout = self._until_next_due()
                 waiter = asyncio.ensure_future(self._wake.wait())
-                done, _ = await asyncio.wait({waiter, stopper, *feed_tasks}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({waiter, stopper, *feed_tasks}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
                 if not waiter.done():
                     waiter.cancel()
                 for task in feed_tasks:
-                    if task.done() and not task.cancelled() and task.exception() is not None:
-                        raise task.exception()  # a feed died: let the supervisor see it
+                    if task.done() and not task.cancelled():
+                        error = task.exception()
+                        if error is not None:
+                            raise error  # a feed died: let the supervisor see it
                 self._wake.clear()
                 self.step()
         finally:
@@ -172,7 +174,7 @@ class LocalRuntime:
                 changed = self._pass(core, now)
             if self.on_decision is not None and changed:
                 self.on_decision(changed, self.clock())
-        except Exception as exc:  # noqa: BLE001 - the supervisor loop: count, log, keep trading safely
+        except Exception as exc:  # the supervisor loop: count, log, keep trading safely
             self.stats.errors += 1
             self.stats.last_error = f"{type(exc).__name__}: {exc}"[:300]
             log.exception("decision pass failed; halting new trades")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import cast
 
 import msgspec
 
@@ -22,7 +23,9 @@ class SpreadHistogram(msgspec.Struct, kw_only=True):
 
     ``counts`` maps a bucket's lower edge (bps, a multiple of ``bucket_bps``) to how many
     spreads fell in ``[edge, edge + bucket_bps)``. :meth:`add_result` also sums a
-    :class:`~arb.scan.scanner.ScanResult`'s counters. Serializable (msgspec) for artifacts.
+    :class:`~arb.scan.scanner.ScanResult`'s counters. Serializable (msgspec) for artifacts:
+    ``counts`` is declared a ``dict`` (the wire schema; msgspec decodes no ``Counter``) and is
+    a ``Counter`` from ``__post_init__`` on, whose ``update`` adds counts.
     """
 
     bucket_bps: int = 1
@@ -55,7 +58,7 @@ class SpreadHistogram(msgspec.Struct, kw_only=True):
         spreads = spreads_bps if type(spreads_bps) is list else list(spreads_bps)
         if width != 1:
             spreads = [s - s % width for s in spreads]
-        self.counts.update(spreads)  # type: ignore[attr-defined]
+        cast("Counter[int]", self.counts).update(spreads)
         self.spreads += len(spreads)
 
     def add_result(self, result: ScanResult) -> None:
@@ -73,7 +76,7 @@ class SpreadHistogram(msgspec.Struct, kw_only=True):
         """Add another histogram's counts (same ``bucket_bps``) — e.g. from other shards."""
         if other.bucket_bps != self.bucket_bps:
             raise ValueError(f"bucket widths differ: {self.bucket_bps} vs {other.bucket_bps}")
-        self.counts.update(other.counts)  # type: ignore[attr-defined]
+        cast("Counter[int]", self.counts).update(other.counts)
         for name in ("spreads", "scans", "pairs_checked", "opportunities",
                      "views_stale", "views_unhealthy", "views_crossed", "views_unusable"):
             setattr(self, name, getattr(self, name) + getattr(other, name))

@@ -33,12 +33,14 @@ limit prices are book prices. A size below a venue's minimum is not grown to rea
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import Enum
 from math import lcm
+from typing import Final, TypeAlias
 
 import msgspec
 
 from arb.book.view import BookView
-from arb.core.instruments import Instruments
+from arb.core.instruments import Instrument, Instruments
 from arb.core.numbers import ONE
 from arb.core.symbols import split
 from arb.scan.costs import pay_quote, receive_quote, reserve_quote, take, taker_fee
@@ -75,9 +77,25 @@ class ScanResult(msgspec.Struct, kw_only=True):
         return len(self.spreads_bps)
 
 
-_UNHEALTHY = "unhealthy"
-_UNUSABLE = "unusable"
-_CROSSED = "crossed"
+class _Skip(Enum):
+    """Why the pre-filter cannot use a view (compared by identity: ``side is _UNHEALTHY``)."""
+
+    UNHEALTHY = "unhealthy"
+    UNUSABLE = "unusable"
+    CROSSED = "crossed"
+
+
+_UNHEALTHY: Final = _Skip.UNHEALTHY
+_UNUSABLE: Final = _Skip.UNUSABLE
+_CROSSED: Final = _Skip.CROSSED
+
+#: What the pre-filter keeps of a usable view: ``(venue, view, best ask × (1+f),
+#: best bid × (1−f), best ask in 10**-36 units)``.
+_Side: TypeAlias = tuple[str, BookView, int, int, int]
+#: The levels of one side of a view: ``((price, qty), …)`` fixed ints, best first.
+_Levels: TypeAlias = tuple[tuple[int, int], ...]
+#: ``(qty, buy_limit, sell_limit, buy_quote, sell_quote, buy_fee, sell_fee, net)``.
+_Figures: TypeAlias = tuple[int, int, int, int, int, int, int, int]
 
 
 class Scanner:
@@ -99,7 +117,7 @@ class Scanner:
         #: Per symbol, per venue: the last view seen and what the pre-filter made of it
         #: (a side tuple, or the reason it cannot be used). Views are immutable, so an
         #: unchanged view — six of seven venues on a typical update — is not re-derived.
-        self._sides: dict[str, dict[str, tuple[BookView, object]]] = {}
+        self._sides: dict[str, dict[str, tuple[BookView, _Side | _Skip]]] = {}
 
     def scan(
         self,
@@ -117,8 +135,8 @@ class Scanner:
         oldest = now_ns - self.config.max_age_ns
         up_rates = self._up
         down_rates = self._down
-        usable: list[tuple] = []
-        changed = None
+        usable: list[_Side] = []
+        changed: _Side | None = None
         stale = unhealthy = crossed = unusable = 0
         memo = self._sides.get(symbol)
         if memo is None:
@@ -139,7 +157,7 @@ class Scanner:
             elif side is _CROSSED:
                 crossed += 1
             else:
-                usable.append(side)  # type: ignore[arg-type]
+                usable.append(side)
                 if venue == changed_venue:
                     changed = side
 
@@ -209,7 +227,7 @@ class Scanner:
         )
 
     @staticmethod
-    def _side(symbol: str, venue: str, view: BookView, up_rates: dict, down_rates: dict) -> object:
+    def _side(symbol: str, venue: str, view: BookView, up_rates: dict[str, int], down_rates: dict[str, int]) -> _Side | _Skip:
         """What the pre-filter needs of one view, or why it cannot be used."""
         if view.state != "live":
             return _UNHEALTHY
@@ -227,7 +245,7 @@ class Scanner:
         # (venue, view, best ask × (1+f), best bid × (1−f), best ask in 10**-36 units)
         return (venue, view, ask * up, bid * down_rates[venue], ask * ONE)
 
-    def _size(self, symbol: str, a: tuple, b: tuple, balances: Balances | None, now_ns: int) -> Opportunity | None:
+    def _size(self, symbol: str, a: _Side, b: _Side, balances: Balances | None, now_ns: int) -> Opportunity | None:
         """Size the pair buy-on-``a`` / sell-on-``b`` (pre-filter passed); None if not worth it."""
         cfg = self.config
         buy_venue, buy_view = a[0], a[1]
@@ -292,9 +310,9 @@ class Scanner:
         )
 
     def _exact(
-        self, qty: int, asks: tuple, bids: tuple, rate_a: int, rate_b: int,
-        inst_a, inst_b, max_base: int | None, quote_free: int | None,
-    ) -> tuple[int, int, int, int, int, int, int, int] | None:
+        self, qty: int, asks: _Levels, bids: _Levels, rate_a: int, rate_b: int,
+        inst_a: Instrument | None, inst_b: Instrument | None, max_base: int | None, quote_free: int | None,
+    ) -> _Figures | None:
         """Exact figures of a trade of ``qty`` if every constraint holds at that size:
         ``(qty, buy_limit, sell_limit, buy_quote, sell_quote, buy_fee, sell_fee, net)``."""
         if qty <= 0:
@@ -327,8 +345,8 @@ def _rank(opp: Opportunity) -> tuple[int, str]:
 
 
 def optimal_qty(
-    asks: tuple[tuple[int, int], ...],
-    bids: tuple[tuple[int, int], ...],
+    asks: _Levels,
+    bids: _Levels,
     buy_up: int,
     sell_down: int,
     depth: int,

@@ -27,7 +27,7 @@ from arb.book.book import OrderBook
 from arb.book.health import BookState
 from arb.book.sync import BookSync, Failure, Outcome, SyncStats
 from arb.core.errors import ArbError, DecodeError
-from arb.core.events import BookDelta, BookSnapshot, Control, Event, ResyncRequired, Subscribed, TopOfBook
+from arb.core.events import BookDelta, BookSnapshot, Control, Event, Level, ResyncRequired, Subscribed, TopOfBook
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap
 from arb.record.format import Record
@@ -372,43 +372,48 @@ class VenueBooks:
         controls: list[str] = []
         wanted = self.wanted
         for event in events:
-            cls = type(event)
-            if cls is BookDelta or cls is BookSnapshot:
-                symbol = event.symbol  # type: ignore[union-attr]
+            # ``type(event) is …`` (not isinstance): the cheapest dispatch, and it narrows.
+            if type(event) is BookDelta:
+                symbol = event.symbol
                 if wanted is not None and symbol not in wanted:
                     continue
                 sync = self._syncs.get(symbol) or self._sync(symbol)
-                if cls is BookDelta:
-                    outcome = sync.on_delta(event)  # type: ignore[arg-type]
-                else:
-                    outcome = sync.on_snapshot(event)  # type: ignore[arg-type]
-                if conn is not None:
-                    self._symbol_conn[symbol] = conn
-                if outcome is _BUFFERED:
-                    buffered.append(symbol)
+                outcome = sync.on_delta(event)
+            elif type(event) is BookSnapshot:
+                symbol = event.symbol
+                if wanted is not None and symbol not in wanted:
                     continue
-                if outcome is _DROPPED:
-                    continue
-                changed[symbol] = None
-                if outcome is _RESYNC:
-                    log.info("%s %s: resync needed (%s)", self.spec.name, symbol, sync.book.reason)
-                    resync.append(symbol)
-                elif symbol in self._oracles:
-                    self._check_oracles(symbol, sync.book)
-            elif cls is TopOfBook:
-                self._on_oracle(event)  # type: ignore[arg-type]
-            elif cls is ResyncRequired:
-                cleared = self._on_resync_required(event, conn)  # type: ignore[arg-type]
-                resync += cleared
-                changed.update(dict.fromkeys(cleared))
-            elif cls is Subscribed:
-                self._on_subscribed(event)  # type: ignore[arg-type]
-            elif cls is Control:
-                kind = event.kind  # type: ignore[union-attr]
-                self.controls[kind] += 1
-                controls.append(kind)
-                if kind == "error":
-                    self._log.warn("venue-error", event.ts_recv_ns, "%s: venue error: %s", self.spec.name, event.detail)  # type: ignore[union-attr]
+                sync = self._syncs.get(symbol) or self._sync(symbol)
+                outcome = sync.on_snapshot(event)
+            else:
+                if type(event) is TopOfBook:
+                    self._on_oracle(event)
+                elif type(event) is ResyncRequired:
+                    cleared = self._on_resync_required(event, conn)
+                    resync += cleared
+                    changed.update(dict.fromkeys(cleared))
+                elif type(event) is Subscribed:
+                    self._on_subscribed(event)
+                elif type(event) is Control:
+                    kind = event.kind
+                    self.controls[kind] += 1
+                    controls.append(kind)
+                    if kind == "error":
+                        self._log.warn("venue-error", event.ts_recv_ns, "%s: venue error: %s", self.spec.name, event.detail)
+                continue
+            if conn is not None:
+                self._symbol_conn[symbol] = conn
+            if outcome is _BUFFERED:
+                buffered.append(symbol)
+                continue
+            if outcome is _DROPPED:
+                continue
+            changed[symbol] = None
+            if outcome is _RESYNC:
+                log.info("%s %s: resync needed (%s)", self.spec.name, symbol, sync.book.reason)
+                resync.append(symbol)
+            elif symbol in self._oracles:
+                self._check_oracles(symbol, sync.book)
         found_gaps = stats.gaps - gaps
         found_checksums = stats.checksum_failed - checksum_failed
         if not (resync or buffered or controls or found_gaps or found_checksums):
@@ -481,7 +486,7 @@ class VenueBooks:
                 tob.bid and tob.bid[:2], tob.ask and tob.ask[:2],
             )
 
-    def _same(self, level: tuple | None, oracle: tuple | None) -> bool:
+    def _same(self, level: Level | None, oracle: Level | None) -> bool:
         """Equal as exact numbers (``"2500.00000000"`` equals ``"2500"``)."""
         parser = self.parser
         if oracle is None or not parser[oracle[1]]:

@@ -24,7 +24,8 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.singleton import Singleton
@@ -40,9 +41,11 @@ log = logging.getLogger(__name__)
 class ArbRayLauncherConf:
     _target_: str = "hydra_plugins.arb_ray_launcher.arb_ray_launcher.ArbRayLauncher"
     #: None: start Ray in this process; "auto": join the cluster running here; "ray://…": Ray Client.
-    address: Optional[str] = "${oc.select:runtime.address,null}"
+    address: str | None = "${oc.select:runtime.address,null}"
+    # An OmegaConf structured config takes an interpolation string as the default of a typed
+    # field and checks the resolved value against the type; Python's types cannot say so.
     #: CPUs of a Ray started here (None: all of them).
-    num_cpus: Optional[int] = "${oc.select:runtime.num_cpus,null}"  # type: ignore[assignment]
+    num_cpus: int | None = "${oc.select:runtime.num_cpus,null}"  # type: ignore[assignment]
     #: CPUs each job reserves (jobs beyond the cluster's CPUs wait their turn).
     task_cpus: float = "${oc.select:runtime.task_cpus,1}"  # type: ignore[assignment]
     namespace: str = "${oc.select:runtime.namespace,arb}"
@@ -52,7 +55,7 @@ ConfigStore.instance().store(group="hydra/launcher", name="arb_ray", node=ArbRay
 
 
 def _run(hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig,
-         singletons: Any) -> Tuple[JobReturn, str]:
+         singletons: Any) -> tuple[JobReturn, str]:
     """One job, inside a Ray worker (what Hydra's basic launcher does per job); returns its
     result and everything it wrote to stdout (its log lines included: Hydra's job logging
     writes to the stdout of the moment it is configured, inside the capture)."""
@@ -71,12 +74,12 @@ def _run(hydra_context: HydraContext, task_function: TaskFunction, config: DictC
 
 
 class ArbRayLauncher(Launcher):
-    def __init__(self, address: Optional[str] = None, num_cpus: Optional[int] = None, task_cpus: float = 1.0,
+    def __init__(self, address: str | None = None, num_cpus: int | None = None, task_cpus: float = 1.0,
                  namespace: str = "arb") -> None:
         self.address, self.num_cpus, self.task_cpus, self.namespace = address, num_cpus, task_cpus, namespace
-        self.config: Optional[DictConfig] = None
-        self.task_function: Optional[TaskFunction] = None
-        self.hydra_context: Optional[HydraContext] = None
+        self.config: DictConfig | None = None
+        self.task_function: TaskFunction | None = None
+        self.hydra_context: HydraContext | None = None
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
@@ -107,7 +110,7 @@ class ArbRayLauncher(Launcher):
                 sweep_config.hydra.job.num = idx
                 sweep_config.hydra.sweep.dir = sweep_dir
             refs.append(remote.remote(self.hydra_context, self.task_function, sweep_config, singletons))
-        results: List[JobReturn] = []
+        results: list[JobReturn] = []
         for idx, (overrides, ref) in enumerate(zip(job_overrides, refs), start=initial_job_idx):
             ret, printed = ray.get(ref)  # in job order, each as soon as it and those before it are done
             print(f"#{idx} : {' '.join(filter_overrides(overrides))}", flush=True)

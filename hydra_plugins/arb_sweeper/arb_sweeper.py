@@ -14,7 +14,8 @@ fails, after the table).
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
@@ -29,8 +30,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class ArbSweeperConf:
     _target_: str = "hydra_plugins.arb_sweeper.arb_sweeper.ArbSweeper"
-    max_batch_size: Optional[int] = None
-    params: Optional[Dict[str, str]] = None
+    max_batch_size: int | None = None
+    params: dict[str, str] | None = None
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="arb", node=ArbSweeperConf, provider="arb")
@@ -39,7 +40,7 @@ ConfigStore.instance().store(group="hydra/sweeper", name="arb", node=ArbSweeperC
 class _Collecting(Launcher):
     """The sweep's launcher, keeping every ``(job number, JobReturn)`` it hands back."""
 
-    def __init__(self, launcher: Launcher, returns: List[Any]) -> None:
+    def __init__(self, launcher: Launcher, returns: list[tuple[int, JobReturn]]) -> None:
         self.launcher, self.returns = launcher, returns
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
@@ -52,16 +53,16 @@ class _Collecting(Launcher):
 
 
 class ArbSweeper(BasicSweeper):
-    def __init__(self, max_batch_size: Optional[int] = None, params: Optional[Dict[str, str]] = None) -> None:
+    def __init__(self, max_batch_size: int | None = None, params: dict[str, str] | None = None) -> None:
         super().__init__(max_batch_size=max_batch_size, params=params)
-        self.returns: List[Any] = []
+        self.returns: list[tuple[int, JobReturn]] = []
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
         assert self.launcher is not None
         self.launcher = _Collecting(self.launcher, self.returns)
 
-    def sweep(self, arguments: List[str]) -> Any:
+    def sweep(self, arguments: list[str]) -> Any:
         try:
             return super().sweep(arguments)
         finally:

@@ -56,7 +56,7 @@ async def _session(body, *, timeout_s: float = 5.0, secret: str | None = None):
                 woke.clear()
                 try:
                     await asyncio.wait_for(woke.wait(), 0.1)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 events.extend(port.events(time.time_ns()))
             return done()
@@ -162,3 +162,17 @@ def test_a_cancel_of_a_resting_order_reports_it_cancelled():
     events, account = asyncio.run(_session(body))
     assert [type(e) for e in events] == [Accepted, Cancelled]
     assert account.locked("USDT") == 0 and account.free("USDT") == 100_000 * ONE
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_an_outgoing_request_shows_no_secret_and_reprs_before_it_is_signed(signed):
+    from arb.exec.live import Outgoing
+    from arb.venues.base import RestRequest
+
+    request = RestRequest("POST", "https://venue.test/api/v3/order", {"X-MBX-APIKEY": "k3y"}, "signature=s3cret")
+    out = Outgoing(7, "binance", "place", lambda now_ms: request, order_id="t1/buy")
+    if signed:
+        out.request = out.build(0)
+    text = repr(out)
+    assert text == f"Outgoing(7, binance place {'POST' if signed else 'unsigned'} t1/buy)"
+    assert "k3y" not in text and "s3cret" not in text

@@ -80,7 +80,7 @@ def test_gap_on_one_symbol_resyncs_only_that_book_over_rest():
         await until(h.live, what="books live")
         resyncs_before = h.feed.books.resyncs("ETH/USDT")
         seen_before = len(h.seen["ETH/USDT"])
-        requests = lambda native: sum(native in path for _, path, _ in h.venue.rest_requests)  # noqa: E731
+        requests = lambda native: sum(native in path for _, path, _ in h.venue.rest_requests)
         assert requests("BTCUSDT") == requests("ETHUSDT") == 1
         h.venue.publish("BTC/USDT", skip=3)  # three update ids never sent
         await until(lambda: requests("BTCUSDT") == 2 and h.live(), what="BTC resynced")

@@ -88,7 +88,7 @@ class Host:
             self.woke.clear()
             try:
                 await asyncio.wait_for(self.woke.wait(), 0.1)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             with self.journal.batch():
                 self.desk.advance(time.time_ns())

@@ -236,7 +236,7 @@ def test_bad_config_names_every_bad_key():
     for key in ("venues: 'binance' appears twice", "venues[0].update_interval_ms", "venues[0].levels",
                 "symbols[0].symbol", "symbols[0].price", "symbols[0].lot_size"):
         assert key in text
-    with pytest.raises(ConfigError, match="venues\\[0\\].levels"):
+    with pytest.raises(ConfigError, match=r"venues\[0\]\.levels"):
         MarketModel(config, 1)
 
 

@@ -32,7 +32,7 @@ Signature = tuple[str, Any, Any]
 class Book:
     """What one book looks like after a replay (None: not checked)."""
 
-    seq: int | None | type[Ellipsis] = ...
+    seq: int | type[Ellipsis] | None = ...
     bid: tuple[str, str] | None = None
     ask: tuple[str, str] | None = None
     depth: tuple[int, int] | None = None

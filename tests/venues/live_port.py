@@ -83,7 +83,7 @@ class PortSession:
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), min(left, 0.05))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def of(self, order_id: str) -> list[OrderEvent]:

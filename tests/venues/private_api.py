@@ -120,7 +120,7 @@ async def through_port(d: Desk, orders: list[Order], timeout_s: float = 10.0,
             woke.clear()
             try:
                 await asyncio.wait_for(woke.wait(), 0.05)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 shell.kick()
     finally:
         await shell.close()

@@ -176,7 +176,7 @@ def test_arb_verify_rebuilds_the_session(stream, recording, capsys):
     assert status == 0
     assert (summary["gaps"], summary["resyncs"], summary["errors"]) == (1, 2, 0)
     assert summary["checksums"] == {"ok": 0, "failed": 0}
-    plain = lambda level: list(level[:2])  # noqa: E731  (verify prints the venue's own text)
+    plain = lambda level: list(level[:2])
     expected = {}
     for symbol in coinbase_stream.SYMBOLS:
         bids, asks = stream.truth(symbol)
@@ -189,7 +189,7 @@ def test_the_lost_message_clears_every_book_until_the_new_snapshots(recording):
     records = read(recording)
     vb = VenueBooks(coinbase.SPEC)
     asked = []
-    for n, rec in enumerate(records):
+    for rec in records:
         if rec.kind == "connect":
             vb.on_connect(rec.conn)
         elif rec.kind == "ws":

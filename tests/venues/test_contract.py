@@ -118,9 +118,9 @@ def test_fuzz_mutations_of_real_and_example_frames(row, recordings):
     assert text or binary
     for d in decoders(row):
         for frame in frame_mutations(text, seed=row.fuzz_seed, per_frame=row.fuzz_per_frame):
-            assert_total(lambda f: d.decode(f, 1), frame)
+            assert_total(lambda f, d=d: d.decode(f, 1), frame)
         for frame in binary_mutations(binary, seed=row.fuzz_seed, per_frame=row.fuzz_per_frame):
-            assert_total(lambda f: d.decode(f, 1), frame)
+            assert_total(lambda f, d=d: d.decode(f, 1), frame)
 
 
 @pytest.mark.parametrize("row", rows())
@@ -128,7 +128,7 @@ def test_fuzz_mutations_of_real_and_example_frames(row, recordings):
 @given(st.one_of(st.binary(max_size=300), st.text(max_size=200), json_values.map(json.dumps)))
 def test_fuzz_arbitrary_input(row, frame):
     for d in decoders(row):
-        assert_total(lambda f: d.decode(f, 1), frame)
+        assert_total(lambda f, d=d: d.decode(f, 1), frame)
 
 
 @pytest.mark.parametrize("row", [p for p in rows() if p.values[0].rest_bodies])
@@ -136,7 +136,7 @@ def test_fuzz_arbitrary_input(row, frame):
 @given(json_values.map(json.dumps))
 def test_fuzz_rest_bodies(row, body):
     for url, decode in row.rest_bodies:
-        assert_total(lambda b: [decode(url, b)], body)
+        assert_total(lambda b, decode=decode, url=url: [decode(url, b)], body)
 
 
 @pytest.mark.parametrize("row", rows())

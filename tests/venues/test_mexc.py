@@ -62,7 +62,7 @@ def wrappers(draw):
         field = draw(ignored_fields)
     elif body is not None:
         field = pb.BODY_FIELD_OF[type(body)]
-    optional = lambda s: st.none() | s  # noqa: E731
+    optional = lambda s: st.none() | s
     w = pb.Wrapper(
         channel=draw(texts), body_field=field, body=body, symbol=draw(optional(texts)),
         symbol_id=draw(optional(texts)), create_time=draw(optional(int64s)), send_time=draw(optional(int64s)),
@@ -314,7 +314,7 @@ def test_arb_verify_rebuilds_the_session(stream, recording, capsys):
     bids, asks = stream.truth()
     assert summary["gaps"] == 1 and summary["resyncs"] == 1 and summary["errors"] == 0
     assert summary["checksums"] == {"ok": 0, "failed": 0} and summary["oracles"] == {"ok": 12, "failed": 0}
-    plain = lambda level: list(level[:2])  # noqa: E731  (verify prints the venue's own text)
+    plain = lambda level: list(level[:2])
     assert summary["books"] == {"mexc:BTC/USDT": {"bid": plain(bids[0]), "ask": plain(asks[0]), "bids": len(bids), "asks": len(asks)}}
     assert summary["messages"] == sum(1 for r in read(recording) if r.kind in ("ws", "rest"))
 

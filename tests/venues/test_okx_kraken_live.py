@@ -94,7 +94,7 @@ class Harness:
             self._woken.clear()
             try:
                 await asyncio.wait_for(self._woken.wait(), min(left, 0.05))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def submit(self, *commands) -> None:

@@ -91,7 +91,7 @@ def test_an_unreachable_tracking_server_fails_at_start_in_one_line(tmp_path):
 
 def test_check_tracking_accepts_any_http_answer_and_skips_local_stores(monkeypatch):
     class Health(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
+        def do_GET(self):
             self.send_response(200 if self.path == "/health" else 404)
             self.end_headers()
             self.wfile.write(b"OK")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 import ray
@@ -54,13 +54,13 @@ class RaySource:
 
     async def _ask(self, ref: Awaitable[T]) -> T:
         try:
-            return await asyncio.wait_for(ref, self.timeout_s)  # type: ignore[arg-type]
+            return await asyncio.wait_for(ref, self.timeout_s)
         except _DOWN as exc:
             raise EngineUnavailable(f"a Ray actor did not answer within {self.timeout_s:g} s ({type(exc).__name__})") from None
 
-    async def _feeds(self) -> list[dict]:
+    async def _feeds(self) -> list[dict[str, Any]]:
         answers = await asyncio.gather(*(self._ask(f.health.remote()) for f in self.topology.feeds), return_exceptions=True)
-        out = []
+        out: list[dict[str, Any]] = []
         for answer in answers:
             if isinstance(answer, EngineUnavailable):
                 out.append({"started": False, "down": True})
@@ -70,14 +70,14 @@ class RaySource:
                 out += answer  # a feed actor answers for each venue it hosts
         return out
 
-    async def snapshot(self) -> dict:
+    async def snapshot(self) -> state.Doc:
         topology = self.topology
         assert topology.executor is not None
-        executor = self._ask(topology.executor.dashboard.remote())
+        executor: Awaitable[state.Doc] = self._ask(topology.executor.dashboard.remote())
         scanners = asyncio.gather(*(self._ask(s.summary.remote()) for s in topology.scanners), return_exceptions=True)
         snap, feeds, summaries = await asyncio.gather(executor, self._feeds(), scanners)
         disabled = set(snap["settings"]["disabled_venues"])
-        rows = []
+        rows: list[dict[str, object]] = []
         for h in feeds:
             if h.get("started"):
                 health: VenueHealth = h["health"]
@@ -95,9 +95,10 @@ class RaySource:
         })
         return snap
 
-    async def ready(self) -> tuple[bool, dict]:
+    async def ready(self) -> tuple[bool, dict[str, object]]:
         topology = self.topology
         assert topology.executor is not None
+        settings: Settings | None
         try:
             settings = await self._ask(topology.executor.settings.remote())
             executor = "ready"
@@ -146,7 +147,7 @@ async def _fetch(session: aiohttp.ClientSession, url: str) -> str:
     try:
         async with session.get(url) as response:
             return await response.text() if response.status == 200 else ""
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         return ""  # a node going away: its series are missing from this scrape
 
 
@@ -170,5 +171,5 @@ def _merge(texts: Iterable[str]) -> bytes:
             else:
                 known.samples.extend(family.samples)  # different nodes: Ray's labels tell them apart
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Families(list(merged.values())))  # type: ignore[arg-type]
+    registry.register(_Families(list(merged.values())))
     return generate_latest(registry)

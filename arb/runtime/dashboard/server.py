@@ -34,8 +34,9 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from importlib import resources
+from typing import Any
 
 import msgspec
 from aiohttp import web
@@ -85,16 +86,16 @@ class DashboardServer:
         self.refresh_s = refresh_s
         self.clock = clock
         #: ``[ts_ns, mtm P&L, equity, realized P&L]`` (USD, floats for the chart), oldest first.
-        self.history: deque[list] = deque(maxlen=HISTORY_POINTS)
+        self.history: deque[list[int | float | None]] = deque(maxlen=HISTORY_POINTS)
         #: The operator's actions, newest last.
-        self.controls: deque[dict] = deque(maxlen=CONTROL_LOG)
+        self.controls: deque[dict[str, object]] = deque(maxlen=CONTROL_LOG)
         #: Reading the engine failed (the publisher keeps going; the page says so).
         self.errors = 0
         self.last_error = ""
         self._latest: bytes | None = None
         self._subscribers: set[asyncio.Queue[bytes | None]] = set()
         self._runner: web.AppRunner | None = None
-        self._publisher: asyncio.Task | None = None
+        self._publisher: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
         self._index = _asset("index.html").replace("{{csrf}}", self.guard.csrf)
         self._static = {name: _asset(name) for name in _STATIC}
@@ -267,10 +268,12 @@ class DashboardServer:
         unknown = sorted(set(body) - set(fields) - {"reason"})
         if unknown:
             return self._answer(request, "settings", reason, False, f"not a runtime setting: {', '.join(unknown)}", status=400)
-        if fields["venue"] is not None and not isinstance(fields["venue"], str):
+        venue = fields["venue"]
+        if venue is not None and not isinstance(venue, str):
             return self._answer(request, "settings", reason, False, "venue must be a venue name", status=400)
         try:
-            settings = change(await self.source.settings(), self.source.venues, **fields)  # type: ignore[arg-type]
+            settings = change(await self.source.settings(), self.source.venues, min_profit_quote=fields["min_profit_quote"],
+                              max_notional_quote=fields["max_notional_quote"], venue=venue, enabled=fields["enabled"])
         except ConfigError as exc:
             return self._answer(request, "settings", reason, False, str(exc), status=400)
         await self.source.apply_settings(settings, reason)
@@ -298,7 +301,7 @@ class DashboardServer:
         return web.json_response(detail, status=200 if ok else 503)
 
 
-async def _body(request: web.Request) -> dict:
+async def _body(request: web.Request) -> dict[str, object]:
     """A POST's fields: a JSON object, form fields, or nothing."""
     if not request.can_read_body:
         return {}
@@ -313,7 +316,7 @@ async def _body(request: web.Request) -> dict:
     return dict(await request.post())
 
 
-def _reason(body: dict, request: web.Request) -> str:
+def _reason(body: Mapping[str, object], request: web.Request) -> str:
     reason = body.get("reason") or ""
     if not isinstance(reason, str):
         raise web.HTTPBadRequest(reason="reason must be text")
@@ -321,7 +324,7 @@ def _reason(body: dict, request: web.Request) -> str:
     return reason or "no reason given"
 
 
-def _describe(settings: dict) -> str:
+def _describe(settings: Mapping[str, Any]) -> str:
     off = settings["disabled_venues"]
     return (f"min profit {settings['min_profit_quote']}, max notional {settings['max_notional_quote']}, "
             f"venues off: {', '.join(off) if off else 'none'}")

@@ -33,11 +33,11 @@ class Source(Protocol):
     #: The universe's venues (what a setting may name).
     venues: tuple[str, ...]
 
-    async def snapshot(self) -> dict:
+    async def snapshot(self) -> state.Doc:
         """Everything the page shows now (see :mod:`arb.runtime.dashboard.state`)."""
         ...
 
-    async def ready(self) -> tuple[bool, dict]:
+    async def ready(self) -> tuple[bool, dict[str, object]]:
         """Books live on every enabled venue and the executor ready; with the details."""
         ...
 
@@ -70,12 +70,12 @@ class LocalSource:
         self.venues = tuple(live.feeds)
         self.clock = clock
 
-    async def snapshot(self) -> dict:
+    async def snapshot(self) -> state.Doc:
         live, now = self.live, self.clock()
         core = live.core
         settings = core.decider.settings()
         views = [v for feed in live.feeds.values() for symbol in feed.symbols if (v := feed.view(symbol, 1)) is not None]
-        snap = {
+        snap: state.Doc = {
             "runtime": self.runtime,
             "ts_ns": now,
             "started_ns": live.stats.started_ns,
@@ -88,7 +88,7 @@ class LocalSource:
         snap.update(state.execution_state(core.trader, settings, core.trades, now))
         return snap
 
-    async def ready(self) -> tuple[bool, dict]:
+    async def ready(self) -> tuple[bool, dict[str, object]]:
         live = self.live
         settings = live.core.decider.settings()
         waiting = sorted(v for v, h in live.health().items() if settings.enabled(v) and not h.books.get("live", 0))

@@ -11,6 +11,7 @@ field from books, health snapshots, orders and balances — never from the confi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any, TypeAlias
 
 from arb.book.view import BookView
 from arb.core.numbers import to_plain
@@ -21,6 +22,8 @@ from arb.io.health import VenueHealth
 from arb.risk.limits import TradingState
 from arb.scan.opportunity import Opportunity
 
+#: A JSON document of the page that its readers (sources, server) read back by key, nested.
+Doc: TypeAlias = dict[str, Any]
 #: Rows of each list the page gets (the newest).
 RECENT = 50
 _DAY_NS = 86_400 * 1_000_000_000
@@ -30,7 +33,7 @@ def plain(value: int | None) -> str | None:
     return None if value is None else to_plain(value)
 
 
-def feed_row(venue: str, shard: str, health: VenueHealth, enabled: bool) -> dict:
+def feed_row(venue: str, shard: str, health: VenueHealth, enabled: bool) -> dict[str, object]:
     """One feed (a venue, or a venue's shard on Ray): connection health and book counts."""
     ages = [c.last_message_age_s for c in health.connections if c.last_message_age_s is not None]
     return {
@@ -56,7 +59,7 @@ def feed_row(venue: str, shard: str, health: VenueHealth, enabled: bool) -> dict
     }
 
 
-def book_row(view: BookView, now_ns: int) -> dict:
+def book_row(view: BookView, now_ns: int) -> dict[str, object]:
     """One book: state, age since its last update, best prices and the spread in bps."""
     bid, ask = view.best_bid, view.best_ask
     spread_bps = None
@@ -73,7 +76,7 @@ def book_row(view: BookView, now_ns: int) -> dict:
     }
 
 
-def opportunity_row(opp: Opportunity, outcome: str) -> dict:
+def opportunity_row(opp: Opportunity, outcome: str) -> dict[str, object]:
     return {
         "id": opp.id,
         "symbol": opp.symbol,
@@ -89,12 +92,12 @@ def opportunity_row(opp: Opportunity, outcome: str) -> dict:
     }
 
 
-def _leg(venue: str, filled: int, intended: int, avg: int, quote: int, fee: int) -> dict:
+def _leg(venue: str, filled: int, intended: int, avg: int, quote: int, fee: int) -> dict[str, object]:
     return {"venue": venue, "filled": to_plain(filled), "intended": to_plain(intended), "avg_price": to_plain(avg),
             "quote": to_plain(quote), "fee": to_plain(fee)}
 
 
-def trade_row(t: TradeResult) -> dict:
+def trade_row(t: TradeResult) -> dict[str, object]:
     """A completed trade: both legs with what filled, at what average price and fee, and the
     one-legged follow-up when there was one."""
     return {
@@ -116,7 +119,7 @@ def trade_row(t: TradeResult) -> dict:
     }
 
 
-def execution_state(trader: Trader, settings: Settings, trades: Sequence[TradeResult], now_ns: int) -> dict:
+def execution_state(trader: Trader, settings: Settings, trades: Sequence[TradeResult], now_ns: int) -> Doc:
     """The trader's side of the page: P&L, risk state and breaker, limits and how much of
     them is used, balances, the latest opportunities (with what became of each) and trades.
     ``settings``: what the decider(s) scan with now."""
@@ -131,16 +134,16 @@ def execution_state(trader: Trader, settings: Settings, trades: Sequence[TradeRe
     balances = [
         {
             "venue": venue, "asset": asset, "total": to_plain(total),
-            "locked": to_plain(snap["locked"].get((venue, asset), 0)),  # type: ignore[union-attr]
-            "available": to_plain(total - snap["locked"].get((venue, asset), 0)),  # type: ignore[union-attr]
-            "start": to_plain(snap["start"].get((venue, asset), 0)),  # type: ignore[union-attr]
-            "change": to_plain(total - snap["start"].get((venue, asset), 0)),  # type: ignore[union-attr]
+            "locked": to_plain(snap["locked"].get((venue, asset), 0)),
+            "available": to_plain(total - snap["locked"].get((venue, asset), 0)),
+            "start": to_plain(snap["start"].get((venue, asset), 0)),
+            "change": to_plain(total - snap["start"].get((venue, asset), 0)),
             # The least the risk gate keeps there (None: no floor), and what the venue itself
             # reported when it differs from arb's books (live trading).
             "floor": plain(floors.get((venue, asset))),
             "venue_reports": plain(reported[(venue, asset)][0]) if (venue, asset) in reported else None,
         }
-        for (venue, asset), total in snap["balances"].items()  # type: ignore[union-attr]
+        for (venue, asset), total in snap["balances"].items()
     ]
     positions = []
     for asset in portfolio.assets():
@@ -189,7 +192,7 @@ def execution_state(trader: Trader, settings: Settings, trades: Sequence[TradeRe
     }
 
 
-def books(views: Iterable[BookView], now_ns: int) -> list[dict]:
+def books(views: Iterable[BookView], now_ns: int) -> list[dict[str, object]]:
     """Rows of every book, by venue then symbol."""
     return [book_row(v, now_ns) for v in sorted(views, key=lambda v: (v.venue, v.symbol))]
 
@@ -199,4 +202,4 @@ def usd(value: str | None) -> float | None:
     return None if value is None else float(value)
 
 
-__all__ = ["RECENT", "book_row", "books", "execution_state", "feed_row", "opportunity_row", "plain", "trade_row", "usd"]
+__all__ = ["RECENT", "Doc", "book_row", "books", "execution_state", "feed_row", "opportunity_row", "plain", "trade_row", "usd"]

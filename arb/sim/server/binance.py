@@ -44,7 +44,7 @@ _MAX_LIMIT = 5000
 
 def _restyle(frame: Frame, old: str, new: str, raw: bool) -> Frame:
     """A combined-stream frame for another stream name, or unwrapped (raw ``/ws`` streams)."""
-    text: str = frame  # type: ignore[assignment]
+    text = frame if isinstance(frame, str) else frame.decode()  # Binance frames are JSON text
     if raw:
         return text[text.index('"data":') + 7 : -1]
     return text.replace(f"@{old}", f"@{new}", 1)
@@ -144,7 +144,7 @@ class BinancePrivate:
                      "maxNotional": "9000000.00000000", "applyMaxToMarket": False, "avgPriceMins": 5},
                 ],
             })
-        low, high = self.private_budget
+        low, _window_s = self.private_budget
         body = {
             "timezone": "UTC", "serverTime": self.server.clock() // 1_000_000,
             "rateLimits": [{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": low},
@@ -153,7 +153,7 @@ class BinancePrivate:
         }
         return json_response(_json.encode(body).decode())
 
-    def _ticker(self: Any, symbol: str) -> dict | None:
+    def _ticker(self: Any, symbol: str) -> dict[str, object] | None:
         inst = self.server.instruments.get(self.name, symbol)
         book = self.server.book(symbol)
         bid, ask = book.best_bid(), book.best_ask()
@@ -326,7 +326,7 @@ class BinancePrivate:
     def _ok(self: Any, body: object) -> web.StreamResponse:
         return json_response(_json.encode(body).decode())
 
-    def _order_json(self: Any, order: SimOrder, full: bool) -> dict:
+    def _order_json(self: Any, order: SimOrder, full: bool) -> dict[str, object]:
         inst = self.server.instruments.get(self.name, order.symbol)
         status = _STATUS_TEXT[order.status]
         if order.status is OrderStatus.CANCELLED and order.tif == "ioc":

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from arb.core.numbers import ONE, from_decimal, parse_fixed, to_plain
-from arb.sim.exchange import Account, Rejected, SimOrder
+from arb.sim.exchange import Account, KeyMaker, Rejected, SimOrder
 from arb.sim.market import BookChange
 from arb.sim.server.frames import Numbered, Out
 from arb.sim.server.protocol import BOOK, Limits, Route, VenueProtocol, json_response, read_json, synthetic_volume
@@ -132,7 +132,7 @@ class CoinbasePrivate:
     name: str
     fee_asset = "quote"
     private_budget = (30, 1.0)
-    key_maker = staticmethod(cdp_key)
+    key_maker: KeyMaker | None = staticmethod(cdp_key)
 
     def public_routes(self: Any) -> list[Route]:
         return [
@@ -163,7 +163,7 @@ class CoinbasePrivate:
     def _now_ms(self: Any) -> int:
         return self.server.clock() // 1_000_000
 
-    def _product_json(self: Any, symbol: str) -> dict | None:
+    def _product_json(self: Any, symbol: str) -> dict[str, object] | None:
         inst = self.server.instruments.get(self.name, symbol)
         if inst is None:
             return None
@@ -287,7 +287,7 @@ class CoinbasePrivate:
             return self._error(404, "NOT_FOUND", "order with this orderID was not found")
         return self._failed(reason, message)
 
-    def _failed(self: Any, reason: RejectReason, message: str, error: str = "", config: dict | None = None) -> web.StreamResponse:
+    def _failed(self: Any, reason: RejectReason, message: str, error: str = "", config: dict[str, object] | None = None) -> web.StreamResponse:
         code, preview, text = _FAILURE.get(reason, (error or "UNKNOWN_FAILURE_REASON", "UNKNOWN_PREVIEW_FAILURE_REASON", message))
         return self._ok({
             "success": False, "failure_reason": "UNKNOWN_FAILURE_REASON", "order_id": "",
@@ -395,13 +395,13 @@ class CoinbasePrivate:
             "order_configuration": self._config(order),
         })
 
-    def _config(self: Any, order: SimOrder) -> dict:
-        terms: dict = {"base_size": to_plain(order.qty), "limit_price": to_plain(order.price)}
+    def _config(self: Any, order: SimOrder) -> dict[str, object]:
+        terms: dict[str, object] = {"base_size": to_plain(order.qty), "limit_price": to_plain(order.price)}
         if order.tif == "gtc":
             return {"limit_limit_gtc": {**terms, "post_only": False}}
         return {"sor_limit_ioc": terms}
 
-    def _order_json(self: Any, order: SimOrder) -> dict:
+    def _order_json(self: Any, order: SimOrder) -> dict[str, object]:
         done = not order.open
         average = order.quote * ONE // order.filled if order.filled else 0
         value_after_fees = order.quote + order.fee if order.side == "buy" else order.quote - order.fee

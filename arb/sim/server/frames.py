@@ -34,7 +34,7 @@ def header(length: int, binary: bool) -> bytes:
 
 def wire(frame: Frame) -> bytes:
     """A text (``str``) or binary (``bytes``) message as the bytes of one websocket frame."""
-    if type(frame) is str:
+    if isinstance(frame, str):
         payload = frame.encode()
         return header(len(payload), False) + payload
     return header(len(frame), True) + frame

@@ -132,7 +132,7 @@ class GateioPrivate:
     async def _time(self: Any, request: web.Request) -> web.StreamResponse:
         return self._ok({"server_time": self.server.clock() // 1_000_000})
 
-    def _pair(self: Any, symbol: str) -> dict | None:
+    def _pair(self: Any, symbol: str) -> dict[str, object] | None:
         inst = self.server.instruments.get(self.name, symbol)
         if inst is None:
             return None
@@ -159,7 +159,7 @@ class GateioPrivate:
             return self._refuse(400, "INVALID_CURRENCY_PAIR", f"Invalid currency pair {request.match_info['pair'][:40]}")
         return self._ok(pair)
 
-    def _ticker(self: Any, symbol: str, single: bool) -> dict | None:
+    def _ticker(self: Any, symbol: str, single: bool) -> dict[str, object] | None:
         inst = self.server.instruments.get(self.name, symbol)
         book = self.server.book(symbol)
         bid, ask = book.best_bid(), book.best_ask()
@@ -339,7 +339,7 @@ class GateioPrivate:
     async def _open_orders(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         native = request.query.get("currency_pair")
         symbol = self.server.unified(native) if native else None
-        groups: dict[str, list[dict]] = {}
+        groups: dict[str, list[dict[str, object]]] = {}
         for order in self.server.exchange.open_orders(account, symbol):
             groups.setdefault(self.server.native(order.symbol), []).append(self._order_json(order))
         return self._ok([{"currency_pair": pair, "total": len(orders), "orders": orders} for pair, orders in groups.items()])
@@ -361,7 +361,7 @@ class GateioPrivate:
             })
         return self._ok(out)
 
-    def _order_json(self: Any, order: SimOrder) -> dict:
+    def _order_json(self: Any, order: SimOrder) -> dict[str, object]:
         base, quote = split(order.symbol)
         status, finish_as = _STATUS_TEXT[order.status]
         if order.status is OrderStatus.CANCELLED and order.tif == "ioc":
@@ -419,7 +419,7 @@ class GateioProtocol(GateioPrivate, VenueProtocol):
         else:
             self._error(session, msg, 2, f"unknown channel {str(channel)[:40]}")
 
-    def _order_book_update(self, session: Session, msg: dict, event: str, payload: list) -> None:
+    def _order_book_update(self, session: Session, msg: dict[str, Any], event: str, payload: list[Any]) -> None:
         pair, interval = (payload + [None, None])[:2]
         symbol = self.server.unified(pair) if isinstance(pair, str) else None
         if symbol is None or interval not in gateio.INTERVAL_DEPTH or len(payload) != 2:
@@ -432,7 +432,7 @@ class GateioProtocol(GateioPrivate, VenueProtocol):
             self.server.unsubscribe(session, stream)
         self._ack(session, msg)
 
-    def _obu(self, session: Session, msg: dict, event: str, payload: list) -> None:
+    def _obu(self, session: Session, msg: dict[str, Any], event: str, payload: list[Any]) -> None:
         streams = []
         for name in payload:
             prefix, _, rest = name.partition(".") if isinstance(name, str) else ("", "", "")
@@ -458,17 +458,17 @@ class GateioProtocol(GateioPrivate, VenueProtocol):
                 self.server.unsubscribe(session, stream)
             self._ack(session, msg)
 
-    def _ack(self, session: Session, msg: dict) -> None:
+    def _ack(self, session: Session, msg: dict[str, Any]) -> None:
         reply = {key: msg[key] for key in ("id",) if key in msg}
         reply.update(channel=msg.get("channel"), event=msg.get("event"), payload=msg.get("payload"), result={"status": "success"})
         self._reply(session, reply)
 
-    def _error(self, session: Session, msg: dict, code: int, message: str) -> None:
+    def _error(self, session: Session, msg: dict[str, Any], code: int, message: str) -> None:
         reply = {key: msg[key] for key in ("id",) if key in msg}
         reply.update(channel=msg.get("channel", ""), event=msg.get("event", ""), error={"code": code, "message": message}, result=None)
         self._reply(session, reply)
 
-    def _reply(self, session: Session, body: dict) -> None:
+    def _reply(self, session: Session, body: dict[str, object]) -> None:
         ms = self.server.clock() // 1_000_000
         reply: dict[str, Any] = {"time": ms // 1000, "time_ms": ms, "conn_id": f"{session.conn_id:016x}"}
         reply.update(body)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
 from arb.core.errors import DecodeError
 from arb.sim.server.faults import FaultPlan, corrupt_checksum
@@ -26,7 +25,7 @@ class Injector:
         self,
         plan: FaultPlan,
         decoder: Callable[[], Decoder],
-        flush: Callable[[], Any],
+        flush: Callable[[], object],
         reorder_release_s: float,
     ) -> None:
         self.plan = plan
@@ -53,7 +52,7 @@ class Injector:
             outs = [_corrupt(out) for out in outs]
         elif fault == "malformed" and outs:
             first = outs[0]
-            text = first.text(0) if type(first) is Numbered else unwire(first)  # type: ignore[arg-type, union-attr]
+            text = first.text(0) if isinstance(first, Numbered) else unwire(first)
             outs = [wire(self.plan.malformed(text, self.fails)), *outs]
         if fault == "reorder" and outs:
             for session in sessions:
@@ -100,7 +99,7 @@ class Injector:
             session.release()
         self.flush()
 
-    def later(self, delay: float, callback: Callable[..., None], *args: Any) -> None:
+    def later(self, delay: float, callback: Callable[..., None], *args: object) -> None:
         def fire() -> None:
             self.timers.discard(handle)
             callback(*args)
@@ -115,8 +114,8 @@ class Injector:
 
 
 def _corrupt(out: Out) -> Out:
-    if type(out) is Numbered:
+    if isinstance(out, Numbered):
         return out
-    wrong = corrupt_checksum(unwire(out))  # type: ignore[arg-type]
+    wrong = corrupt_checksum(unwire(out))
     return out if wrong is None else wire(wrong)
 

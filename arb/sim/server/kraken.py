@@ -218,7 +218,7 @@ class KrakenPrivate:
         symbols = [self._pair(n) for n in names]
         if any(s is None for s in symbols):
             return self._fail("EQuery:Unknown asset pair")
-        return symbols  # type: ignore[return-value]
+        return symbols
 
     async def _asset_pairs(self: Any, request: web.Request) -> web.StreamResponse:
         wanted = self._wanted(request)
@@ -400,7 +400,7 @@ class KrakenPrivate:
             self.server.__dict__.setdefault("_kraken_userrefs", {})[order.order_id] = p["userref"]
         return self._ok({"descr": descr, "txid": [_txid("O", order.order_id)]})
 
-    def _order_json(self: Any, order: SimOrder, trades: bool) -> dict:
+    def _order_json(self: Any, order: SimOrder, trades: bool) -> dict[str, object]:
         inst = self.server.instruments.get(self.name, order.symbol)
         price_places = inst.price_precision if inst else 8
         pair = self._names()[order.symbol][1]
@@ -485,7 +485,9 @@ class KrakenPrivate:
 
 
 
-class KrakenProtocol(KrakenPrivate, VenueProtocol):
+# PENDING (arb/sim/server/protocol.py is being edited): VenueProtocol._limiter is annotated
+# ``-> Window``; a ``Limiter`` Protocol (``spend(weight, now_s) -> float``) there ends this ignore.
+class KrakenProtocol(KrakenPrivate, VenueProtocol):  # type: ignore[misc]
     name = "kraken"
     path = "/v2"
     heartbeats = True
@@ -549,7 +551,7 @@ class KrakenProtocol(KrakenPrivate, VenueProtocol):
                 result = {"channel": "book", "depth": depth, "symbol": native}
                 self._ack(session, "unsubscribe", result, req_id, stamp)
 
-    def _ack(self, session: Session, method: str, result: dict, req_id: Any, stamp: str) -> None:
+    def _ack(self, session: Session, method: str, result: dict[str, object], req_id: Any, stamp: str) -> None:
         reply: dict[str, Any] = {"method": method, "result": result, "success": True, "time_in": stamp, "time_out": stamp}
         if req_id is not None:
             reply["req_id"] = req_id
@@ -564,7 +566,7 @@ class KrakenProtocol(KrakenPrivate, VenueProtocol):
         reply.update(time_in=stamp, time_out=stamp)
         self._reply(session, reply)
 
-    def _reply(self, session: Session, reply: dict) -> None:
+    def _reply(self, session: Session, reply: dict[str, object]) -> None:
         self.send(session, [_json.encode(reply).decode()])
 
     def encoder(self, kind: str, param: Any) -> Encoder:

@@ -149,7 +149,7 @@ class KucoinPrivate:
     def _code(self: Any, status: int, code: str, msg: str) -> web.StreamResponse:
         return json_response(_json.encode({"code": code, "msg": msg}).decode(), status)
 
-    def _symbol_json(self: Any, symbol: str) -> dict | None:
+    def _symbol_json(self: Any, symbol: str) -> dict[str, object] | None:
         inst = self.server.instruments.get(self.name, symbol)
         if inst is None:
             return None
@@ -306,7 +306,7 @@ class KucoinPrivate:
             return self.private_error(200, exc.reason, exc.message)
         return self._ok({"orderId": order_key(order), "clientOid": order.client_id})
 
-    def _order_json(self: Any, order: SimOrder) -> dict:
+    def _order_json(self: Any, order: SimOrder) -> dict[str, object]:
         funds = order.price * order.qty // ONE
         cancelled = order.qty - order.filled if order.status is OrderStatus.CANCELLED else 0
         return {
@@ -443,7 +443,7 @@ class KucoinProtocol(KucoinPrivate, VenueProtocol):
             self._error(session, req_id, 404, f"topic {str(topic)[:80]} is not found")
             return
         for symbol in symbols:
-            stream = self.server.stream(symbol, stream_kind)  # type: ignore[arg-type]
+            stream = self.server.stream(symbol, stream_kind)
             if kind == "subscribe":
                 self.server.subscribe(session, stream)
             else:

@@ -154,7 +154,7 @@ class MexcPrivate:
     async def _no_contracts(self: Any, request: web.Request) -> web.StreamResponse:
         return self._ok({"success": True, "code": 0, "data": []})
 
-    def _symbol_info(self: Any, symbol: str) -> dict | None:
+    def _symbol_info(self: Any, symbol: str) -> dict[str, object] | None:
         inst = self.server.instruments.get(self.name, symbol)
         if inst is None:
             return None
@@ -183,7 +183,7 @@ class MexcPrivate:
         infos = [i for i in (self._symbol_info(s) for s in symbols) if i is not None]
         return self._ok({"timezone": "CST", "serverTime": self._now_ms(), "rateLimits": [], "exchangeFilters": [], "symbols": infos})
 
-    def _ticker(self: Any, symbol: str) -> dict | None:
+    def _ticker(self: Any, symbol: str) -> dict[str, object] | None:
         book = self.server.book(symbol)
         bid, ask = book.best_bid(), book.best_ask()
         if bid is None or ask is None or self.server.instruments.get(self.name, symbol) is None:
@@ -226,7 +226,7 @@ class MexcPrivate:
         for query in dict.fromkeys((request.rel_url.raw_query_string, request.query_string)):
             signed_query, sig_q = _split_signature(query)
             signature = sig_q or sig_b
-            valid = valid or bool(signature) and hmac.compare_digest(sign(secret, signed_query, signed_body), signature)
+            valid = valid or (bool(signature) and hmac.compare_digest(sign(secret, signed_query, signed_body), signature))
         if not valid:
             return self._refuse(400, 700002, "Signature for this request is not valid.")
         params = _params(request.query_string, body)
@@ -369,7 +369,7 @@ class MexcPrivate:
             })
         return self._ok(out)
 
-    def _order_json(self: Any, order: SimOrder) -> dict:
+    def _order_json(self: Any, order: SimOrder) -> dict[str, object]:
         return {
             "symbol": self.server.native(order.symbol), "orderId": str(order.order_id), "orderListId": -1,
             "clientOrderId": order.client_id or None, "price": to_plain(order.price), "origQty": to_plain(order.qty),

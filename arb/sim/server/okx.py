@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import hmac
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 import msgspec
@@ -58,7 +58,7 @@ TIMESTAMP_TOLERANCE_MS = 30_000
 def _iso_ms(stamp: str) -> int | None:
     """``2020-12-08T09:08:57.715Z`` → unix ms (None when malformed)."""
     try:
-        moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     except ValueError:
         return None
     return round(moment.timestamp() * 1000)
@@ -136,7 +136,7 @@ class OkxPrivate:
             })
         return self._ok(out)
 
-    def _ticker(self: Any, symbol: str) -> dict | None:
+    def _ticker(self: Any, symbol: str) -> dict[str, object] | None:
         inst = self.server.instruments.get(self.name, symbol)
         if inst is None:
             return None
@@ -202,10 +202,10 @@ class OkxPrivate:
     def _refuse(self: Any, status: int, code: str, message: str) -> web.StreamResponse:
         return json_response(_json.encode({"code": code, "msg": message, "data": []}).decode(), status)
 
-    def _ok(self: Any, data: list) -> web.StreamResponse:
+    def _ok(self: Any, data: list[dict[str, object]]) -> web.StreamResponse:
         return json_response(_json.encode({"code": "0", "msg": "", "data": data}).decode())
 
-    def _acks(self: Any, acks: list[dict]) -> web.StreamResponse:
+    def _acks(self: Any, acks: list[dict[str, object]]) -> web.StreamResponse:
         failed = sum(1 for a in acks if a["sCode"] != "0")
         if not failed:
             code, msg = "0", ""
@@ -216,7 +216,7 @@ class OkxPrivate:
         now_us = str(self.server.clock() // 1000)
         return json_response(_json.encode({"code": code, "msg": msg, "data": acks, "inTime": now_us, "outTime": now_us}).decode())
 
-    def _ack(self: Any, cl_ord_id: str, ord_id: str, code: str = "0", message: str = "") -> dict:
+    def _ack(self: Any, cl_ord_id: str, ord_id: str, code: str = "0", message: str = "") -> dict[str, object]:
         return {"clOrdId": cl_ord_id, "ordId": ord_id, "tag": "", "ts": str(self._now_ms()), "sCode": code, "sMsg": message,
                 "subCode": ""}
 
@@ -262,7 +262,7 @@ class OkxPrivate:
             "minWdUnlockConfirm": "1",
         } for a in assets])
 
-    def _place_one(self: Any, account: Account, item: object) -> dict:
+    def _place_one(self: Any, account: Account, item: object) -> dict[str, object]:
         """Place one order of a request body; its ack (``sCode`` "0", or why not)."""
         if not isinstance(item, dict):
             return self._ack("", "", "50002", "JSON syntax error")
@@ -322,7 +322,7 @@ class OkxPrivate:
             return self._refuse(200, "51111", "Maximum 20 orders can be placed in bulk.")
         return self._acks([self._place_one(account, item) for item in items])
 
-    def _find(self: Any, account: Account, params: dict) -> SimOrder | None:
+    def _find(self: Any, account: Account, params: dict[str, Any]) -> SimOrder | None:
         symbol = self.server.unified(str(params.get("instId", "")))
         ord_id, cl_ord_id = str(params.get("ordId") or ""), str(params.get("clOrdId") or "")
         try:
@@ -383,7 +383,7 @@ class OkxPrivate:
             })
         return self._ok(out[:100])
 
-    def _order_json(self: Any, order: SimOrder) -> dict:
+    def _order_json(self: Any, order: SimOrder) -> dict[str, object]:
         inst = self.server.instruments.get(self.name, order.symbol)
         base, quote = split(order.symbol)
         last = order.trades[-1] if order.trades else None
@@ -450,7 +450,7 @@ class OkxProtocol(OkxPrivate, VenueProtocol):
             else:
                 self.server.unsubscribe(session, stream)
 
-    def _event(self, session: Session, event: str, arg: dict, req_id: Any, conn_id: str) -> None:
+    def _event(self, session: Session, event: str, arg: dict[str, object], req_id: Any, conn_id: str) -> None:
         reply: dict[str, Any] = {} if req_id is None else {"id": req_id}
         reply.update(event=event, arg=arg, connId=conn_id)
         self.send(session, [_json.encode(reply).decode()])

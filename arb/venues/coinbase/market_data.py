@@ -186,7 +186,8 @@ class RfcTime:
         fields = (prefix[0:4], prefix[5:7], prefix[8:10], prefix[11:13], prefix[14:16])
         if not all(f.isdigit() for f in fields):
             raise ValueError(f"not an RFC 3339 UTC time: {prefix!r}")
-        moment = datetime(*(int(f) for f in fields))  # validates month/day/hour/minute ranges
+        year, month, day, hour, minute = (int(f) for f in fields)
+        moment = datetime(year, month, day, hour, minute)  # validates month/day/hour/minute ranges
         base = calendar.timegm(moment.timetuple())
         if len(self._minutes) >= 4096:
             self._minutes.clear()

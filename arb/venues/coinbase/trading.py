@@ -86,7 +86,7 @@ _json = msgspec.json.Encoder()
 
 def place(rest_url: str, credentials: Credentials, order: OrderRequest, now_ms: int) -> RestRequest:
     if order.tif == "ioc":
-        config: dict = {"sor_limit_ioc": {"base_size": order.qty_text, "limit_price": order.price_text}}
+        config: dict[str, dict[str, str | bool]] = {"sor_limit_ioc": {"base_size": order.qty_text, "limit_price": order.price_text}}
     elif order.tif == "gtc":
         config = {"limit_limit_gtc": {"base_size": order.qty_text, "limit_price": order.price_text, "post_only": False}}
     else:

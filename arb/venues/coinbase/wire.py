@@ -3,7 +3,7 @@ numbered by one connection-wide ``sequence_num``; ``GET …/market/product_book`
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 import msgspec
@@ -19,7 +19,7 @@ _json = msgspec.json.Encoder()
 def rfc3339(ts_ns: int) -> str:
     """Int ns → ``2023-02-09T20:32:50.714964855Z`` (the venue's nanosecond UTC form)."""
     seconds, nanos = divmod(ts_ns, 1_000_000_000)
-    moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    moment = datetime.fromtimestamp(seconds, tz=UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{nanos:09d}Z"
 
 
@@ -75,7 +75,7 @@ class Encoder:
     @staticmethod
     def heartbeat_event(counter: int, ts_ns: int) -> dict[str, Any]:
         """One ``heartbeats`` event with ``heartbeat_counter`` ``counter``."""
-        current = datetime.fromtimestamp(ts_ns // 1_000_000_000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        current = datetime.fromtimestamp(ts_ns // 1_000_000_000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
         return {"current_time": f"{current}.{ts_ns // 1000 % 1_000_000:06d} +0000 UTC", "heartbeat_counter": counter}
 
     @staticmethod
@@ -109,7 +109,7 @@ class Encoder:
         return request.url, _json.encode(body).decode()
 
     @staticmethod
-    def _update(side: str, level: tuple, stamp: str) -> dict[str, str]:
+    def _update(side: str, level: tuple[str, str], stamp: str) -> dict[str, str]:
         return {"side": side, "event_time": stamp, "price_level": level[0], "new_quantity": level[1]}
 
     def _message(self, channel: str, events: list[dict[str, Any]], ts_ns: int, client_id: bool = False) -> str:

@@ -76,7 +76,7 @@ class _Result(msgspec.Struct):
 
     t: int | str = -1
     full: bool = False
-    l: str = ""  # noqa: E741 - the venue's field name
+    l: str = ""
     s: str = ""
     U: _Seq | None = None
     u: _Seq | None = None

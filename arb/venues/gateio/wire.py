@@ -23,13 +23,13 @@ class Encoder:
         self.depth = depth if depth is not None else market_data.DEPTH
         self.channel = channel
 
-    def _push(self, result: dict, ts_ns: int) -> str:
+    def _push(self, result: dict[str, object], ts_ns: int) -> str:
         ms = ts_ns // 1_000_000
         return _json.encode(
             {"time": ms // 1000, "time_ms": ms, "channel": self.channel, "event": "update", "result": result}
         ).decode()
 
-    def _result(self, symbol: str, bids: Levels, asks: Levels, ts_ns: int) -> dict:
+    def _result(self, symbol: str, bids: Levels, asks: Levels, ts_ns: int) -> dict[str, object]:
         native = self.symbols.venue_symbol(symbol)
         ms = ts_ns // 1_000_000
         if self.channel == "spot.obu":

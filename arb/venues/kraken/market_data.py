@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from decimal import Decimal
 from typing import Any
 
@@ -54,7 +54,7 @@ DEFAULT_DEPTH = 10
 #: Levels per side the checksum covers.
 CHECKSUM_LEVELS = 10
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 
 
@@ -186,9 +186,9 @@ def _levels(raw: list[_Level]) -> list[tuple[str, str, str]]:
 
 def _text(value: object) -> str:
     """A number's text: floats already arrive as text; integers (``45283``) are exact."""
-    if value.__class__ is str:
-        return value  # type: ignore[return-value]
-    if value.__class__ is int:
+    if type(value) is str:
+        return value
+    if type(value) is int:
         return str(value)
     raise ValueError(f"price/qty is not a number: {type(value).__name__}")
 

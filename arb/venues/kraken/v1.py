@@ -31,6 +31,7 @@ Wire facts (docs.kraken.com/api/docs/guides/spot-ws-book-v1, websocket v1 refere
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 
@@ -138,7 +139,7 @@ class V1Decoder:
         except DECODE_FAILURES as exc:
             raise decode_guard(NAME, exc) from None
 
-    def _on_array(self, msg: list, ts_recv_ns: int) -> list[Event]:
+    def _on_array(self, msg: list[Any], ts_recv_ns: int) -> list[Event]:
         """``[992,{"b":[["354.13000000","0.00000000","1618678133.414221"]],"c":"1453093704"},"book-1000","XMR/USD"]``"""
         if len(msg) < 4 or type(msg[0]) is not int or type(msg[-2]) is not str or type(msg[-1]) is not str:
             raise DecodeError(NAME, "schema", "v1 array frame is not [channelID, payload…, channelName, pair]")
@@ -174,7 +175,7 @@ class V1Decoder:
             raise DecodeError(NAME, "schema", "v1 book update without checksum")
         return [BookDelta(symbol, bids, asks, None, None, _ts_ns(latest), ts_recv_ns, None, checksum)]
 
-    def _snapshot(self, symbol: str, payload: dict, ts_recv_ns: int) -> BookSnapshot:
+    def _snapshot(self, symbol: str, payload: dict[str, Any], ts_recv_ns: int) -> BookSnapshot:
         """``[992,{"as":[["354.66000000","2.17919581","1618678132.912648"],…],"bs":[…]},"book-1000","XMR/USD"]``"""
         if not payload.keys() <= {"as", "bs", "c"}:
             raise DecodeError(NAME, "schema", "v1 snapshot payload is not {as, bs}")
@@ -184,7 +185,7 @@ class V1Decoder:
         checksum = _checksum(payload["c"]) if "c" in payload else None
         return BookSnapshot(symbol, bids, asks, None, _ts_ns(latest) if latest else 0, ts_recv_ns, checksum, "ws")
 
-    def _on_event(self, msg: dict, ts_recv_ns: int) -> list[Event]:
+    def _on_event(self, msg: dict[str, Any], ts_recv_ns: int) -> list[Event]:
         """``{"event":"heartbeat"}``, ``systemStatus``, ``subscriptionStatus``, ``pong``, ``error``."""
         event = msg.get("event")
         if event == "heartbeat":
@@ -199,7 +200,7 @@ class V1Decoder:
             return [Control("error", str(msg.get("errorMessage", ""))[:200], ts_recv_ns)]
         raise DecodeError(NAME, "unknown-message", f"v1 event {str(event)[:40]!r}")
 
-    def _on_subscription(self, msg: dict, ts_recv_ns: int) -> list[Event]:
+    def _on_subscription(self, msg: dict[str, Any], ts_recv_ns: int) -> list[Event]:
         """``{"channelID":992,"channelName":"book-1000","event":"subscriptionStatus","pair":"XMR/USD",
         "status":"subscribed","subscription":{"depth":1000,"name":"book"}}``"""
         status = msg.get("status")

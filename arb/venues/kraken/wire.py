@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from arb.book.book import OrderBook
+from arb.core.events import Level
 from arb.core.symbols import SymbolMap
 from arb.venues.kraken import market_data
 from arb.venues.wire import Frame, Levels
@@ -56,9 +57,9 @@ class Encoder:
         asks = list(asks) + self._entering(asks, book.asks(self.depth))
         return [self._book("update", symbol, bids, asks, ts_ns, book)]
 
-    def _entering(self, changes: Levels, window: list) -> list:
+    def _entering(self, changes: Levels, window: list[Level]) -> list[tuple[str, str]]:
         deleted = sum(1 for lv in changes if not any(ch not in "0." for ch in lv[1]))
-        return [tuple(lv[:2]) for lv in window[max(0, self.depth - deleted) :]] if deleted else []
+        return [(lv[0], lv[1]) for lv in window[max(0, self.depth - deleted) :]] if deleted else []
 
     def _book(self, kind: str, symbol: str, bids: Levels, asks: Levels, ts_ns: int, book: OrderBook) -> str:
         native = self.symbols.venue_symbol(symbol)

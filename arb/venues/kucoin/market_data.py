@@ -154,7 +154,7 @@ def format_symbol(symbol: str) -> str:
     return f"{_VENUE_ASSETS.get(base, base)}-{_VENUE_ASSETS.get(quote, quote)}"
 
 
-def _no_op_free(changes: list) -> list:
+def _no_op_free(changes: list[_Change]) -> list[_Change]:
     """Drop price-"0" changes (they only advance the sequence)."""
     return [c for c in changes if c[0] != "0"] if changes else changes
 
@@ -216,10 +216,10 @@ class KucoinDecoder:
 
     @staticmethod
     def _split(
-        symbol: str, bids: list, asks: list, first: int, last: int, ts_event: int, ts_recv_ns: int
+        symbol: str, bids: list[_Change], asks: list[_Change], first: int, last: int, ts_event: int, ts_recv_ns: int
     ) -> list[Event]:
         """One delta per distinct change sequence; the ranges tile ``first..last`` exactly."""
-        by_seq: dict[int, tuple[list, list]] = {}
+        by_seq: dict[int, tuple[list[_Change], list[_Change]]] = {}
         for level in bids:
             by_seq.setdefault(level[LEVEL_SEQ], ([], []))[0].append(level)
         for level in asks:

@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Generic, TypeVar
 from urllib.parse import quote, urlencode
 
 import msgspec
@@ -124,23 +125,30 @@ class _Cancelled(msgspec.Struct):
     orderId: str = ""
 
 
-def _answer(data_type: type) -> msgspec.json.Decoder:
-    return msgspec.json.Decoder(msgspec.defstruct("Answer", [("code", str), ("data", data_type | None, None), ("msg", str, "")]))
+_Data = TypeVar("_Data")
+
+
+class _Answer(msgspec.Struct, Generic[_Data]):
+    """An answer whose ``data`` is a ``_Data`` (None when the venue sent none)."""
+
+    code: str
+    data: _Data | None = None
+    msg: str = ""
 
 
 _envelope = msgspec.json.Decoder(_Envelope)
-_placed = _answer(_Placed)
-_order = _answer(_Order)
-_accounts = _answer(list[_Account])
-_fees = _answer(_Fees)
-_cancelled = _answer(_Cancelled)
+_placed = msgspec.json.Decoder(_Answer[_Placed])
+_order = msgspec.json.Decoder(_Answer[_Order])
+_accounts = msgspec.json.Decoder(_Answer[list[_Account]])
+_fees = msgspec.json.Decoder(_Answer[_Fees])
+_cancelled = msgspec.json.Decoder(_Answer[_Cancelled])
 
 
 def _bad(body: str, exc: Exception) -> VenueError:
     return VenueError(NAME, RejectReason.UNKNOWN_STATE, "decode", f"unreadable answer ({exc}): {body[:200]}")
 
 
-def _data(decoder: msgspec.json.Decoder, status: int, body: str):
+def _data(decoder: msgspec.json.Decoder[_Answer[_Data]], status: int, body: str) -> _Data:
     """The ``data`` of a ``200000`` answer; any other code raises its classified error."""
     try:
         answer = decoder.decode(body)

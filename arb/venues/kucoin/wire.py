@@ -27,7 +27,8 @@ class Encoder:
         (bids, then asks); sequences left over become price-"0" no-ops, as the venue sends
         them; changes beyond the range share ``last_seq``."""
         seq = first_seq
-        out_bids, out_asks = [], []
+        out_bids: list[list[str]] = []
+        out_asks: list[list[str]] = []
         for out, levels in ((out_bids, bids), (out_asks, asks)):
             for price, qty in levels:
                 out.append([price, qty, str(min(seq, last_seq))])

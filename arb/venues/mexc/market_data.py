@@ -118,25 +118,26 @@ class MexcDecoder:
             msg = pb.decode_wrapper(frame)
             body = msg.body
             field = msg.body_field
-            if field == pb.PUBLIC_AGGRE_DEPTHS:
+            # Dispatch on the body's type: each body field has its own (pb._BODY_READERS).
+            if type(body) is pb.AggreDepths:
                 # The hot path.
-                first, last = _version(body.from_version), _version(body.to_version)  # type: ignore[union-attr]
+                first, last = _version(body.from_version), _version(body.to_version)
                 if last < first:
                     raise DecodeError(NAME, "schema", f"toVersion {last} < fromVersion {first}")
-                bids, asks = body.bids, body.asks  # type: ignore[union-attr]
+                bids, asks = body.bids, body.asks
                 # Positional: (symbol, bids, asks, first_seq, last_seq, ts_event_ns, ts_recv_ns)
                 return [BookDelta(self._symbol(msg), bids, asks, first, last, _ts_event_ns(msg), ts_recv_ns)]
             if field in IGNORED_BODIES:
                 return []
-            if field == pb.PUBLIC_AGGRE_BOOK_TICKER:
-                return [self._book_ticker(msg, body, ts_recv_ns)]  # type: ignore[arg-type]
-            if field == pb.PUBLIC_LIMIT_DEPTHS:
-                return [self._limit_depths(msg, body, ts_recv_ns)]  # type: ignore[arg-type]
-            if field == pb.PUBLIC_INCREASE_DEPTHS:
-                return [self._increase(self._symbol(msg), body, _ts_event_ns(msg), ts_recv_ns)]  # type: ignore[arg-type]
-            if field == pb.PUBLIC_INCREASE_DEPTHS_BATCH:
+            if type(body) is pb.AggreBookTicker:
+                return [self._book_ticker(msg, body, ts_recv_ns)]
+            if type(body) is pb.LimitDepths:
+                return [self._limit_depths(msg, body, ts_recv_ns)]
+            if type(body) is pb.IncreaseDepths:
+                return [self._increase(self._symbol(msg), body, _ts_event_ns(msg), ts_recv_ns)]
+            if type(body) is pb.IncreaseDepthsBatch:
                 symbol, ts_event_ns = self._symbol(msg), _ts_event_ns(msg)
-                return [self._increase(symbol, item, ts_event_ns, ts_recv_ns) for item in body.items]  # type: ignore[union-attr]
+                return [self._increase(symbol, item, ts_event_ns, ts_recv_ns) for item in body.items]
             raise DecodeError(NAME, "unknown-message", f"push without a known body (channel {msg.channel[:60]!r})")
         except DecodeError:
             raise

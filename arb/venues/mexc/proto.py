@@ -34,6 +34,8 @@ groups and invalid UTF-8 in strings raise :class:`~arb.core.errors.DecodeError`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import msgspec
 
 from arb.core.errors import DecodeError
@@ -329,10 +331,11 @@ def _aggre_book_ticker(buf: bytes, pos: int, end: int) -> AggreBookTicker:
             number, pos = _varint(buf, pos, end)
         else:
             pos = _skip(buf, pos, end, field, wire)
-    return AggreBookTicker(*texts, _int64(number))
+    bid_price, bid_quantity, ask_price, ask_quantity, version = texts
+    return AggreBookTicker(bid_price, bid_quantity, ask_price, ask_quantity, version, _int64(number))
 
 
-_BODY_READERS = {
+_BODY_READERS: dict[int, Callable[[bytes, int, int], Body]] = {
     PUBLIC_AGGRE_DEPTHS: _aggre_depths,
     PUBLIC_LIMIT_DEPTHS: _limit_depths,
     PUBLIC_INCREASE_DEPTHS: _increase_depths,
@@ -341,7 +344,7 @@ _BODY_READERS = {
 }
 
 
-def decode_wrapper(frame: bytes) -> Wrapper:
+def decode_wrapper(frame: object) -> Wrapper:
     """Parse one binary push frame. Raises only :class:`DecodeError` (reason ``protobuf``)."""
     if type(frame) is not bytes:
         if not isinstance(frame, (bytearray, memoryview)):
@@ -443,32 +446,36 @@ def _put_items(out: bytearray, field: int, levels: list[Level]) -> None:
 
 def _encode_body(body: Body) -> bytes:
     out = bytearray()
-    cls = type(body)
-    if cls is AggreBookTicker:
+    if type(body) is AggreBookTicker:
         for field, text in enumerate((body.bid_price, body.bid_quantity, body.ask_price, body.ask_quantity, body.version), 1):
             _put_str(out, field, text)
         _put_int(out, 6, body.last_order_create_time)
-        return bytes(out)
-    if cls is IncreaseDepthsBatch:
+    elif type(body) is IncreaseDepthsBatch:
         for item in body.items:
             _put_len(out, 1, _encode_body(item))
         _put_str(out, 2, body.event_type)
-        return bytes(out)
-    _put_items(out, 1, body.asks)
-    _put_items(out, 2, body.bids)
-    _put_str(out, 3, body.event_type)
-    if cls is AggreDepths:
+    elif type(body) is AggreDepths:
+        _put_depths(out, body)
         _put_str(out, 4, body.from_version)
         _put_str(out, 5, body.to_version)
         _put_int(out, 6, body.last_order_create_time)
-    elif cls is LimitDepths:
+    elif type(body) is LimitDepths:
+        _put_depths(out, body)
         _put_str(out, 4, body.version)
         _put_int(out, 5, body.last_order_create_time)
-    elif cls is IncreaseDepths:
+    elif type(body) is IncreaseDepths:
+        _put_depths(out, body)
         _put_str(out, 4, body.version)
     else:
-        raise TypeError(f"not a MEXC body message: {cls.__name__}")
+        raise TypeError(f"not a MEXC body message: {type(body).__name__}")
     return bytes(out)
+
+
+def _put_depths(out: bytearray, body: AggreDepths | LimitDepths | IncreaseDepths) -> None:
+    """The fields the depth messages share: asks=1, bids=2, eventType=3."""
+    _put_items(out, 1, body.asks)
+    _put_items(out, 2, body.bids)
+    _put_str(out, 3, body.event_type)
 
 
 BODY_FIELD_OF = {

@@ -28,8 +28,8 @@ class Encoder:
     ) -> list[Frame]:
         native = self.symbols.venue_symbol(symbol)
         body = pb.AggreDepths(
-            asks=[tuple(lv[:2]) for lv in asks],
-            bids=[tuple(lv[:2]) for lv in bids],
+            asks=[(lv[0], lv[1]) for lv in asks],
+            bids=[(lv[0], lv[1]) for lv in bids],
             event_type=_DEPTH_EVENT,
             from_version=str(first_seq),
             to_version=str(last_seq),

@@ -36,7 +36,7 @@ from msgspec import UNSET, UnsetType
 from arb.book.book import OrderBook
 from arb.book.sync import SeqRule
 from arb.core.errors import DecodeError, SymbolError
-from arb.core.events import BookDelta, BookSnapshot, Control, Event
+from arb.core.events import BookDelta, BookSnapshot, Control, Event, Level
 from arb.core.numbers import FixedParser
 from arb.core.symbols import SymbolMap, split, unified
 from arb.venues.base import (
@@ -160,7 +160,7 @@ def checksum(book: OrderBook) -> int:
     return _signed_crc32(check_string(book.bids(CHECKSUM_LEVELS), book.asks(CHECKSUM_LEVELS)))
 
 
-def check_string(bids: Sequence[tuple], asks: Sequence[tuple]) -> str:
+def check_string(bids: Sequence[Level], asks: Sequence[Level]) -> str:
     """The text OKX checksums: the first 25 bids and asks interleaved (doc rule).
 
     Levels from the decoder carry their ``px:sz`` field at index 2 (built once per change);

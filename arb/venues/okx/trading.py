@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from typing import Generic, TypeVar
 from urllib.parse import urlencode
 
 import msgspec
@@ -193,15 +194,22 @@ class _Envelope(msgspec.Struct):
     data: list[_Ack] = []
 
 
-def _answer(item: type) -> msgspec.json.Decoder:
-    return msgspec.json.Decoder(msgspec.defstruct(f"_Answer{item.__name__}", [("code", str), ("data", list[item]), ("msg", str, "")]))
+_Item = TypeVar("_Item")
 
 
-_acks = _answer(_Ack)
-_orders = _answer(_Order)
-_fills = _answer(_Fill)
-_accounts = _answer(_Account)
-_rates = _answer(_Rates)
+class _Answer(msgspec.Struct, Generic[_Item]):
+    """An answer whose ``data`` is a list of ``_Item``."""
+
+    code: str
+    data: list[_Item]
+    msg: str = ""
+
+
+_acks = msgspec.json.Decoder(_Answer[_Ack])
+_orders = msgspec.json.Decoder(_Answer[_Order])
+_fills = msgspec.json.Decoder(_Answer[_Fill])
+_accounts = msgspec.json.Decoder(_Answer[_Account])
+_rates = msgspec.json.Decoder(_Answer[_Rates])
 _envelope = msgspec.json.Decoder(_Envelope)
 
 
@@ -209,7 +217,7 @@ def _bad(body: str, exc: Exception) -> VenueError:
     return VenueError(NAME, RejectReason.UNKNOWN_STATE, "decode", f"unreadable answer ({exc}): {body[:200]}")
 
 
-def _ok(decoder: msgspec.json.Decoder, status: int, body: str) -> list:
+def _ok(decoder: msgspec.json.Decoder[_Answer[_Item]], status: int, body: str) -> list[_Item]:
     """The ``data`` of a successful answer; an error carried in a 2xx answer raises its class."""
     if _envelope.decode(body).code != "0":
         raise classify(status, body, {})

@@ -68,7 +68,7 @@ def test_every_grafana_query_returns_data_from_a_prometheus_scraping_arb_live(tm
             f"    authorization: {{type: Bearer, credentials_file: {engine.token_file}}}\n"
             f"    static_configs: [{{targets: ['{target}']}}]\n"
         )
-        log = open(tmp_path / "prometheus.log", "w")
+        log = open(tmp_path / "prometheus.log", "w")  # noqa: SIM115 - the server writes to it; closed in finally
         server = subprocess.Popen(
             [prometheus, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
              f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],

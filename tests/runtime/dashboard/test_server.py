@@ -286,11 +286,11 @@ def test_a_token_from_the_environment_wins_and_is_never_written(tmp_path):
 def test_binding_beyond_loopback_must_be_asked_for_and_is_warned_about():
     assert DashboardConf().host == "127.0.0.1"
     for host in ("0.0.0.0", "192.0.2.10", "example.org"):
-        with pytest.raises(ConfigError, match="dashboard.allow_remote=true"):
+        with pytest.raises(ConfigError, match=r"dashboard\.allow_remote=true"):
             DashboardConf(host=host)
         assert DashboardConf(host=host, allow_remote=True).allow_remote
         assert "WARNING" in (exposure_warning(host, 8642) or "")
     for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
         assert DashboardConf(host=host).host == host and exposure_warning(host, 8642) is None
-    with pytest.raises(ConfigError, match="dashboard.port"):
+    with pytest.raises(ConfigError, match=r"dashboard\.port"):
         DashboardConf(port=70000)

@@ -152,7 +152,7 @@ class Client:
                 raise TimeoutError("condition not reached")
             try:
                 await self.recv(timeout=left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise TimeoutError("condition not reached") from None
 
     # -- comparing ------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def _session_bytes(seed: int) -> tuple[list, dict]:
             for _ in range(30):
                 sims.advance(100)
                 session = next(iter(server.sessions.values()))
-                await client.pump_until(lambda: client.frames >= session.frames_sent)
+                await client.pump_until(lambda session=session: client.frames >= session.frames_sent)
             await client.close()
             return frames, dict(server.faults.counts)
 

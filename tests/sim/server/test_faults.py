@@ -105,7 +105,7 @@ def test_checksum_faults_are_refused_for_venues_without_checksums():
         async with simulator(("binance",), faults={"binance": FaultConfig(checksum=0.1)}):
             pass
 
-    with pytest.raises(ConfigError, match="faults.binance.checksum"):
+    with pytest.raises(ConfigError, match=r"faults\.binance\.checksum"):
         run(scenario())
 
 

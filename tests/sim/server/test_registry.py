@@ -16,5 +16,5 @@ def test_every_registered_venue_has_exactly_one_protocol_and_none_is_left_out():
 
 
 def test_unknown_venue_names_the_known_ones():
-    with pytest.raises(ConfigError, match="no simulator for venue 'nowhere'.*binance"):
+    with pytest.raises(ConfigError, match=r"no simulator for venue 'nowhere'.*binance"):
         registry.get("nowhere")
