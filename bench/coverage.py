@@ -255,7 +255,7 @@ def _ray_daemons() -> dict[int, float]:
 # -- matching sends with decisions ----------------------------------------------------------
 def evaluate(result: dict, sends: list[tuple[str, str, int]], expected: set[tuple[str, str]], max_age_s: float) -> dict:
     """Tick-to-decision per send, and which books stayed fresh (see the module doc)."""
-    t0, t1 = result["window"]
+    _, t1 = result["window"]
     max_age_ns = round(max_age_s * 1e9)
     decided: dict[tuple[str, str], list[tuple[int, int]]] = {}
     for venue, symbol, recv, done in result["decisions"]:
