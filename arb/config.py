@@ -158,8 +158,13 @@ class UniverseConf:
         ]
     )
     discover: DiscoverConf = field(default_factory=DiscoverConf)
+    #: While live, the venues' listings are fetched again every this many seconds: a symbol
+    #: that stops trading on a venue leaves that venue's feed and the scan, one that starts
+    #: (or, with ``discover``, newly qualifies) joins — no restart. 0: never.
+    refresh_s: float = 3600.0
 
     def __post_init__(self) -> None:
+        _non_negative("universe.refresh_s", self.refresh_s)
         for venue in self.venues:
             if venue not in VENUE_NAMES:
                 raise ConfigError(f"universe.venues: unknown venue {venue!r}{suggestion(venue, VENUE_NAMES)}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -148,8 +149,10 @@ async def local_runtime(
             balances = totals(await venue_balances(where.accounts))  # refuses a venue that refuses us, by name
         parts = build(conf, where.instruments, journal=journal, now_ns=time.time_ns(), accounts=where.accounts, balances=balances)
         wake = asyncio.Event()
-        feeds = build_feeds(conf, wake, urls=where.urls, recorder=recorder)
-        runtime = LocalRuntime(feeds, parts, wake, on_decision=on_decision)
+        feeds = build_feeds(conf, wake, urls=where.urls, recorder=recorder, instruments=parts.instruments)
+        cache = PROJECT_DIR / "data" / "instruments" if where.sims is None else None
+        source = functools.partial(universe.current, conf, where.urls, cache_dir=cache)
+        runtime = LocalRuntime(feeds, parts, wake, on_decision=on_decision, listings=source, refresh_s=conf.universe.refresh_s)
         runtime.accounts = where.accounts
         yield runtime
 
@@ -391,6 +394,7 @@ def finish(
             "checksum failures": snap["checksum_failures"],
             "decode errors skipped": snap["decode_errors"],
             "internal errors": snap["internal_errors"],
+            "listings refreshed / failed": f"{snap['listing_refreshes']} / {snap['listing_refresh_failures']}",
             "inventory: trades paused by floors": snap["inventory_paused"],
             "inventory: transfers to restore the split": "; ".join(
                 f"{to_plain(t.amount)} {t.asset} {t.source}→{t.target} (fee {to_plain(t.fee)})" for t in plan[:5]) or "none",

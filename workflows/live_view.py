@@ -63,6 +63,8 @@ class Snapshot(TypedDict):
     checksum_failures: int
     decode_errors: int
     internal_errors: int
+    listing_refreshes: int
+    listing_refresh_failures: int
     inventory_paused: int
     rebalance: list[Transfer]
     health: dict[str, VenueHealth]
@@ -94,6 +96,8 @@ def snapshot(live: LocalRuntime, now_ns: int, inventory: Inventory | None = None
         "checksum_failures": sum(h.checksum_failures for h in health.values()),
         "decode_errors": sum(h.decode_errors for h in health.values()),
         "internal_errors": live.stats.errors,
+        "listing_refreshes": live.stats.refreshes,
+        "listing_refresh_failures": live.stats.refresh_failures,
         "inventory_paused": core.trader.rejections.get("inventory", 0),
         "rebalance": plan,
         "health": health,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import msgspec
 
 from arb.core import numbers
@@ -89,11 +91,34 @@ class Instruments:
     def add(self, instrument: Instrument) -> None:
         self.by_key[(instrument.venue, instrument.symbol)] = instrument
 
+    def replace_venue(self, venue: str, items: Iterable[Instrument]) -> None:
+        """``venue``'s instruments become ``items`` (in place: every holder of this object
+        sees the venue's new listing — statuses, ticks, lots — at once)."""
+        for key in [key for key in self.by_key if key[0] == venue]:
+            del self.by_key[key]
+        for item in items:
+            if item.venue != venue:
+                raise ValueError(f"{item.venue} instrument {item.symbol} in {venue}'s listing")
+            self.by_key[(venue, item.symbol)] = item
+
+    def venues(self) -> set[str]:
+        """The venues with at least one instrument known."""
+        return {venue for venue, _ in self.by_key}
+
+    def trading(self, venue: str, symbol: str) -> bool:
+        """Is ``symbol`` tradable on ``venue``? True when its instrument says so, or when the
+        venue's listing is unknown (no instrument of the venue at all); False when the venue is
+        listed but this symbol is halted, delisted or absent."""
+        inst = self.by_key.get((venue, symbol))
+        if inst is not None:
+            return inst.trading
+        return not any(key[0] == venue for key in self.by_key)
+
     def get(self, venue: str, symbol: str) -> Instrument | None:
         return self.by_key.get((venue, symbol))
 
     def __len__(self) -> int:
         return len(self.by_key)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Instrument]:
         return iter(self.by_key.values())

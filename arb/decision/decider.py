@@ -176,6 +176,28 @@ class Decider:
             found += self.scan(symbol, venue, now_ns, balances)
         return found
 
+    # -- the universe changing -------------------------------------------------------------
+    def forget(self, venue: str, symbol: str) -> bool:
+        """``symbol`` left ``venue``'s feed (a listing refresh, a shard handing it over): its
+        view and book go, so no scan or order meets them. Returns whether one was held."""
+        venues = self.views.get(symbol)
+        held = venues is not None and venues.pop(venue, None) is not None
+        self._books.get(symbol, {}).pop(venue, None)
+        dirty = self._dirty.get(symbol)
+        if dirty:
+            dirty.discard(venue)
+        self._quiet.discard((symbol, venue))
+        if venues is not None and not venues:
+            del self.views[symbol]
+            self._books.pop(symbol, None)
+            self._dirty.pop(symbol, None)
+        return held
+
+    def instruments_changed(self) -> None:
+        """The scanner's instruments changed in place (statuses, lots): scan every book again."""
+        self.scanner.instruments_changed()
+        self._quiet.clear()
+
     # -- operator settings -----------------------------------------------------------------
     def apply_settings(self, settings: Settings) -> None:
         """Scan with the operator's settings from now on (see :mod:`arb.decision.controls`):

@@ -54,7 +54,7 @@ def build_desk(
     if conf.executor.mode == "live":
         if not accounts:
             raise ConfigError("executor.mode=live: no venue account to trade with")
-        port: PaperVenue | LiveVenues = LiveVenues(accounts, instruments or Instruments(), dry_run=conf.executor.dry_run)
+        port: PaperVenue | LiveVenues = LiveVenues(accounts, instruments if instruments is not None else Instruments(), dry_run=conf.executor.dry_run)
         sweep = None
     else:
         port = PaperVenue(config.taker_fee_rates, market)
@@ -104,6 +104,9 @@ class Components:
     portfolio: Portfolio
     journal: Journal
     started: Started
+    #: The one instruments object the scanner, the trader and the port read (changed in place
+    #: when a listing is refreshed).
+    instruments: Instruments
 
 
 def build(
@@ -113,6 +116,7 @@ def build(
     """Decider, trader and execution port wired into a :class:`DecisionCore`, started on
     ``journal`` (a fresh :class:`MemoryJournal` by default; see :func:`start`). Live
     (``executor.mode=live``): ``accounts`` to trade with and the ``balances`` they reported."""
+    instruments = instruments if instruments is not None else Instruments()  # one, shared: a refresh reaches all
     decider = build_decider(conf, instruments)
     desk = build_desk(conf, decider.view, decider.price, instruments, journal, accounts)
     started = start(desk, conf, now_ns, balances)
@@ -122,4 +126,4 @@ def build(
     core.trades += desk.trader.results()
     trader = desk.trader
     paper = desk.port if isinstance(desk.port, PaperVenue) else None
-    return Components(core, decider, desk, trader, paper, trader.risk, trader.portfolio, trader.journal, started)
+    return Components(core, decider, desk, trader, paper, trader.risk, trader.portfolio, trader.journal, started, instruments)

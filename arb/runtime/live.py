@@ -23,9 +23,11 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import aiohttp
 
 from arb.config import ArbConf
 from arb.core.errors import ConfigError
@@ -38,6 +40,7 @@ from arb.exec.port import BalancesFetched, FetchBalances
 from arb.io.trading import TradingShell
 from arb.runtime.components import Components
 from arb.runtime.settings import credentials, feed_options
+from arb.runtime.universe import subscriptions
 from arb.venues.registry import get as venue_spec
 from arb.venues.trading import Balance
 
@@ -48,6 +51,8 @@ log = logging.getLogger(__name__)
 
 #: ``on_decision(changed [(venue, symbol)…], decided_ns)``
 DecisionHook = Callable[[list[tuple[str, str]], int], None]
+#: The universe now: its symbols and their instruments on the venues (a listing fetched anew).
+ListingSource = Callable[[], Awaitable[tuple[list[str], Instruments]]]
 
 
 def build_feeds(
@@ -57,14 +62,22 @@ def build_feeds(
     urls: Mapping[str, Mapping[str, str]] | None = None,
     recorder: Recorder | None = None,
     seed: int | None = None,
+    instruments: Instruments | None = None,
 ) -> dict[str, VenueFeed]:
-    """One :class:`VenueFeed` per active venue for the universe symbols; each sets ``wake``
-    when its books change. ``urls``: per venue ``{"ws_url", "rest_url"}`` (simulators)."""
+    """One :class:`VenueFeed` per active venue for the universe symbols that venue trades
+    (:func:`~arb.runtime.universe.subscriptions`: all of them where ``instruments`` know
+    nothing of the venue); each sets ``wake`` when its books change. ``urls``: per venue
+    ``{"ws_url", "rest_url"}`` (simulators)."""
+    plan = subscriptions(conf.active_venues(), conf.universe.symbols, instruments or Instruments())
     feeds = {}
     for i, venue in enumerate(conf.active_venues()):
+        left_out = len(conf.universe.symbols) - len(plan[venue])
+        if left_out:
+            log.info("%s: %d of the universe's symbols not subscribed (not trading there, or on no other venue)",
+                     venue, left_out)
         feeds[venue] = VenueFeed(
             venue_spec(venue),
-            conf.universe.symbols,
+            plan[venue],
             options=feed_options(conf, venue, (urls or {}).get(venue)),
             credentials=credentials(conf, venue),
             recorder=recorder,
@@ -81,6 +94,9 @@ class LiveStats:
     errors: int = 0
     started_ns: int = 0
     last_error: str = ""
+    #: Listing refreshes done, and those that failed (the last listing stays in force).
+    refreshes: int = 0
+    refresh_failures: int = 0
 
 
 class LocalRuntime:
@@ -93,13 +109,19 @@ class LocalRuntime:
         wake: asyncio.Event,
         clock: Callable[[], int] = time.time_ns,
         on_decision: DecisionHook | None = None,
+        listings: ListingSource | None = None,
+        refresh_s: float = 0.0,
     ) -> None:
-        """``wake`` is the event every feed's ``notify`` sets (see :func:`build_feeds`)."""
+        """``wake`` is the event every feed's ``notify`` sets (see :func:`build_feeds`).
+        ``listings`` (with ``refresh_s`` > 0): where the universe is fetched again every
+        ``refresh_s`` while running (see :meth:`apply_listing`)."""
         self.feeds = dict(feeds)
         self.parts = parts
         self.core = parts.core
         self.clock = clock
         self.on_decision = on_decision
+        self.listings = listings
+        self.refresh_s = refresh_s
         self.stats = LiveStats()
         self._wake = wake
         #: Prometheus metrics of this process (None: not recorded); see :class:`EngineMetrics`.
@@ -125,6 +147,9 @@ class LocalRuntime:
             shell_task = asyncio.ensure_future(self.shell.run())
             feed_tasks.append(shell_task)
         stopper = asyncio.ensure_future(stop.wait())
+        refresher = None
+        if self.listings is not None and self.refresh_s > 0:
+            refresher = asyncio.ensure_future(self._refresh_every(self.listings, self.refresh_s))
         try:
             while not stop.is_set():
                 timeout = self._until_next_due()
@@ -141,6 +166,8 @@ class LocalRuntime:
                 self.step()
         finally:
             stopper.cancel()
+            if refresher is not None:
+                refresher.cancel()
             for feed in self.feeds.values():
                 await feed.close()
             if shell_task is not None and self.shell is not None:
@@ -202,6 +229,53 @@ class LocalRuntime:
                 self.metrics.on_decided(found, list(recent)[len(recent) - new:], self.clock())
         self.stats.passes += 1
         return changed
+
+    async def _refresh_every(self, source: ListingSource, every_s: float) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                symbols, listing = await source()
+            except (ConfigError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+                self.stats.refresh_failures += 1
+                log.warning("listing refresh failed (%s: %s); the last listing stays in force", type(exc).__name__, exc)
+                continue
+            self.apply_listing(symbols, listing)
+
+    def apply_listing(self, symbols: Sequence[str], listing: Instruments) -> dict[str, tuple[list[str], list[str]]]:
+        """The venues' listings fetched anew: their instruments replace the ones in force (the
+        scanner, the trader and the port share them: a halted symbol stops being traded at
+        once); a symbol of ``symbols`` that now trades on a venue joins its feed, one that no
+        longer does (or left ``symbols``) leaves it and the scan — only those are
+        (un)subscribed. While orders are open, leaving waits for the next refresh (their
+        symbol's book must stay). Returns per venue ``(joined, left)`` where something moved."""
+        instruments = self.parts.instruments
+        for venue in listing.venues():
+            instruments.replace_venue(venue, [i for i in listing if i.venue == venue])
+        self.core.decider.instruments_changed()
+        plan = subscriptions(list(self.feeds), list(symbols), instruments)
+        busy = self.core.trader.open_legs() > 0
+        moved: dict[str, tuple[list[str], list[str]]] = {}
+        for venue, feed in self.feeds.items():
+            have = set(feed.state.symbols)
+            want = plan[venue]
+            joined = [s for s in want if s not in have]
+            leaving = sorted(have - set(want))
+            left = [] if busy else leaving
+            if left:
+                feed.remove_symbols(left)
+                for symbol in left:
+                    self.core.decider.forget(venue, symbol)
+            if joined:
+                feed.add_symbols(joined)
+            if joined or left:
+                moved[venue] = (joined, left)
+                log.info("%s: listing refreshed: %d joined %s, %d left %s", venue, len(joined), joined[:10],
+                         len(left), left[:10])
+            if busy and leaving:
+                log.info("%s: %d symbols leave at the next refresh (orders open now): %s", venue, len(leaving), leaving[:10])
+        self.stats.refreshes += 1
+        self._wake.set()
+        return moved
 
     def _until_next_due(self) -> float | None:
         due = self.core.desk.next_due_ns()

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 
 from arb.config import ArbConf, DiscoverConf
 from arb.core.errors import ConfigError
-from arb.core.instruments import Instrument
+from arb.core.instruments import Instrument, Instruments
 from arb.core.numbers import from_decimal, to_plain
 from arb.core.symbols import split
 from arb.runtime import listings
@@ -67,6 +68,19 @@ def select(
     return chosen
 
 
+def subscriptions(venues: Sequence[str], symbols: Sequence[str], instruments: Instruments) -> dict[str, list[str]]:
+    """Per venue, the symbols of ``symbols`` its feed should carry: those the venue lists as
+    trading — all of them where its listing is unknown (no instrument of the venue at all).
+    A symbol only one venue trades is left out everywhere (nothing to arbitrage it against)."""
+    known = instruments.venues()
+    plan = {v: [s for s in symbols if instruments.trading(v, s)] if v in known else list(symbols) for v in venues}
+    count: dict[str, int] = {}
+    for items in plan.values():
+        for symbol in items:
+            count[symbol] = count.get(symbol, 0) + 1
+    return {v: [s for s in items if count[s] >= 2] for v, items in plan.items()}
+
+
 def quote_volume(ticker: Ticker) -> int:
     """A ticker's 24 h volume in quote (from its base volume at its last price when it gives none)."""
     if ticker.volume_quote:
@@ -75,12 +89,43 @@ def quote_volume(ticker: Ticker) -> int:
     return ticker.volume_base * price // 10**18
 
 
-async def discover(conf: ArbConf, urls: Mapping[str, Mapping[str, str]] | None = None) -> list[Row]:
+async def discover(
+    conf: ArbConf, urls: Mapping[str, Mapping[str, str]] | None = None, *, cache_dir: Path | None = None,
+    max_age_s: float = 3600.0,
+) -> list[Row]:
     """Fetch every active venue's instruments (and tickers, for a volume floor or the ranking)
     and :func:`select` the universe. Raises :class:`ConfigError` when nothing qualifies."""
+    return (await _discover(conf, _bases(conf, urls), cache_dir, max_age_s))[0]
+
+
+async def current(
+    conf: ArbConf, urls: Mapping[str, Mapping[str, str]] | None = None, *, cache_dir: Path | None = None,
+    max_age_s: float = 0.0,
+) -> tuple[list[str], Instruments]:
+    """The universe as the venues list it now (by default fetched anew, not from the cache):
+    ``universe.symbols`` — or, with ``discover``, the selection made again — and their
+    instruments on every active venue, halted ones included (their status says so)."""
+    bases = _bases(conf, urls)
+    if conf.universe.discover.enabled:
+        rows, found = await _discover(conf, bases, cache_dir, max_age_s)
+        symbols = [row.symbol for row in rows]
+    else:
+        found = await listings.listings(conf.active_venues(), bases, cache_dir=cache_dir, max_age_s=max_age_s)
+        symbols = list(conf.universe.symbols)
+    wanted = set(symbols)
+    return symbols, Instruments([i for items in found.values() for i in items if i.symbol in wanted])
+
+
+def _bases(conf: ArbConf, urls: Mapping[str, Mapping[str, str]] | None) -> dict[str, str]:
+    return {v: (urls or {}).get(v, {}).get("rest_url") or conf.venue(v).rest_url or venue_spec(v).rest_url
+            for v in conf.active_venues()}
+
+
+async def _discover(
+    conf: ArbConf, bases: Mapping[str, str], cache_dir: Path | None, max_age_s: float,
+) -> tuple[list[Row], dict[str, list[Instrument]]]:
     venues = conf.active_venues()
-    bases = {v: (urls or {}).get(v, {}).get("rest_url") or conf.venue(v).rest_url or venue_spec(v).rest_url for v in venues}
-    found = await listings.listings(venues, bases)
+    found = await listings.listings(venues, bases, cache_dir=cache_dir, max_age_s=max_age_s)
     tickers: dict[str, list[Ticker]] = {}
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
         for venue in venues:
@@ -95,7 +140,7 @@ async def discover(conf: ArbConf, urls: Mapping[str, Mapping[str, str]] | None =
             f"universe=discover: no symbol is listed and trading on {conf.universe.discover.min_venues}+ of "
             f"{', '.join(venues)} with quotes {conf.universe.discover.quotes}"
         )
-    return rows
+    return rows, found
 
 
 def table(rows: Sequence[Row]) -> list[list[str]]:

@@ -102,7 +102,9 @@ class Scanner:
     """Finds cross-venue opportunities for one symbol at a time. Holds no market state.
 
     ``instruments`` gives lot size, minimum quantity and minimum notional per (venue,
-    symbol); a venue without an instrument is unconstrained.
+    symbol); a venue without an instrument is unconstrained, and one whose instrument is not
+    trading (halted, delisted) is not used — its book may still be quoted, frozen. Call
+    :meth:`instruments_changed` after changing ``instruments`` in place.
     """
 
     __slots__ = ("config", "instruments", "_rates", "_up", "_down", "_assets", "_sides")
@@ -146,7 +148,7 @@ class Scanner:
             if hit is not None and hit[0] is view:
                 side = hit[1]
             else:
-                side = self._side(symbol, venue, view, up_rates, down_rates)
+                side = self._side(symbol, venue, view, up_rates, down_rates, self.instruments)
                 memo[venue] = (view, side)
             if side is _UNHEALTHY:
                 unhealthy += 1
@@ -226,11 +228,21 @@ class Scanner:
             views_unusable=unusable,
         )
 
+    def instruments_changed(self) -> None:
+        """``instruments`` changed in place (a listing refreshed): derive every view again."""
+        self._sides.clear()
+
     @staticmethod
-    def _side(symbol: str, venue: str, view: BookView, up_rates: dict[str, int], down_rates: dict[str, int]) -> _Side | _Skip:
+    def _side(
+        symbol: str, venue: str, view: BookView, up_rates: dict[str, int], down_rates: dict[str, int],
+        instruments: Instruments,
+    ) -> _Side | _Skip:
         """What the pre-filter needs of one view, or why it cannot be used."""
         if view.state != "live":
             return _UNHEALTHY
+        inst = instruments.get(venue, symbol)
+        if inst is not None and not inst.trading:
+            return _UNUSABLE
         bids = view.bids
         asks = view.asks
         if not bids or not asks or view.symbol != symbol:

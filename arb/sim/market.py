@@ -391,6 +391,7 @@ def instrument(venue: VenueConfig, sym: SymbolConfig) -> Instrument:
     return Instrument(
         venue=venue.name, symbol=sym.symbol, venue_symbol=native, tick_size=base_tick * max(multiplier, 1),
         lot_size=lot, min_qty=lot, min_notional=from_decimal(Decimal(venue.min_notional)),
+        status="halted" if sym.symbol in venue.halted else "trading",
     )
 
 

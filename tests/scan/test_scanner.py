@@ -6,6 +6,7 @@ import random
 from fractions import Fraction
 from math import ceil, floor
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -98,6 +99,18 @@ def test_below_a_venue_minimum_there_is_no_trade():
 
 
 # -- views that must not be scanned -------------------------------------------------------
+def test_a_venue_whose_instrument_is_halted_is_not_traded_until_it_trades_again():
+    """A halted symbol's book can stay quoted, frozen: arbitraging it would be a phantom."""
+    halted = msgspec.structs.replace(instrument("b"), status="halted")
+    scan = scanner(instruments=[instrument("a"), halted])
+    books = two_books()
+    result = scan.scan(SYMBOL, books, 1_000)
+    assert result.opportunities == [] and result.views_unusable == 1
+    scan.instruments.add(instrument("b"))  # the venue's listing refreshed: trading again
+    scan.instruments_changed()
+    assert len(scan.scan(SYMBOL, books, 1_000).opportunities) == 1
+
+
 @pytest.mark.parametrize(
     ("change", "counter"),
     [
