@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from pathlib import Path
 
+import aiohttp
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
@@ -298,12 +299,22 @@ async def run_live_ray(conf: ArbConf, tracker: Tracker, chosen: journals.RunJour
                   file=sys.stderr, flush=True)
         step = 0
         dashboard = None
+        cache = PROJECT_DIR / "data" / "instruments" if where.sims is None else None
+        refresh_at = time.monotonic() + conf.universe.refresh_s
         try:
             dashboard = await start_ray(conf, topo, PROJECT_DIR, os.environ)  # served from this driver
             while not stop.is_set():
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), 2.0)
                 await asyncio.to_thread(topo.ensure_started, 5.0)  # restarted actors resume their loops
+                if conf.universe.refresh_s > 0 and time.monotonic() >= refresh_at and not stop.is_set():
+                    refresh_at = time.monotonic() + conf.universe.refresh_s
+                    try:
+                        symbols, listing = await universe.current(conf, where.urls, cache_dir=cache)
+                    except (ConfigError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+                        log.warning("listing refresh failed (%s: %s); the last listing stays in force", type(exc).__name__, exc)
+                    else:
+                        await asyncio.to_thread(topo.apply_listing, symbols, listing)
                 state = await asyncio.to_thread(topo.state)
                 health = await asyncio.to_thread(topo.health)
                 status = {

@@ -62,7 +62,7 @@ from ray.actor import ActorHandle
 
 from arb.book.view import BookView
 from arb.config import ArbConf
-from arb.core.instruments import Instruments
+from arb.core.instruments import Instrument, Instruments
 from arb.core.numbers import to_float
 from arb.decision.controls import Settings
 from arb.decision.views import ViewStore
@@ -130,6 +130,14 @@ class _Balances:
         return self.by_key.get((venue, asset), 0)
 
 
+def replace_listing(held: Instruments, listing: list[Instrument]) -> None:
+    """``held`` (shared by an actor's scanner, trader or port) takes the refreshed listing of
+    every venue ``listing`` covers."""
+    fresh = Instruments(listing)
+    for venue in fresh.venues():
+        held.replace_venue(venue, [i for i in fresh if i.venue == venue])
+
+
 @ray.remote
 class FeedActor:
     """The books of one shard's symbols on a group of venues (one :class:`~arb.io.feed.VenueFeed`
@@ -144,6 +152,8 @@ class FeedActor:
         urls: Mapping[str, Mapping[str, str]] | None, scanner: str, publish_interval_s: float = 0.002,
     ) -> None:
         self.conf, self.venues, self.shard, self.symbols = conf, list(venues), shard, list(symbols)
+        #: Per venue, the symbols it trades (a listing: :meth:`set_listing`); None: all of them.
+        self.allowed: dict[str, set[str]] | None = None
         # Peers by name, not handle: a handle among a restartable actor's constructor
         # arguments counts as an object-store argument (Ray logs an error for it).
         self.urls = urls or {}
@@ -180,7 +190,7 @@ class FeedActor:
         self._wake = wake = asyncio.Event()
         self.feeds = {
             venue: VenueFeed(
-                venue_spec(venue), self.symbols, options=feed_options(self.conf, venue, self.urls.get(venue)),
+                venue_spec(venue), self._symbols_of(venue), options=feed_options(self.conf, venue, self.urls.get(venue)),
                 credentials=credentials(self.conf, venue), notify=wake.set,
             )
             for venue in self.venues
@@ -197,10 +207,32 @@ class FeedActor:
         self.symbols = list(symbols)
         new = set(self.symbols)
         added, removed = [s for s in self.symbols if s not in old], sorted(old - new)
-        for feed in self.feeds.values():
-            feed.remove_symbols(removed)
-            feed.add_symbols(added)
+        self._resubscribe()
         return {"added": added, "removed": removed}
+
+    async def set_listing(self, allowed: dict[str, list[str]]) -> dict[str, list[list[str]]]:
+        """The venues' listings refreshed: per venue the symbols it trades now. Each feed
+        (un)subscribes only the difference on this shard's symbols. Returns per venue where
+        something moved ``[joined, left]``."""
+        self.allowed = {venue: set(items) for venue, items in allowed.items()}
+        return self._resubscribe()
+
+    def _symbols_of(self, venue: str) -> list[str]:
+        allowed = None if self.allowed is None else self.allowed.get(venue)
+        return self.symbols if allowed is None else [s for s in self.symbols if s in allowed]
+
+    def _resubscribe(self) -> dict[str, list[list[str]]]:
+        moved: dict[str, list[list[str]]] = {}
+        for venue, feed in self.feeds.items():
+            want = self._symbols_of(venue)
+            have = set(feed.state.symbols)
+            left = sorted(have - set(want))
+            joined = [s for s in want if s not in have]
+            feed.remove_symbols(left)
+            feed.add_symbols(joined)
+            if joined or left:
+                moved[venue] = [joined, left]
+        return moved
 
     async def _connect(self) -> bool:
         """Open the node-local link to the scanner, if it listens on this node."""
@@ -444,6 +476,20 @@ class ScannerActor:
         (tests) replaces the wall clock. Returns the opportunities found."""
         return await self._decide(batch, now_ns)
 
+    async def set_listing(self, instruments: list[Instrument], gone: list[tuple[str, str]]) -> None:
+        """The venues' listings refreshed: their instruments replace the ones in force (a
+        halted symbol is not traded from now on); ``gone`` ``(venue, symbol)`` books left the
+        feeds — their views go."""
+        replace_listing(self.decider.scanner.instruments, instruments)
+        self.decider.instruments_changed()
+        for venue, symbol in gone:
+            self.decider.forget(venue, symbol)
+            self.unsynced.pop((venue, symbol), None)
+
+    async def view(self, venue: str, symbol: str) -> BookView | None:
+        """The view this shard holds of a venue's book (None: none)."""
+        return self.decider.view(venue, symbol)
+
     async def forget(self, symbols: list[str]) -> int:
         """``symbols`` left this shard: their views go. Returns how many were held."""
         held = 0
@@ -559,6 +605,7 @@ class ExecutorActor:
         self.shards: int | list[int] = shards if isinstance(shards, int) else list(shards)
         self.store = ViewStore()
         self.journal = SqliteJournal(journal_path)
+        self.instruments = instruments
         self.desk = build_desk(conf, self.store.view, self.store.price, instruments, self.journal, accounts)
         self.trader = self.desk.trader
         now = time.time_ns()
@@ -658,6 +705,10 @@ class ExecutorActor:
         executor answered: ``{"balances": …, "incarnation": …}`` — a restarted executor has a
         new incarnation and needs every view again."""
         return {"balances": await self.sync(decode_views(payload), now_ns), "incarnation": self.started_ns}
+
+    async def set_listing(self, instruments: list[Instrument]) -> None:
+        """The venues' listings refreshed: the trader and the port size with these now."""
+        replace_listing(self.instruments, instruments)
 
     async def set_shards(self, shards: list[int]) -> None:
         """The shard ids now (a shard joined or left): trades are tagged with their shard."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import ray
@@ -36,6 +36,7 @@ from arb.runtime.ray_live import (
     live_books,
 )
 from arb.runtime.sharding import assign, moves
+from arb.runtime.universe import subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class RayTopology:
     ) -> None:
         self.conf = conf
         self.journal_path = str(journal_path)
-        self.instruments = instruments or Instruments()
+        self.instruments = instruments if instruments is not None else Instruments()
         self.urls = urls
         self.shard_ids = list(range(shards))
         self.actor_cpus = actor_cpus
@@ -108,6 +109,10 @@ class RayTopology:
         self.executor: ExecutorHandle | None = None
         self.shards: dict[int, Shard] = {}
         self._names: set[str] = set()
+        #: Per venue, the universe's symbols it trades (:func:`subscriptions`); feeds carry these.
+        self.plan = subscriptions(venues, conf.universe.symbols, self.instruments)
+        #: Listings refreshed while running (:meth:`apply_listing`): actors that restart get them again.
+        self.refreshes = 0
 
     # -- what runs where --------------------------------------------------------------------
     @property
@@ -160,9 +165,10 @@ class RayTopology:
         unit = self.shards[shard] = Shard(shard, list(symbols), group, scanner, name)
         for venues in self.feed_groups:
             urls = {venue: (self.urls or {})[venue] for venue in venues if venue in (self.urls or {})}
-            unit.feeds[venues] = FeedActor.options(num_cpus=self.actor_cpus, scheduling_strategy=place, **RESTART).remote(
+            feed = unit.feeds[venues] = FeedActor.options(num_cpus=self.actor_cpus, scheduling_strategy=place, **RESTART).remote(
                 self.conf, list(venues), shard, list(symbols), urls or None, name, self.publish_interval_s,
             )
+            feed.set_listing.remote({v: self.plan[v] for v in venues})  # before its loops start (calls run in order)
         return unit
 
     def actors(self) -> list[ActorHandle]:
@@ -171,14 +177,75 @@ class RayTopology:
     def ensure_started(self, timeout_s: float = 30.0) -> int:
         """(Re)start every actor's loops; returns how many were (re)started. Actors that are
         restarting right now are skipped: the next call gets them."""
-        refs = [actor.ensure_started.remote() for actor in self.actors()]
+        actors = self.actors()
+        refs = [actor.ensure_started.remote() for actor in actors]
         started = 0
-        for ref in refs:
+        restarted = []
+        for actor, ref in zip(actors, refs, strict=True):
             try:
-                started += bool(ray.get(ref, timeout=timeout_s))
+                fresh = bool(ray.get(ref, timeout=timeout_s))
             except (*ACTOR_DOWN, ray.exceptions.GetTimeoutError):
                 continue
+            started += fresh
+            if fresh:
+                restarted.append(actor)
+        if self.refreshes and restarted:  # built from their constructor's listing: give them today's
+            self._send_listing(restarted, [], timeout_s)
         return started
+
+    # -- the venues' listings refreshed -----------------------------------------------------
+    def apply_listing(self, symbols: Sequence[str], listing: Instruments, timeout_s: float = 30.0) -> dict[str, tuple[list[str], list[str]]]:
+        """The venues' listings fetched anew (see :meth:`LocalRuntime.apply_listing
+        <arb.runtime.live.LocalRuntime.apply_listing>`): every actor takes the new instruments
+        (a halted symbol stops being traded at once), each feed (un)subscribes only the symbols
+        that started or stopped trading on its venues, and — when ``symbols`` changed (a
+        discovered universe selected again) — the shards take the symbols rendezvous hashing
+        gives them now. Returns per venue ``(joined, left)`` where something moved."""
+        assert self.executor is not None, "start() first"
+        for venue in listing.venues():
+            self.instruments.replace_venue(venue, [i for i in listing if i.venue == venue])
+        venues = self.conf.active_venues()
+        before = self.plan
+        self.plan = subscriptions(venues, list(symbols), self.instruments)
+        moved = {}
+        for venue in venues:
+            joined = [s for s in self.plan[venue] if s not in set(before[venue])]
+            left = sorted(set(before[venue]) - set(self.plan[venue]))
+            if joined or left:
+                moved[venue] = (joined, left)
+                log.info("%s: listing refreshed: %d joined %s, %d left %s", venue, len(joined), joined[:10], len(left), left[:10])
+        self.refreshes += 1
+        gone = [(venue, symbol) for venue, (_, left) in moved.items() for symbol in left]
+        self._send_listing(self.actors(), gone, timeout_s)
+        if set(symbols) != set(self.conf.universe.symbols):
+            self.conf = replace(self.conf, universe=replace(self.conf.universe, symbols=list(symbols)))
+            after = self.assignment()
+            for shard, items in after.items():
+                unit = self.shards.get(shard)
+                if unit is None and items:
+                    self._start_shard(shard, items, timeout_s)
+                    self.ensure_started(timeout_s)
+                elif unit is not None:
+                    self._reassign(unit, items, timeout_s)
+        return moved
+
+    def _send_listing(self, actors: Sequence[ActorHandle], gone: list[tuple[str, str]], timeout_s: float) -> None:
+        items = list(self.instruments)
+        feeds = {feed: venues for unit in self.shards.values() for venues, feed in unit.feeds.items()}
+        scanners = set(self.scanners)
+        refs = []
+        for actor in actors:
+            if actor in feeds:
+                refs.append(actor.set_listing.remote({v: self.plan[v] for v in feeds[actor]}))
+            elif actor in scanners:
+                refs.append(actor.set_listing.remote(items, gone))
+            else:
+                refs.append(actor.set_listing.remote(items))
+        for ref in refs:
+            try:
+                ray.get(ref, timeout=timeout_s)
+            except (*ACTOR_DOWN, ray.exceptions.GetTimeoutError) as exc:
+                log.warning("listing refresh: an actor did not take it (%s); it gets it when it restarts", exc)
 
     # -- growing and shrinking --------------------------------------------------------------
     def add_shard(self, timeout_s: float = 60.0, handover_s: float = 30.0) -> Resize:

@@ -8,22 +8,25 @@ module (one Ray per process); they need ``RAY_TMPDIR`` set.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 import pytest
 
 
-@pytest.fixture(scope="module")
-def ray_local():
-    """A running local Ray (2 CPUs, no dashboard), shut down after the module."""
+@contextlib.contextmanager
+def _local_ray(namespace: str, env: dict[str, str], **init: object) -> Iterator[object]:
+    """A local Ray started with ``env`` set (workers inherit it), stopped and ``env`` restored after."""
     import ray
-    saved = {k: os.environ.get(k) for k in ("RAY_AUTH_MODE", "RAY_metrics_report_interval_ms", "MLFLOW_TRACKING_URI")}
+
+    keys = {"MLFLOW_TRACKING_URI", *env}
+    saved = {k: os.environ.get(k) for k in keys}
     os.environ.pop("MLFLOW_TRACKING_URI", None)  # workers inherit this environment: track into tmp dirs
-    os.environ["RAY_AUTH_MODE"] = "disabled"
-    os.environ["RAY_metrics_report_interval_ms"] = "1000"
+    os.environ.update(env)
     if ray.is_initialized():
         ray.shutdown()
-    ray.init(num_cpus=2, include_dashboard=False, namespace="arb-tests")
+    ray.init(num_cpus=2, include_dashboard=False, namespace=namespace, **init)
     try:
         yield ray
     finally:
@@ -33,3 +36,18 @@ def ray_local():
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    """A running local Ray (2 CPUs, no dashboard), shut down after the module."""
+    with _local_ray("arb-tests", {"RAY_AUTH_MODE": "disabled", "RAY_metrics_report_interval_ms": "1000"}) as ray:
+        yield ray
+
+
+@pytest.fixture(scope="module")
+def ray_shards():
+    """A local Ray with the slots a topology asks for (head, shards)."""
+    with _local_ray("arb-topology-test", {"RAY_AUTH_MODE": "disabled"},
+                    resources={"arb_head": 1, "arb_node": 1, "arb_shard": 16}) as ray:
+        yield ray

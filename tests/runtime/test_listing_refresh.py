@@ -9,6 +9,7 @@ import asyncio
 import time
 
 import msgspec
+import pytest
 
 from arb.core.instruments import Instruments
 from arb.config import ArbConf, FeedConf, LiveConf, UniverseConf
@@ -93,3 +94,61 @@ def test_the_subscription_plan_leaves_out_what_a_venue_does_not_trade():
     assert plan == {"binance": [symbols[1]], "okx": symbols[1:], "kraken": symbols[1:]}
     # a venue whose listing is unknown carries every symbol
     assert universe.subscriptions(VENUES, symbols, Instruments()) == {v: symbols for v in VENUES}
+
+
+@pytest.mark.slow
+def test_on_ray_a_halted_symbol_leaves_only_its_venues_feed_and_comes_back(ray_shards, tmp_path):
+    """The same on the Ray topology: the feed actor of the shard that holds the symbol
+    unsubscribes it on that venue only, its scanner forgets the view, the executor sizes with
+    the new instruments; listed again, it is subscribed and goes live."""
+    ray = ray_shards
+    from arb.runtime.ray_topology import RayTopology
+
+    market = presets.market(VENUES, 4)
+    symbols = list(market.symbol_names)
+    gone = symbols[2]
+    conf = _conf(symbols)
+
+    def venue_health(topo) -> dict[tuple[int, str], dict]:
+        return {(h["shard"], h["venue"]): h for h in topo.health()}
+
+    def all_live(topo, expected: int) -> bool:
+        return sum(h.get("live", 0) for h in topo.health()) == expected
+
+    async def wait(check, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not await asyncio.to_thread(check):
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.3)
+
+    async def scenario() -> None:
+        config = SimConfig(market=market, seed=5, speed=1.0, options=ServerOptions(ping_interval_s=None))
+        async with SimulatedVenues(config) as sims:
+            topo = RayTopology(conf, tmp_path / "journal.sqlite", instruments(market), sims.urls(), shards=2, actor_cpus=0.05)
+            await asyncio.to_thread(topo.start)
+            try:
+                await wait(lambda: all_live(topo, len(symbols) * 3))
+                shard = next(s for s, items in topo.assignment().items() if gone in items)
+                before = await asyncio.to_thread(venue_health, topo)
+
+                sims["okx"].exchange.halted.add(gone)
+                listed, listing = await universe.current(conf, sims.urls())
+                moved = await asyncio.to_thread(topo.apply_listing, listed, listing)
+                assert moved == {"okx": ([], [gone])}
+                await wait(lambda: all_live(topo, len(symbols) * 3 - 1))
+                after = await asyncio.to_thread(venue_health, topo)
+                assert after[(shard, "okx")]["symbols"] == before[(shard, "okx")]["symbols"] - 1
+                assert {k: h["symbols"] for k, h in after.items() if k != (shard, "okx")} == \
+                       {k: h["symbols"] for k, h in before.items() if k != (shard, "okx")}
+                scanner = topo.shards[shard].scanner
+                assert ray.get(scanner.view.remote("okx", gone), timeout=30) is None
+
+                sims["okx"].exchange.halted.discard(gone)
+                moved = await asyncio.to_thread(topo.apply_listing, *await universe.current(conf, sims.urls()))
+                assert moved == {"okx": ([gone], [])}
+                await wait(lambda: all_live(topo, len(symbols) * 3))
+                await wait(lambda: ray.get(scanner.view.remote("okx", gone), timeout=30) is not None)
+            finally:
+                await asyncio.to_thread(topo.stop)
+
+    asyncio.run(asyncio.wait_for(scenario(), 240))

@@ -5,7 +5,6 @@ connections (no resync, no reconnect) — and the feeds reach their scanners ove
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from dataclasses import replace
 
@@ -19,29 +18,6 @@ from arb.sim.market import instruments
 from arb.sim.server import ServerOptions, SimConfig, SimulatedVenues
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def ray_shards(tmp_path_factory):
-    """A local Ray with the slots a topology asks for (head, shards)."""
-    saved = {k: os.environ.get(k) for k in ("RAY_AUTH_MODE", "MLFLOW_TRACKING_URI")}
-    os.environ["RAY_AUTH_MODE"] = "disabled"
-    os.environ.pop("MLFLOW_TRACKING_URI", None)
-    import ray
-
-    if ray.is_initialized():
-        ray.shutdown()
-    ray.init(num_cpus=2, include_dashboard=False, namespace="arb-resize-test",
-             resources={"arb_head": 1, "arb_node": 1, "arb_shard": 16})
-    try:
-        yield ray
-    finally:
-        ray.shutdown()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _feeds(topo) -> dict[tuple[int, tuple[str, ...]], object]:
