@@ -83,23 +83,34 @@ def _precision(step: int) -> int:
 class Instruments:
     """Instruments by ``(venue, symbol)``: a plain dict with helpers."""
 
-    __slots__ = ("by_key",)
+    __slots__ = ("by_key", "not_trading")
 
-    def __init__(self, items: list[Instrument] | tuple[Instrument, ...] = ()) -> None:
+    def __init__(self, items: Iterable[Instrument] = ()) -> None:
         self.by_key: dict[tuple[str, str], Instrument] = {(i.venue, i.symbol): i for i in items}
+        #: ``(venue, symbol)`` of the instruments listed but not trading (halted, delisted):
+        #: the scanner's check, one set lookup (none at all while the set is empty).
+        self.not_trading: set[tuple[str, str]] = {key for key, i in self.by_key.items() if not i.trading}
 
     def add(self, instrument: Instrument) -> None:
-        self.by_key[(instrument.venue, instrument.symbol)] = instrument
+        key = (instrument.venue, instrument.symbol)
+        self.by_key[key] = instrument
+        if instrument.trading:
+            self.not_trading.discard(key)
+        else:
+            self.not_trading.add(key)
 
     def replace_venue(self, venue: str, items: Iterable[Instrument]) -> None:
         """``venue``'s instruments become ``items`` (in place: every holder of this object
         sees the venue's new listing — statuses, ticks, lots — at once)."""
-        for key in [key for key in self.by_key if key[0] == venue]:
-            del self.by_key[key]
+        items = list(items)
         for item in items:
             if item.venue != venue:
                 raise ValueError(f"{item.venue} instrument {item.symbol} in {venue}'s listing")
-            self.by_key[(venue, item.symbol)] = item
+        for key in [key for key in self.by_key if key[0] == venue]:
+            del self.by_key[key]
+            self.not_trading.discard(key)
+        for item in items:
+            self.add(item)
 
     def venues(self) -> set[str]:
         """The venues with at least one instrument known."""

@@ -58,10 +58,14 @@ class DecisionCore:
     def decide(self, now_ns: int) -> list[Opportunity]:
         """Pass 2: scan every changed (symbol, venue) in order and trade what passes risk.
         Returns the opportunities the decider found."""
-        decider, trader, desk = self.decider, self.trader, self.desk
+        decider = self.decider
+        pending = decider.pending()
+        if not pending:
+            return []
+        desk, portfolio = self.desk, self.trader.portfolio
         found: list[Opportunity] = []
-        for symbol, venue in decider.pending():
-            opportunities = decider.scan(symbol, venue, now_ns, trader.portfolio)
+        for symbol, venue in pending:
+            opportunities = decider.scan(symbol, venue, now_ns, portfolio)
             if opportunities:
                 found += opportunities
                 desk.on_opportunities(opportunities, now_ns)

@@ -31,7 +31,7 @@ when enabled.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import msgspec
 
@@ -91,7 +91,7 @@ class Decider:
                 self.skip_quiet
                 and old is not None
                 and (symbol, venue) in self._quiet
-                and old.state == book.state.value
+                and old.state == book.state  # a StrEnum: compares as str, no Enum.value call
                 and old.best_bid == book.best_bid_price()
                 and old.best_ask == book.best_ask_price()
             ):
@@ -136,11 +136,15 @@ class Decider:
         return changed
 
     # -- pass 2: scans ---------------------------------------------------------------------
-    def pending(self) -> Iterator[tuple[str, str]]:
-        """The (symbol, venue) scans the last batches queued, in order (consumed as read)."""
-        pending, self._pending = self._pending, []
+    def pending(self) -> list[tuple[str, str]]:
+        """The (symbol, venue) scans the last batches queued, in order; taken (the next call
+        returns only what was queued after this one)."""
+        pending = self._pending
+        if not pending:
+            return pending
+        self._pending = []
         self._batch_ids.clear()
-        yield from pending
+        return pending
 
     def scan(self, symbol: str, changed: str, now_ns: int, balances: Balances | None) -> list[Opportunity]:
         """Scan ``symbol`` for pairs involving the ``changed`` venue, sized by ``balances``."""
@@ -151,8 +155,10 @@ class Decider:
         # A lagging view has the right best prices (its book changed only below the top) —
         # all the pre-filter reads — but its age must not make it look stale, and its depth
         # matters as soon as a pair is walked: then rebuild and scan again.
-        self._refresh(symbol, venues, older_than_ns=now_ns - self._half_age_ns)
-        result = self.scanner.scan(symbol, self._enabled(venues), now_ns, balances, changed_venue=changed)
+        if self._dirty:
+            self._refresh(symbol, venues, older_than_ns=now_ns - self._half_age_ns)
+        scanned = self._enabled(venues) if self.disabled else venues
+        result = self.scanner.scan(symbol, scanned, now_ns, balances, changed_venue=changed)
         if result.pairs_walked and self._refresh(symbol, venues):
             result = self.scanner.scan(symbol, self._enabled(venues), now_ns, balances, changed_venue=changed)
         self.histogram.add_result(result)

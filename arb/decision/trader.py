@@ -440,6 +440,12 @@ class Trader:
             else:
                 self.discrepancies.pop((venue, asset), None)
 
+    @property
+    def waiting(self) -> bool:
+        """Decisions wait for fresh balances, or balance requests are out (:meth:`expire`
+        has something to time out)."""
+        return bool(self._waiting or self._fetching)
+
     def expire(self, now_ns: int) -> int:
         """Drop decisions whose fresh balances did not all arrive in time (and forget balance
         requests never answered); returns how many decisions were dropped."""

@@ -51,6 +51,11 @@ class Staleness:
         self.marks = 0
         self._next_sweep_ns: int | None = None
 
+    @property
+    def next_sweep_ns(self) -> int:
+        """When :meth:`tick` next sweeps (0: at the next call)."""
+        return 0 if self._next_sweep_ns is None else self._next_sweep_ns
+
     def tick(self, now_ns: int) -> list[str]:
         """:meth:`sweep` if ``sweep_every_ns`` passed since the last sweep, else nothing."""
         if self._next_sweep_ns is not None and now_ns < self._next_sweep_ns:

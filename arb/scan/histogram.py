@@ -10,12 +10,17 @@ where fees exceed the spread; positive ones cleared the fees but not the minimum
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from typing import cast
+from collections.abc import Callable, Iterable
 
 import msgspec
 
 from arb.scan.scanner import ScanResult
+
+
+#: ``Counter.update`` on ``counts`` (a ``Counter`` kept in a field typed as a plain dict,
+#: which is what msgspec decodes): the C method, called unbound — a ``cast`` costs a
+#: Python call per scan.
+_count: Callable[..., None] = Counter.update
 
 
 class SpreadHistogram(msgspec.Struct, kw_only=True):
@@ -58,7 +63,7 @@ class SpreadHistogram(msgspec.Struct, kw_only=True):
         spreads = spreads_bps if type(spreads_bps) is list else list(spreads_bps)
         if width != 1:
             spreads = [s - s % width for s in spreads]
-        cast("Counter[int]", self.counts).update(spreads)
+        _count(self.counts, spreads)
         self.spreads += len(spreads)
 
     def add_result(self, result: ScanResult) -> None:
@@ -76,7 +81,7 @@ class SpreadHistogram(msgspec.Struct, kw_only=True):
         """Add another histogram's counts (same ``bucket_bps``) — e.g. from other shards."""
         if other.bucket_bps != self.bucket_bps:
             raise ValueError(f"bucket widths differ: {self.bucket_bps} vs {other.bucket_bps}")
-        cast("Counter[int]", self.counts).update(other.counts)
+        _count(self.counts, other.counts)
         for name in ("spreads", "scans", "pairs_checked", "opportunities",
                      "views_stale", "views_unhealthy", "views_crossed", "views_unusable"):
             setattr(self, name, getattr(self, name) + getattr(other, name))

@@ -148,7 +148,7 @@ class Scanner:
             if hit is not None and hit[0] is view:
                 side = hit[1]
             else:
-                side = self._side(symbol, venue, view, up_rates, down_rates, self.instruments)
+                side = self._side(symbol, venue, view, up_rates, down_rates, self.instruments.not_trading)
                 memo[venue] = (view, side)
             if side is _UNHEALTHY:
                 unhealthy += 1
@@ -235,13 +235,12 @@ class Scanner:
     @staticmethod
     def _side(
         symbol: str, venue: str, view: BookView, up_rates: dict[str, int], down_rates: dict[str, int],
-        instruments: Instruments,
+        not_trading: set[tuple[str, str]],
     ) -> _Side | _Skip:
         """What the pre-filter needs of one view, or why it cannot be used."""
         if view.state != "live":
             return _UNHEALTHY
-        inst = instruments.get(venue, symbol)
-        if inst is not None and not inst.trading:
+        if not_trading and (venue, symbol) in not_trading:
             return _UNUSABLE
         bids = view.bids
         asks = view.asks
