@@ -60,7 +60,7 @@ class SimConfig:
     recordings: tuple[str | os.PathLike[str], ...] = ()
     replay_speed: float | None = 1.0
     faults: Mapping[str, FaultConfig] = field(default_factory=dict)
-    options: ServerOptions = ServerOptions()
+    options: ServerOptions = field(default_factory=ServerOptions)
     venue_options: Mapping[str, ServerOptions] = field(default_factory=dict)
 
     def validate(self, venues: tuple[str, ...]) -> list[str]:
