@@ -31,6 +31,7 @@ import msgspec
 from aiohttp import web
 
 from arb.book.book import OrderBook
+from arb.core.events import Level
 from arb.sim.exchange import Account, KeyMaker
 from arb.sim.market import BookChange
 from arb.sim.server.frames import Out
@@ -319,7 +320,7 @@ class VenueProtocol:
     def send(self, session: Session, frames: Sequence[Frame | Out]) -> None:
         self.server.send(session, frames)
 
-    def snapshot_args(self, symbol: str, limit: int | None = None) -> tuple[list, list, int, OrderBook]:
+    def snapshot_args(self, symbol: str, limit: int | None = None) -> tuple[list[Level], list[Level], int, OrderBook]:
         """``(bids, asks, seq, book)`` of the true book now (``limit`` levels per side)."""
         book = self.server.book(symbol)
         return book.bids(limit), book.asks(limit), self.server.seq(symbol), book

@@ -100,7 +100,7 @@ class SimulatedVenues:
         self.driver: MarketDriver | None = None
         self.replays: dict[str, replay_mod.ReplaySource] = {}
         self.servers: dict[str, VenueServer] = {}
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         #: How late serving started after a tape's planned start (its frames look this old).
         self.tape_lag_ns = 0
 
