@@ -45,7 +45,7 @@ NODE_RESOURCE = "arb_node"
 #: Shard slots per node (a shard — its feeds and scanner — takes one): shards spread.
 SHARD_RESOURCE = "arb_shard"
 #: A Ray started here is a one-node cluster: head, shard host, and room for many shards.
-LOCAL_RESOURCES = {HEAD_RESOURCE: 1, NODE_RESOURCE: 1, SHARD_RESOURCE: 1024}
+LOCAL_RESOURCES: dict[str, float] = {HEAD_RESOURCE: 1, NODE_RESOURCE: 1, SHARD_RESOURCE: 1024}
 #: The environment variable every process of a Ray started here inherits (its value is
 #: unique to that Ray): what the watchdog kills by.
 OWNER_ENV = "ARB_RAY_OWNER"
