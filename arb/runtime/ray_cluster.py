@@ -111,4 +111,5 @@ def _prepare_local(grace_s: float = 1.0) -> None:
     )
     # The pipe must stay open exactly as long as this process: a duplicate descriptor that
     # nothing closes (not inherited by children) outlives the Popen object.
-    os.dup(watchdog.stdin.fileno())  # type: ignore[union-attr]
+    assert watchdog.stdin is not None  # stdin=PIPE
+    os.dup(watchdog.stdin.fileno())

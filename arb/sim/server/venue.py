@@ -313,7 +313,7 @@ class VenueServer:
     def send(self, session: Session, frames: Iterable[Frame | Out]) -> None:
         """Queue frames on one session (flushed after the current message or step)."""
         for frame in frames:
-            session.send(frame if type(frame) is Numbered else wire(frame))  # type: ignore[arg-type]
+            session.send(frame if type(frame) is Numbered else wire(frame))
 
     # -- publishing -----------------------------------------------------------------------
     def publish(self, change: BookChange, ts_ns: int) -> None:
@@ -369,7 +369,7 @@ class VenueServer:
             payloads = protocol.delta(stream, change, first, last, ts_ns)
         else:
             payloads = protocol.ticker(stream, change.book, last, ts_ns)
-        return [p if type(p) is Numbered else wire(p) for p in payloads]  # type: ignore[arg-type]
+        return [p if type(p) is Numbered else wire(p) for p in payloads]
 
     def publish_frame(self, frame: Frame) -> None:
         """Replay: one recorded frame to every connection (faults apply to it)."""
@@ -399,9 +399,10 @@ class VenueServer:
             dirty.clear()
         if self._sent:
             hook = self.on_send
-            name = self.name
-            for symbol, seq in self._sent:
-                hook(name, symbol, seq, ts)  # type: ignore[misc]
+            if hook is not None:  # sends are noted only while there is a hook
+                name = self.name
+                for symbol, seq in self._sent:
+                    hook(name, symbol, seq, ts)
             self._sent.clear()
         return n
 
@@ -541,8 +542,7 @@ class VenueServer:
             return True
         self.stats["limit-messages"] += 1
         if limits.excess == "error":
-            count, window_s = limits.messages  # type: ignore[misc]
-            reason = f"too many requests: at most {count} messages per {window_s:g} s"
+            reason = f"too many requests: at most {window.weight} messages per {window.window_s:g} s"
             self.send(session, self.protocol.limit_error(session, reason, message))
         return False
 
@@ -609,7 +609,8 @@ class VenueServer:
 
     async def _replay_rest(self, request: web.Request) -> web.StreamResponse:
         symbol = request.query.get(self.spec.snapshot_symbol_param)
-        body = self.replay.rest_body(request.path, symbol, self.cursor_ts)  # type: ignore[union-attr]
+        assert self.replay is not None  # the route exists only when replaying
+        body = self.replay.rest_body(request.path, symbol, self.cursor_ts)
         if body is None:
             return json_response(self.protocol.rest_error(404, f"nothing recorded for {request.path}"), 404)
         return json_response(body)
