@@ -23,14 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from arb.config import ArbConf, UniverseConf  # noqa: E402
-from arb.replay.verify import verify  # noqa: E402
-from arb.replay.merge import merged_records  # noqa: E402
-from arb.runtime.backtest import run_backtest  # noqa: E402
-from arb.sim.market import instruments  # noqa: E402
-from arb.sim.presets import three_venues  # noqa: E402
-from arb.sim.recording import write_recording  # noqa: E402
-from bench.common import emit, machine, pin_one_core  # noqa: E402
+from arb.config import ArbConf, UniverseConf
+from arb.replay.verify import verify
+from arb.replay.merge import merged_records
+from arb.runtime.backtest import run_backtest
+from arb.sim.market import instruments
+from arb.sim.presets import three_venues
+from arb.sim.recording import write_recording
+from bench.common import emit, machine, pin_one_core
 
 
 def main() -> None:

@@ -29,11 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from arb.config import ArbConf, UniverseConf  # noqa: E402
-from arb.sim import presets  # noqa: E402
-from arb.sim.market import instruments  # noqa: E402
-from bench.common import emit, machine  # noqa: E402
-from bench.live import _simulator, pct  # noqa: E402
+from arb.config import ArbConf, UniverseConf
+from arb.sim import presets
+from arb.sim.market import instruments
+from bench.common import emit, machine
+from bench.live import _simulator, pct
 
 
 def _cpu_busy() -> tuple[int, int]:

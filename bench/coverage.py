@@ -46,10 +46,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from arb.config import ArbConf, UniverseConf, VenueConf  # noqa: E402
-from arb.sim.config import MarketConfig  # noqa: E402
-from arb.sim.presets import synthetic  # noqa: E402
-from bench.common import emit, machine  # noqa: E402
+from arb.config import ArbConf, UniverseConf, VenueConf
+from arb.sim.config import MarketConfig
+from arb.sim.presets import synthetic
+from bench.common import emit, machine
 
 #: What one core must keep: this share of its books fresh, with tick-to-decision p99 under this.
 FRESH_SHARE = 0.99

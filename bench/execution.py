@@ -29,22 +29,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 
-from arb.book.view import view_of  # noqa: E402
-from arb.config import ArbConf, UniverseConf  # noqa: E402
-from arb.core.numbers import ONE  # noqa: E402
-from arb.exec.live import LiveVenues, VenueAccount  # noqa: E402
-from arb.exec.port import Accepted, Filled  # noqa: E402
-from arb.io.trading import TradingShell  # noqa: E402
-from arb.runtime.accounts import sim_funding, totals  # noqa: E402
-from arb.runtime.components import build_desk, start  # noqa: E402
-from arb.runtime.live import venue_balances  # noqa: E402
-from arb.scan.opportunity import Opportunity, opportunity_id  # noqa: E402
-from arb.sim import presets  # noqa: E402
-from arb.sim.market import instruments  # noqa: E402
-from arb.sim.server import ServerOptions, SimConfig, SimulatedVenues  # noqa: E402
-from arb.venues.base import Credentials  # noqa: E402
-from arb.venues.registry import trading  # noqa: E402
-from bench.common import emit, machine  # noqa: E402
+from arb.book.view import view_of
+from arb.config import ArbConf, UniverseConf
+from arb.core.numbers import ONE
+from arb.exec.live import LiveVenues, VenueAccount
+from arb.exec.port import Accepted, Filled
+from arb.io.trading import TradingShell
+from arb.runtime.accounts import sim_funding, totals
+from arb.runtime.components import build_desk, start
+from arb.runtime.live import venue_balances
+from arb.scan.opportunity import Opportunity, opportunity_id
+from arb.sim import presets
+from arb.sim.market import instruments
+from arb.sim.server import ServerOptions, SimConfig, SimulatedVenues
+from arb.venues.base import Credentials
+from arb.venues.registry import trading
+from bench.common import emit, machine
 
 SYMBOL = "BTC/USDT"
 VENUES = ("binance", "okx")
@@ -128,7 +128,7 @@ async def local(trades: int, qty: int) -> dict:
                     woke.clear()
                     try:
                         await asyncio.wait_for(woke.wait(), 5.0)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         break
                     now = time.time_ns()
                     events = port.events(now)  # what Desk.advance does, watching the acks go by

@@ -38,12 +38,12 @@ from sortedcontainers import SortedDict
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from arb.book.book import OrderBook  # noqa: E402
-from arb.core.numbers import FixedParser  # noqa: E402
-from arb.record.reader import RecordingReader  # noqa: E402
-from arb.venues.books import VenueBooks  # noqa: E402
-from arb.venues.registry import VENUES  # noqa: E402
-from bench.common import emit, interleaved, machine, pin_one_core  # noqa: E402
+from arb.book.book import OrderBook
+from arb.core.numbers import FixedParser
+from arb.record.reader import RecordingReader
+from arb.venues.books import VenueBooks
+from arb.venues.registry import VENUES
+from bench.common import emit, interleaved, machine, pin_one_core
 
 RECORDINGS = ROOT / "samples" / "recordings"
 
@@ -285,7 +285,7 @@ def baseline_runner(work: Workload) -> Callable[[], None]:
             book.load(bids, asks)
             book.seq = seq
         checksums = 0
-        for kind, url, text, key in work.frames:
+        for kind, _url, text, key in work.frames:
             if kind == "rest":  # a pass starting again from the (shifted) KuCoin snapshot
                 data = json.loads(text)["data"]
                 book = books[key] = PlainBook()

@@ -35,14 +35,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from arb.config import ArbConf, FeedConf, LiveConf, UniverseConf  # noqa: E402
-from arb.runtime.components import build  # noqa: E402
-from arb.runtime.live import LocalRuntime, build_feeds  # noqa: E402
-from arb.sim import presets  # noqa: E402
-from arb.sim.config import DislocationConfig  # noqa: E402
-from arb.sim.market import instruments  # noqa: E402
-from arb.sim.server import ServerOptions, SimConfig, SimulatedVenues  # noqa: E402
-from bench.common import emit, machine, pin_one_core  # noqa: E402
+from arb.config import ArbConf, FeedConf, LiveConf, UniverseConf
+from arb.runtime.components import build
+from arb.runtime.live import LocalRuntime, build_feeds
+from arb.sim import presets
+from arb.sim.config import DislocationConfig
+from arb.sim.market import instruments
+from arb.sim.server import ServerOptions, SimConfig, SimulatedVenues
+from bench.common import emit, machine, pin_one_core
 
 #: Messages per model second of the 7 × 20 preset (measured by the simulator's helper): the
 #: market speed is chosen from the wanted rate.

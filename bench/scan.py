@@ -34,12 +34,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from arb.book.view import BookView  # noqa: E402
-from arb.core.instruments import Instrument, Instruments  # noqa: E402
-from arb.core.numbers import ONE, from_decimal, to_decimal  # noqa: E402
-from arb.exec.portfolio import Portfolio  # noqa: E402
-from arb.scan import ScanConfig, Scanner, fee_rate  # noqa: E402
-from bench.common import emit, machine, pin_one_core  # noqa: E402
+from arb.book.view import BookView
+from arb.core.instruments import Instrument, Instruments
+from arb.core.numbers import ONE, from_decimal, to_decimal
+from arb.exec.portfolio import Portfolio
+from arb.scan import ScanConfig, Scanner, fee_rate
+from bench.common import emit, machine, pin_one_core
 
 SYMBOL = "BTC/USDT"
 #: Taker fees (retail tier) per venue.

@@ -28,7 +28,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from arb.sim import presets  # noqa: E402
+from arb.sim import presets
 from arb.sim.server import ServerOptions, SimConfig, SimulatedVenues
 from arb.venues.registry import get as get_spec
 
@@ -110,9 +110,7 @@ async def main(args: argparse.Namespace) -> dict:
             ours, theirs = mp.get_context("spawn").Pipe()
             proc = mp.get_context("spawn").Process(target=_client_process, args=(sims.urls(), symbols, theirs))
             proc.start()
-            while not ours.poll():
-                await asyncio.sleep(0.01)
-            ours.recv()
+            await asyncio.to_thread(ours.recv)  # the client process is ready
             ours.send("start")
         await asyncio.sleep(args.warmup)
         cpu0, wall0 = _cpu(), time.perf_counter()
@@ -133,9 +131,7 @@ async def main(args: argparse.Namespace) -> dict:
             await asyncio.gather(*tasks, return_exceptions=True)
         else:
             ours.send("stop")
-            while not ours.poll():
-                await asyncio.sleep(0.01)
-            received = ours.recv()
+            received = await asyncio.to_thread(ours.recv)
             proc.join()
         return {
             "venues": len(sims), "symbols": len(symbols), "same_process": args.same_process, "cpus": os.cpu_count(),

@@ -29,10 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from arb.sim.market import DEFAULT_START_NS, MarketModel  # noqa: E402
-from arb.sim.presets import synthetic, three_venues  # noqa: E402
-from arb.sim.recording import write_recording  # noqa: E402
-from bench.common import best_of, emit, machine, pin_one_core  # noqa: E402
+from arb.sim.market import DEFAULT_START_NS, MarketModel
+from arb.sim.presets import synthetic, three_venues
+from arb.sim.recording import write_recording
+from bench.common import best_of, emit, machine, pin_one_core
 
 SEED = 1
 

@@ -45,7 +45,7 @@ NODE_RESOURCE = "arb_node"
 #: Shard slots per node (a shard — its feeds and scanner — takes one): shards spread.
 SHARD_RESOURCE = "arb_shard"
 #: A Ray started here is a one-node cluster: head, shard host, and room for many shards.
-LOCAL_RESOURCES = {HEAD_RESOURCE: 1, NODE_RESOURCE: 1, SHARD_RESOURCE: 1024}
+LOCAL_RESOURCES: dict[str, float] = {HEAD_RESOURCE: 1, NODE_RESOURCE: 1, SHARD_RESOURCE: 1024}
 #: The environment variable every process of a Ray started here inherits (its value is
 #: unique to that Ray): what the watchdog kills by.
 OWNER_ENV = "ARB_RAY_OWNER"
@@ -111,4 +111,5 @@ def _prepare_local(grace_s: float = 1.0) -> None:
     )
     # The pipe must stay open exactly as long as this process: a duplicate descriptor that
     # nothing closes (not inherited by children) outlives the Popen object.
-    os.dup(watchdog.stdin.fileno())  # type: ignore[union-attr]
+    assert watchdog.stdin is not None  # stdin=PIPE
+    os.dup(watchdog.stdin.fileno())

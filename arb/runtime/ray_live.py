@@ -55,10 +55,9 @@ import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Mapping, Sequence
-from typing import TypeAlias
+from typing import cast
 
 import ray
-from ray.actor import ActorHandle
 
 from arb.book.view import BookView
 from arb.config import ArbConf
@@ -75,6 +74,10 @@ from arb.runtime.components import build_decider, build_desk, start
 from arb.runtime.settings import credentials, feed_options, starting_balances
 from arb.risk.limits import RiskDecision
 from arb.runtime.dashboard import state as dashboard_state
+from arb.runtime.ray_handles import (
+    Balances, Endpoint, ExecutorHandle, ExecutorState, FeedHealth, ProcessStats, RefreshReply, ScannerHandle,
+    ScannerStats, ScannerSummary, SubmitReply, SymbolChange,
+)
 from arb.runtime.ray_metrics import ArbMetrics, ExecutionRecorder, FeedRecorder
 from arb.runtime.shard_link import ViewSender, ViewServer, decode_views, encode_views
 from arb.runtime.sharding import shard_of
@@ -92,13 +95,8 @@ ACTOR_DOWN = (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError
 RESTART = {"max_restarts": -1, "max_task_retries": -1}
 
 
-#: Handles of the actors below (Ray's generic handle, typed by the class it drives).
-ExecutorHandle: TypeAlias = "ActorHandle[ExecutorActor]"
-ScannerHandle: TypeAlias = "ActorHandle[ScannerActor]"
-FeedHandle: TypeAlias = "ActorHandle[FeedActor]"
 
-
-def process_stats() -> dict:
+def process_stats() -> ProcessStats:
     """This process: its pid, CPU seconds spent (every thread) and peak resident memory (bytes)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"pid": os.getpid(), "cpu_s": usage.ru_utime + usage.ru_stime, "max_rss_bytes": usage.ru_maxrss * 1024}
@@ -157,7 +155,7 @@ class FeedActor:
         # Peers by name, not handle: a handle among a restartable actor's constructor
         # arguments counts as an object-store argument (Ray logs an error for it).
         self.urls = urls or {}
-        self.scanner: ScannerHandle = ray.get_actor(scanner)
+        self.scanner = cast("ScannerHandle", ray.get_actor(scanner))
         #: Changes that arrive within this long after a batch went out travel together.
         self.publish_interval_s = publish_interval_s
         self.depth = conf.strategy.depth_levels
@@ -168,7 +166,7 @@ class FeedActor:
         #: The scanner incarnation last fed every book by Ray call (fallback path).
         self._fed: int | None = None
         self._next_connect = 0.0
-        self.tasks: list[asyncio.Task] = []
+        self.tasks: list[asyncio.Task[None]] = []
         self._wake: asyncio.Event | None = None
         #: Views published and batches sent, per venue (a batch counts for each venue in it).
         self.published: Counter[str] = Counter()
@@ -199,7 +197,7 @@ class FeedActor:
                       asyncio.ensure_future(self._publish(wake)), asyncio.ensure_future(self._report())]
         return True
 
-    async def set_symbols(self, symbols: list[str]) -> dict:
+    async def set_symbols(self, symbols: list[str]) -> SymbolChange:
         """The shard's symbols changed (a shard joined or left): the ones that came are
         subscribed on connections of their own, the ones that went are unsubscribed; every
         other book stays as it is. Returns ``{"added": […], "removed": […]}``."""
@@ -283,7 +281,7 @@ class FeedActor:
                     ok = await self._call(batch, pending)
             except ACTOR_DOWN:
                 ok = False
-            except Exception as exc:  # noqa: BLE001 - this loop is the actor's supervisor: count, log, go on
+            except Exception as exc:  # this loop is the actor's supervisor: count, log, go on
                 ok = False
                 self.last_error = f"{type(exc).__name__}: {exc}"[-500:]
                 log.exception("shard %s: publishing views failed", self.shard)
@@ -337,7 +335,7 @@ class FeedActor:
         """Per venue, the symbols whose books may be scanned now."""
         return {venue: feed.live_symbols() for venue, feed in self.feeds.items()}
 
-    async def health(self) -> list[dict]:
+    async def health(self) -> list[FeedHealth]:
         """One entry per venue: its feed's health and what was published of it."""
         if not self.feeds:
             return [{"venue": venue, "shard": self.shard, "started": False} for venue in self.venues]
@@ -351,7 +349,7 @@ class FeedActor:
             for venue, feed in self.feeds.items()
         ]
 
-    async def process(self) -> dict:
+    async def process(self) -> ProcessStats:
         """The hosting process's pid, CPU seconds and peak memory (benchmarks)."""
         return process_stats()
 
@@ -375,7 +373,7 @@ class ScannerActor:
 
     def __init__(self, conf: ArbConf, shard: int, instruments: Instruments, executor: str, trace: bool = False) -> None:
         self.shard = shard
-        self.executor: ExecutorHandle = ray.get_actor(executor)  # by name: see FeedActor
+        self.executor = cast("ExecutorHandle", ray.get_actor(executor))  # by name: see FeedActor
         self.decider = build_decider(conf, instruments)
         self.balances = _Balances(starting_balances(conf))
         #: Symbols the executor asked to see every view of (orders open there).
@@ -397,10 +395,13 @@ class ScannerActor:
         #: The operator's settings are in force (a restarted scanner takes them from the executor).
         self.settings_synced = False
         self.server: ViewServer | None = None
-        self.refresher: asyncio.Task | None = None
-        #: Opportunities waiting for the executor, in the order they were found.
-        self._submissions: asyncio.Queue = asyncio.Queue()
-        self._submitter: asyncio.Task | None = None
+        self.refresher: asyncio.Task[None] | None = None
+        #: Opportunities waiting for the executor, in the order they were found: the
+        #: opportunities, the views they need, the caller's clock, set when submitted.
+        self._submissions: asyncio.Queue[tuple[list[Opportunity], list[BookView], int | None, asyncio.Future[None]]] = (
+            asyncio.Queue()
+        )
+        self._submitter: asyncio.Task[None] | None = None
 
     async def ensure_started(self) -> bool:
         """Listen for the shard's feeds; keep the balance snapshot fresh (sizes are capped by
@@ -420,7 +421,7 @@ class ScannerActor:
             started = True
         return started
 
-    async def endpoint(self) -> dict:
+    async def endpoint(self) -> Endpoint:
         """Where the shard's feeds send views: this node and the link's socket (None: by call)."""
         return {"node": ray.get_runtime_context().get_node_id(), "path": self.server.path if self.server else None}
 
@@ -456,7 +457,7 @@ class ScannerActor:
         self.decider.apply_settings(settings)
         self.settings_synced = True
 
-    async def summary(self) -> dict:
+    async def summary(self) -> ScannerSummary:
         """Counters and settings in force (cheap: no latency samples)."""
         return {"shard": self.shard, "scans": self.decider.scans, "opportunities": self.opportunities,
                 "opportunities_seen": self.decider.opportunities_seen, "submit_errors": self.submit_errors,
@@ -575,11 +576,11 @@ class ScannerActor:
         out, self.trace = self.trace, []
         return out
 
-    async def process(self) -> dict:
+    async def process(self) -> ProcessStats:
         """The hosting process's pid, CPU seconds and peak memory (benchmarks)."""
         return process_stats()
 
-    async def stats(self) -> dict:
+    async def stats(self) -> ScannerStats:
         return {"shard": self.shard, "node": ray.get_runtime_context().get_node_id(), "scans": self.decider.scans,
                 "opportunities": self.opportunities,
                 "submit_errors": self.submit_errors, "symbols": len(self.decider.views),
@@ -616,9 +617,9 @@ class ExecutorActor:
         self.configured = build_decider(conf, instruments).settings()
         self._count(self.started.resumed)
         self.trade_ms: deque[float] = deque(maxlen=_SAMPLES)
-        self.ticker: asyncio.Task | None = None
+        self.ticker: asyncio.Task[None] | None = None
         self.shell: TradingShell | None = None
-        self.shell_task: asyncio.Task | None = None
+        self.shell_task: asyncio.Task[None] | None = None
         self.started_ns = now
         #: Set when something may have fallen due sooner (orders placed, the venues answered).
         self._woke = asyncio.Event()
@@ -657,7 +658,9 @@ class ExecutorActor:
         """End of a run: wait until no order is open at the venues (at most ``timeout_s``).
         Returns the orders still open."""
         deadline = time.monotonic() + timeout_s
-        while self.trader.open_legs() and time.monotonic() < deadline:
+        # Legs close in several calls (the ticker, advance, submit) and no one event says the
+        # count reached zero: poll it.
+        while self.trader.open_legs() and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         if self.shell is not None:
             await self.shell.close()
@@ -667,7 +670,7 @@ class ExecutorActor:
         for result in done:
             self.metrics.trades.inc(1, {"action": result.action})
 
-    async def submit(self, opportunities: list[Opportunity], views: list[BookView], now_ns: int | None = None) -> dict:
+    async def submit(self, opportunities: list[Opportunity], views: list[BookView], now_ns: int | None = None) -> SubmitReply:
         """New views and opportunities from a scanner: the trader risk-checks each against
         fresh state and places the approved ones. Returns balances for sizing and the
         symbols whose views the executor needs (open orders). ``now_ns``: tests."""
@@ -699,7 +702,7 @@ class ExecutorActor:
         self._count(done)
         return len(done)
 
-    async def refresh(self, payload: bytes, now_ns: int | None = None) -> dict:
+    async def refresh(self, payload: bytes, now_ns: int | None = None) -> RefreshReply:
         """A scanner's periodic update: its views that changed
         (:func:`~arb.runtime.shard_link.encode_views`), as :meth:`sync` takes them; says which
         executor answered: ``{"balances": …, "incarnation": …}`` — a restarted executor has a
@@ -714,7 +717,7 @@ class ExecutorActor:
         """The shard ids now (a shard joined or left): trades are tagged with their shard."""
         self.shards = list(shards)
 
-    async def sync(self, views: list[BookView], now_ns: int | None = None) -> dict[tuple[str, str], int]:
+    async def sync(self, views: list[BookView], now_ns: int | None = None) -> Balances:
         """A scanner's update: its latest views (prices, funding); returns what is free per
         (venue, asset) now, which scanners size with."""
         now = time.time_ns() if now_ns is None else now_ns
@@ -727,7 +730,7 @@ class ExecutorActor:
         """Every order the journal holds, in journal order (tests compare hosts with it)."""
         return [record for record in self.journal if isinstance(record, Order)]
 
-    async def state(self) -> dict:
+    async def state(self) -> ExecutorState:
         trader = self.trader
         results = trader.results()
         pnl = trader.pnl()
@@ -751,7 +754,7 @@ class ExecutorActor:
             "trade_ids": [r.id for r in results],
         }
 
-    async def process(self) -> dict:
+    async def process(self) -> ProcessStats:
         """The hosting process's pid, CPU seconds and peak memory (benchmarks)."""
         return process_stats()
 
@@ -783,7 +786,7 @@ class ExecutorActor:
         with self.journal.batch():
             self.trader.apply_settings(settings, reason, time.time_ns())
 
-    async def dashboard(self) -> dict:
+    async def dashboard(self) -> dashboard_state.Doc:
         """The trader's side of the dashboard and every book the executor has a view of."""
         now = time.time_ns()
         out = dashboard_state.execution_state(self.trader, await self.settings(), self.trader.results(), now)
@@ -793,6 +796,6 @@ class ExecutorActor:
         return out
 
 
-def live_books(health: Sequence[dict]) -> int:
+def live_books(health: Sequence[FeedHealth]) -> int:
     """Books that may be scanned now, over the feed actors' :meth:`FeedActor.health` answers."""
     return sum(h.get("live", 0) for h in health)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 import ray
 from prometheus_client import CollectorRegistry, generate_latest
@@ -172,7 +172,13 @@ class LocalHistogram(_LocalMetric):
         row[-1] += value
 
 
-def _make(spec: MetricSpec, use_ray: bool):
+#: A metric of each kind: Ray's (exported by its agents) or the plain-Python stand-in.
+Counter: TypeAlias = ray_metrics.Counter | LocalCounter
+Gauge: TypeAlias = ray_metrics.Gauge | LocalGauge
+Histogram: TypeAlias = ray_metrics.Histogram | LocalHistogram
+
+
+def _make(spec: MetricSpec, use_ray: bool) -> Counter | Gauge | Histogram:
     if use_ray:
         if spec.kind == "counter":
             return ray_metrics.Counter(spec.name, spec.description, spec.tag_keys)
@@ -194,6 +200,32 @@ class ArbMetrics:
     ``default_tags`` (e.g. ``{"shard": "3"}``) apply to every metric having those keys.
     Build one per process (an actor's ``__init__``); Ray aggregates by name and tags.
     """
+
+    # One attribute per spec of SPECS, of its kind (set from SPECS in __init__).
+    feed_messages: Counter
+    feed_bytes: Counter
+    decode_errors: Counter
+    connections: Gauge
+    reconnects: Counter
+    views_published: Counter
+    publish_batches: Counter
+    books: Gauge
+    gaps: Counter
+    resyncs: Counter
+    checksum_failures: Counter
+    opportunities: Counter
+    rejections: Counter
+    trades: Counter
+    orders: Counter
+    open_legs: Gauge
+    realized_pnl_usd: Gauge
+    pnl_usd: Gauge
+    equity_usd: Gauge
+    trading_state: Gauge
+    kill_switch: Gauge
+    breaker_failures: Gauge
+    tick_to_opportunity_ms: Histogram
+    tick_to_trade_ms: Histogram
 
     def __init__(self, backend: str | None = None, default_tags: Mapping[str, str] | None = None) -> None:
         if backend not in (None, "ray", "local"):
@@ -263,11 +295,14 @@ def exposition(metrics: ArbMetrics) -> bytes:
     if metrics.backend != "local":
         raise ValueError("exposition() renders local metrics; on Ray, Ray's metrics agents export them")
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_LocalCollector(metrics))  # type: ignore[arg-type]
+    registry.register(_LocalCollector(metrics))
     return generate_latest(registry)
 
 
-def _increase(last: dict, key: object, total: int) -> int:
+K = TypeVar("K")
+
+
+def _increase(last: dict[K, int], key: K, total: int) -> int:
     """How much a cumulative ``total`` grew since it was last seen (a total that went down
     was restarted from zero: all of it is new)."""
     before = last.get(key, 0)

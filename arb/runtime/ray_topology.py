@@ -21,9 +21,10 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NotRequired, TypedDict, cast
 
 import ray
-from ray.actor import ActorHandle
+from ray import ObjectRef
 from ray.util.placement_group import PlacementGroup, placement_group, remove_placement_group
 from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
 
@@ -31,10 +32,10 @@ from arb.config import ArbConf
 from arb.core.instruments import Instruments
 from arb.exec.live import VenueAccount
 from arb.runtime.ray_cluster import HEAD_RESOURCE, SHARD_RESOURCE
-from arb.runtime.ray_live import (
-    ACTOR_DOWN, EXECUTOR_NAME, RESTART, ExecutorActor, ExecutorHandle, FeedActor, FeedHandle, ScannerActor, ScannerHandle,
-    live_books,
+from arb.runtime.ray_handles import (
+    Actor, ExecutorHandle, ExecutorState, FeedHandle, FeedHealth, ScannerHandle, ScannerStats, actor_class, kill,
 )
+from arb.runtime.ray_live import ACTOR_DOWN, EXECUTOR_NAME, RESTART, ExecutorActor, FeedActor, ScannerActor, live_books
 from arb.runtime.sharding import assign, moves
 from arb.runtime.universe import subscriptions
 
@@ -54,6 +55,19 @@ class Shard:
     scanner: ScannerHandle
     scanner_name: str
     feeds: dict[tuple[str, ...], FeedHandle] = field(default_factory=dict)
+
+
+class ActorProcess(TypedDict):
+    """An actor's process tagged with its role (``executor``, ``scanner``, ``feed:<venues>``)
+    and shard (None: the executor); ``down``, without the process's figures, when it did not
+    answer."""
+
+    role: str
+    shard: int | None
+    down: NotRequired[bool]
+    pid: NotRequired[int]
+    cpu_s: NotRequired[float]
+    max_rss_bytes: NotRequired[int]
 
 
 @dataclass(frozen=True)
@@ -140,9 +154,9 @@ class RayTopology:
         # Constructor arguments by value: a few KB, so they travel inline in each actor's
         # creation task, which Ray keeps to construct a restarted actor again (arguments in
         # the object store could be lost, and Ray logs an error for every such actor).
-        self.executor = ExecutorActor.options(
+        self.executor = cast("ExecutorHandle", actor_class(ExecutorActor).options(
             name=EXECUTOR_NAME, num_cpus=self.actor_cpus, resources={HEAD_RESOURCE: 0.001}, **RESTART
-        ).remote(self.conf, self.journal_path, self.instruments, self.shard_ids, self.accounts, self.balances)
+        ).remote(self.conf, self.journal_path, self.instruments, self.shard_ids, self.accounts, self.balances))
         for shard, symbols in self.assignment().items():
             if symbols:
                 self._start_shard(shard, symbols, timeout_s)
@@ -159,19 +173,19 @@ class RayTopology:
         while name in self._names:  # a shard id used before: its old name may linger a while
             name, n = f"arb-scanner-{shard}.{n}", n + 1
         self._names.add(name)
-        scanner = ScannerActor.options(name=name, num_cpus=self.actor_cpus, scheduling_strategy=place, **RESTART).remote(
-            self.conf, shard, self.instruments, EXECUTOR_NAME, self.trace,
-        )
+        scanner = cast("ScannerHandle", actor_class(ScannerActor).options(
+            name=name, num_cpus=self.actor_cpus, scheduling_strategy=place, **RESTART
+        ).remote(self.conf, shard, self.instruments, EXECUTOR_NAME, self.trace))
         unit = self.shards[shard] = Shard(shard, list(symbols), group, scanner, name)
         for venues in self.feed_groups:
             urls = {venue: (self.urls or {})[venue] for venue in venues if venue in (self.urls or {})}
-            feed = unit.feeds[venues] = FeedActor.options(num_cpus=self.actor_cpus, scheduling_strategy=place, **RESTART).remote(
-                self.conf, list(venues), shard, list(symbols), urls or None, name, self.publish_interval_s,
-            )
-            feed.set_listing.remote({v: self.plan[v] for v in venues})  # before its loops start (calls run in order)
+            feed = unit.feeds[venues] = cast("FeedHandle", actor_class(FeedActor).options(
+                num_cpus=self.actor_cpus, scheduling_strategy=place, **RESTART
+            ).remote(self.conf, list(venues), shard, list(symbols), urls or None, name, self.publish_interval_s))
+            ray.get(feed.set_listing.remote({v: self.plan[v] for v in venues}), timeout=timeout_s)  # before its loops start
         return unit
 
-    def actors(self) -> list[ActorHandle]:
+    def actors(self) -> list[Actor]:
         return [*([self.executor] if self.executor is not None else []), *self.scanners, *self.feeds]
 
     def ensure_started(self, timeout_s: float = 30.0) -> int:
@@ -229,18 +243,19 @@ class RayTopology:
                     self._reassign(unit, items, timeout_s)
         return moved
 
-    def _send_listing(self, actors: Sequence[ActorHandle], gone: list[tuple[str, str]], timeout_s: float) -> None:
+    def _send_listing(self, actors: Sequence[Actor], gone: list[tuple[str, str]], timeout_s: float) -> None:
+        """Every actor of ``actors`` takes the listing in force (feeds: their venues' symbols)."""
         items = list(self.instruments)
-        feeds = {feed: venues for unit in self.shards.values() for venues, feed in unit.feeds.items()}
-        scanners = set(self.scanners)
-        refs = []
-        for actor in actors:
-            if actor in feeds:
-                refs.append(actor.set_listing.remote({v: self.plan[v] for v in feeds[actor]}))
-            elif actor in scanners:
-                refs.append(actor.set_listing.remote(items, gone))
-            else:
-                refs.append(actor.set_listing.remote(items))
+        chosen = {id(actor) for actor in actors}
+        refs: list[ObjectRef[None] | ObjectRef[dict[str, list[list[str]]]]] = []
+        for unit in self.shards.values():
+            for venues, feed in unit.feeds.items():
+                if id(feed) in chosen:
+                    refs.append(feed.set_listing.remote({v: self.plan[v] for v in venues}))
+            if id(unit.scanner) in chosen:
+                refs.append(unit.scanner.set_listing.remote(items, gone))
+        if self.executor is not None and id(self.executor) in chosen:
+            refs.append(self.executor.set_listing.remote(items))
         for ref in refs:
             try:
                 ray.get(ref, timeout=timeout_s)
@@ -314,13 +329,16 @@ class RayTopology:
         """Until every book of ``feeds`` is live (False after ``timeout_s``)."""
         deadline = time.monotonic() + timeout_s
         while feeds:
-            health: list[dict] = []
+            health: list[FeedHealth] = []
+            answered = True
             for ref in [feed.health.remote() for feed in feeds]:
                 try:
-                    health += ray.get(ref, timeout=10)
+                    answer = ray.get(ref, timeout=10)
                 except (*ACTOR_DOWN, ray.exceptions.GetTimeoutError):
-                    health.append({})
-            if all(h.get("started") and h.get("live", 0) >= h.get("symbols", 1) for h in health):
+                    answered = False  # restarting or slow: its books are not live yet
+                    continue
+                health += answer
+            if answered and all(h["started"] and h.get("live", 0) >= h.get("symbols", 1) for h in health):
                 return True
             if time.monotonic() > deadline:
                 log.warning("handover: not every moved book is live after %g s; going on", timeout_s)
@@ -336,7 +354,7 @@ class RayTopology:
                 log.warning("stopping shard %s: %s", unit.id, exc)
         for actor in [unit.scanner, *unit.feeds.values()]:
             try:
-                ray.kill(actor, no_restart=True)
+                kill(actor)
             except (ray.exceptions.RayError, ValueError) as exc:
                 log.warning("killing an actor of shard %s: %s", unit.id, exc)
         try:
@@ -345,40 +363,43 @@ class RayTopology:
             log.warning("removing shard %s's placement group: %s", unit.id, exc)
 
     # -- reading ----------------------------------------------------------------------------
-    def health(self) -> list[dict]:
+    def health(self) -> list[FeedHealth]:
         """Per feed actor and venue: its feed's health (``{"started": False, "down": True}``
         per venue of an actor that does not answer)."""
-        out: list[dict] = []
+        out: list[FeedHealth] = []
         feeds = [(venues, feed) for unit in self.shards.values() for venues, feed in unit.feeds.items()]
         for (venues, _), ref in zip(feeds, [feed.health.remote() for _, feed in feeds]):
             try:
-                out += ray.get(ref, timeout=10)
+                answer = ray.get(ref, timeout=10)
             except (*ACTOR_DOWN, ray.exceptions.GetTimeoutError):
-                out += [{"venue": venue, "started": False, "down": True} for venue in venues]
+                answer = [{"venue": venue, "started": False, "down": True} for venue in venues]
+            out += answer
         return out
 
-    def state(self) -> dict:
+    def state(self) -> ExecutorState:
         assert self.executor is not None, "start() first"
         return ray.get(self.executor.state.remote(), timeout=30)
 
-    def scanner_stats(self) -> list[dict]:
+    def scanner_stats(self) -> list[ScannerStats]:
         return ray.get([s.stats.remote() for s in self.scanners], timeout=30)
 
     def drain_traces(self) -> list[tuple[str, str, int, int]]:
         """Every scanner's traced decisions since the last call (``trace=True``)."""
         return [row for rows in ray.get([s.drain_trace.remote() for s in self.scanners], timeout=30) for row in rows]
 
-    def processes(self) -> list[dict]:
+    def processes(self) -> list[ActorProcess]:
         """Each actor's process (pid, CPU seconds, peak memory), tagged with its role."""
-        roles = [("executor", None)] if self.executor is not None else []
+        roles: list[tuple[str, int | None]] = [("executor", None)] if self.executor is not None else []
         roles += [("scanner", shard) for shard in self.shards]
         roles += [(f"feed:{'+'.join(venues)}", unit.id) for unit in self.shards.values() for venues in unit.feeds]
-        out = []
+        out: list[ActorProcess] = []
         for (role, shard), ref in zip(roles, [a.process.remote() for a in self.actors()]):
             try:
-                out.append({"role": role, "shard": shard, **ray.get(ref, timeout=10)})
+                stats = ray.get(ref, timeout=10)
             except (*ACTOR_DOWN, ray.exceptions.GetTimeoutError):
                 out.append({"role": role, "shard": shard, "down": True})
+                continue
+            out.append({"role": role, "shard": shard, **stats})
         return out
 
     # -- stopping -------------------------------------------------------------------------
@@ -410,7 +431,7 @@ class RayTopology:
                 log.warning("stopping a scanner: %s", exc)
         for actor in self.actors():
             try:
-                ray.kill(actor, no_restart=True)
+                kill(actor)
             except (ray.exceptions.RayError, ValueError) as exc:
                 log.warning("killing an actor: %s", exc)
         for group in self.groups:

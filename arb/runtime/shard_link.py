@@ -60,7 +60,7 @@ class ViewServer:
         self.frames = 0
         self.errors = 0
         self._server: asyncio.AbstractServer | None = None
-        self._handlers: set[asyncio.Task] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -117,7 +117,7 @@ class ViewSender:
     def __init__(self) -> None:
         self.path: str | None = None
         self._writer: asyncio.StreamWriter | None = None
-        self._watch: asyncio.Task | None = None
+        self._watch: asyncio.Task[None] | None = None
 
     @property
     def connected(self) -> bool:

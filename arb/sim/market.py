@@ -93,6 +93,39 @@ class _Quote:
         "bids", "asks", "bid_top", "ask_top", "bid_ladder", "ask_ladder", "book", "instrument",
         "price_step", "price_places", "qty_step", "qty_places", "price_texts", "zero", "parser",
     )
+    # Set once by MarketModel._new_quote (prices in ticks, sizes in lots unless said).
+    venue: str
+    symbol: str
+    vi: int  # index of the venue in the config
+    si: int  # index of the symbol in the config
+    lag_ticks: int
+    half_spread: float  # a fraction of the mid
+    tick: int  # fixed point
+    tick_f: float  # the tick as a float, for the random walk
+    unit: int  # ticks between deeper levels
+    levels: int
+    base_lots: list[int]  # per level
+    noise: float
+    noise_keep: float
+    noise_step: float
+    activity: float
+    changes_mean: float
+    delete_p: float
+    bids: dict[int, int]  # ticks → lots
+    asks: dict[int, int]
+    bid_top: int
+    ask_top: int
+    bid_ladder: list[int]  # the side's price grid, best first
+    ask_ladder: list[int]
+    book: OrderBook
+    instrument: Instrument
+    price_step: int  # fixed point per tick
+    price_places: int
+    qty_step: int  # fixed point per lot
+    qty_places: int
+    price_texts: dict[int, str]  # ticks → the venue's text
+    zero: str  # the venue's text for a size of 0
+    parser: FixedParser  # the model's shared memo
 
     def price_text(self, ticks: int) -> str:
         text = self.price_texts.get(ticks)

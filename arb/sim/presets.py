@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import replace
+from typing import TypedDict, Unpack
 
 from arb.sim.config import DislocationConfig, MarketConfig, SymbolConfig, VenueConfig
 
@@ -78,7 +79,16 @@ VENUES: dict[str, VenueConfig] = {
 }
 
 
-def market(venues: tuple[str, ...], n_symbols: int = 10, name: str = "custom", **overrides: object) -> MarketConfig:
+class MarketOverrides(TypedDict, total=False):
+    """The :class:`MarketConfig` fields :func:`market` lets a caller replace."""
+
+    dislocations: DislocationConfig
+    tick_ms: int
+
+
+def market(
+    venues: tuple[str, ...], n_symbols: int = 10, name: str = "custom", **overrides: Unpack[MarketOverrides]
+) -> MarketConfig:
     """A market of the named venue profiles over the first ``n_symbols`` of :data:`UNIVERSE`.
 
     ``overrides`` replace :class:`MarketConfig` fields (``dislocations=…``, ``tick_ms=…``).

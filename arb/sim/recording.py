@@ -171,7 +171,8 @@ class _VenueFeed:
         tick = model.tick_ns
         self.conns: list[Connection] = []
         self.by_symbol: dict[str, Connection] = {}
-        self.schedule: list[tuple[int, int, str, object]] = []  # a heap of (time, order, action, arg)
+        #: A heap of (time, order, action, arg): the connection, or the symbol of a "rest" request.
+        self.schedule: list[tuple[int, int, str, Connection | str]] = []
         self._order = 0
         latency_ticks = _ticks(cfg.latency_ms * _MS, tick)
         for i in range(0, len(symbols), per_conn):
@@ -194,7 +195,7 @@ class _VenueFeed:
         self.last_recv: dict[int, int] = {}
         self.rest: dict[str, _Rest] = {}
 
-    def at(self, ts_ns: int, action: str, arg: object) -> None:
+    def at(self, ts_ns: int, action: str, arg: Connection | str) -> None:
         """Schedule ``action`` (connect, live, rest, heartbeat) at ``ts_ns``."""
         heapq.heappush(self.schedule, (ts_ns, self._order, action, arg))
         self._order += 1
@@ -271,23 +272,21 @@ class _Recorder:
         schedule = feed.schedule
         while schedule and schedule[0][0] <= t:
             ts, _, action, arg = heapq.heappop(schedule)
+            if isinstance(arg, str):  # "rest": the symbol whose snapshot the client asked for
+                latency = round(feed.cfg.rest_latency_ms * _MS)
+                feed.rest[arg] = _Rest(arg, model.book(venue, arg), feed.sequencer.last[arg], ts + latency // 2, ts + latency)
+                continue
+            conn = arg
             if action == "connect":
-                conn: Connection = arg  # type: ignore[assignment]
                 self.emit(ts, venue, "connect", conn=conn.conn, url=conn.url())
-                for frame in conn.subscribe_frames(ts + _MS):
-                    self.emit(ts + _MS, venue, "ws_out", frame, conn.conn)
+                for sent in conn.subscribe_frames(ts + _MS):
+                    self.emit(ts + _MS, venue, "ws_out", sent, conn.conn)
             elif action == "live":
-                conn = arg  # type: ignore[assignment]
                 for symbol in conn.symbols:
                     book = model.book(venue, symbol)
                     for frame in conn.start(symbol, book, feed.sequencer.last[symbol], ts):
                         self.emit(feed.recv_ns(conn.conn, ts), venue, "ws", frame, conn.conn)
-            elif action == "rest":
-                symbol: str = arg  # type: ignore[assignment]
-                latency = round(feed.cfg.rest_latency_ms * _MS)
-                feed.rest[symbol] = _Rest(symbol, model.book(venue, symbol), feed.sequencer.last[symbol], ts + latency // 2, ts + latency)
             elif action == "heartbeat":
-                conn = arg  # type: ignore[assignment]
                 for frame in conn.heartbeat(ts):
                     self.emit(feed.recv_ns(conn.conn, ts), venue, "ws", frame, conn.conn)
                 feed.at(ts + feed.heartbeat_ns, "heartbeat", conn)

@@ -4,11 +4,14 @@ plain-Python stand-in with the same rules elsewhere."""
 from __future__ import annotations
 
 import time
+import typing
 import urllib.request
 
 import pytest
 
-from arb.runtime.ray_metrics import MS_BUCKETS, SPECS, ArbMetrics, LocalCounter, LocalHistogram
+from arb.runtime.ray_metrics import (
+    MS_BUCKETS, SPECS, ArbMetrics, Counter, Gauge, Histogram, LocalCounter, LocalHistogram,
+)
 
 SHARD = {"shard": "0"}
 
@@ -56,6 +59,13 @@ def test_names_follow_prometheus_conventions():
     assert not any(n.endswith("_total") for n in names)  # Ray adds it to counters
     assert all(spec.name.endswith("_ms") for spec in SPECS if spec.kind == "histogram")
     assert list(MS_BUCKETS) == sorted(MS_BUCKETS) and MS_BUCKETS[0] < 1 and 10 in MS_BUCKETS
+
+
+def test_every_metric_is_declared_on_arbmetrics_with_its_kind():
+    # The type checker reads ArbMetrics' declarations; __init__ sets the attributes from SPECS.
+    declared = typing.get_type_hints(ArbMetrics)
+    kinds = {"counter": Counter, "gauge": Gauge, "histogram": Histogram}
+    assert {spec.attr: kinds[spec.kind] for spec in SPECS} == declared
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Iterable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import aiohttp
 import ray
@@ -29,6 +29,7 @@ from arb.io.health import VenueHealth
 from arb.risk.limits import RiskDecision
 from arb.runtime.dashboard import state
 from arb.runtime.dashboard.sources import EngineUnavailable
+from arb.runtime.ray_handles import FeedHealth
 from arb.runtime.ray_topology import RayTopology
 from arb.runtime.ray_metrics import EXPORT_PREFIX
 
@@ -58,9 +59,9 @@ class RaySource:
         except _DOWN as exc:
             raise EngineUnavailable(f"a Ray actor did not answer within {self.timeout_s:g} s ({type(exc).__name__})") from None
 
-    async def _feeds(self) -> list[dict[str, Any]]:
+    async def _feeds(self) -> list[FeedHealth]:
         answers = await asyncio.gather(*(self._ask(f.health.remote()) for f in self.topology.feeds), return_exceptions=True)
-        out: list[dict[str, Any]] = []
+        out: list[FeedHealth] = []
         for answer in answers:
             if isinstance(answer, EngineUnavailable):
                 out.append({"started": False, "down": True})

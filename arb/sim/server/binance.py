@@ -72,14 +72,13 @@ _STATUS_TEXT = {
 }
 
 
-class BinancePrivate:
+class BinancePrivate(VenueProtocol):
     """Binance's instruments, tickers and private REST API (rest-api.md), on an
     :class:`~arb.sim.exchange.Exchange`. HMAC-SHA256 signatures over the query string plus the
     body (the ``signature`` parameter in either), ``timestamp`` within ``recvWindow``."""
 
-    server: Any
 
-    def public_routes(self: Any) -> list[Route]:
+    def public_routes(self) -> list[Route]:
         return [
             Route("GET", "/api/v3/exchangeInfo", self._exchange_info),
             Route("GET", "/api/v3/ticker/24hr", self._tickers),
@@ -91,7 +90,7 @@ class BinancePrivate:
             Route("GET", "/dapi/v1/exchangeInfo", self._no_markets),
         ]
 
-    def private_routes(self: Any) -> list[Route]:
+    def private_routes(self) -> list[Route]:
         r = self.private_route
         return [
             r("GET", "/api/v3/account", 20, self._account),
@@ -107,17 +106,17 @@ class BinancePrivate:
         ]
 
     # -- public --------------------------------------------------------------------------------
-    async def _ping(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _ping(self, request: web.Request) -> web.StreamResponse:
         return json_response("{}")
 
-    async def _time(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _time(self, request: web.Request) -> web.StreamResponse:
         return json_response(_json.encode({"serverTime": self.server.clock() // 1_000_000}).decode())
 
-    async def _no_markets(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _no_markets(self, request: web.Request) -> web.StreamResponse:
         return json_response(_json.encode({"timezone": "UTC", "serverTime": self.server.clock() // 1_000_000,
                                            "rateLimits": [], "exchangeFilters": [], "symbols": []}).decode())
 
-    async def _exchange_info(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _exchange_info(self, request: web.Request) -> web.StreamResponse:
         symbols = []
         exchange = self.server.exchange
         for symbol in self.server.symbols:
@@ -153,7 +152,7 @@ class BinancePrivate:
         }
         return json_response(_json.encode(body).decode())
 
-    def _ticker(self: Any, symbol: str) -> dict[str, object] | None:
+    def _ticker(self, symbol: str) -> dict[str, object] | None:
         inst = self.server.instruments.get(self.name, symbol)
         book = self.server.book(symbol)
         bid, ask = book.best_bid(), book.best_ask()
@@ -170,7 +169,7 @@ class BinancePrivate:
             "firstId": 0, "lastId": 0, "count": 0,
         }
 
-    async def _tickers(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _tickers(self, request: web.Request) -> web.StreamResponse:
         native = request.query.get("symbol")
         if native is not None:
             symbol = self.server.unified(native)
@@ -181,7 +180,7 @@ class BinancePrivate:
         tickers = [t for t in (self._ticker(s) for s in self.server.symbols) if t is not None]
         return json_response(_json.encode(tickers).decode())
 
-    async def _book_tickers(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _book_tickers(self, request: web.Request) -> web.StreamResponse:
         out = []
         for symbol in self.server.symbols:
             t = self._ticker(symbol)
@@ -190,11 +189,11 @@ class BinancePrivate:
         return json_response(_json.encode(out).decode())
 
     # -- auth --------------------------------------------------------------------------------
-    async def authenticate(self: Any, request: web.Request, body: str) -> Account | web.StreamResponse:
+    async def authenticate(self, request: web.Request, body: str) -> Account | web.StreamResponse:
         exchange = self.server.exchange
         key = request.headers.get("X-MBX-APIKEY", "")
         account = exchange.account_of(key) if exchange is not None else None
-        if account is None:
+        if exchange is None or account is None:
             return self._error_response(401, -2015, "Invalid API-key, IP, or permissions for action.")
         query = request.query_string
         signed_query, sig_q = _strip_signature(query)
@@ -214,16 +213,16 @@ class BinancePrivate:
             return self._error_response(400, -1021, "Timestamp for this request is outside of the recvWindow.")
         return account
 
-    def private_error(self: Any, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
+    def private_error(self, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
         code = _REJECT_CODES.get(reason, -2010)
         return self._error_response(status, code, _REJECT_TEXT.get(reason, message))
 
-    def _error_response(self: Any, status: int, code: int, message: str) -> web.StreamResponse:
+    def _error_response(self, status: int, code: int, message: str) -> web.StreamResponse:
         return json_response(_json.encode({"code": code, "msg": message}).decode(), status)
 
     # -- private handlers ----------------------------------------------------------------------
-    async def _account(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
-        exchange = self.server.exchange
+    async def _account(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        exchange = self.exchange
         omit = _params(request.query_string, body).get("omitZeroBalances") == "true"
         balances = [{"asset": a, "free": to_plain(f), "locked": to_plain(lk)} for a, (f, lk) in sorted(account.balances.items())
                     if not (omit and f == 0 and lk == 0)]
@@ -235,14 +234,14 @@ class BinancePrivate:
             "accountType": "SPOT", "balances": balances, "permissions": ["SPOT"], "uid": 1,
         })
 
-    async def _commission(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _commission(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         params = _params(request.query_string, body)
-        exchange = self.server.exchange
+        exchange = self.exchange
         rates = {"maker": to_plain(exchange.maker_fee), "taker": to_plain(exchange.taker_fee), "buyer": "0", "seller": "0"}
         return self._ok({"symbol": params.get("symbol", ""), "standardCommission": rates, "taxCommission": {"maker": "0", "taker": "0", "buyer": "0", "seller": "0"},
                          "discount": {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "BNB", "discount": "0.75"}})
 
-    async def _place(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _place(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         params = _params(request.query_string, body)
         symbol = self.server.unified(params.get("symbol", ""))
         if symbol is None:
@@ -256,43 +255,43 @@ class BinancePrivate:
         except (KeyError, ValueError):
             return self._error_response(400, -1102, "Mandatory parameter 'quantity'/'price' was not sent, was empty/null, or malformed.")
         side = params.get("side", "").lower()
-        client_id = params.get("newClientOrderId") or f"sim{self.server.exchange._next_order}"
+        client_id = params.get("newClientOrderId") or f"sim{self.exchange._next_order}"
         now_ms = self.server.clock() // 1_000_000
         try:
-            order = self.server.exchange.place(account, symbol, side, qty, price, tif.lower(), client_id, now_ms)
+            order = self.exchange.place(account, symbol, side, qty, price, tif.lower(), client_id, now_ms)
         except Rejected as exc:
             return self.private_error(400, exc.reason, exc.message)
         return self._ok(self._order_json(order, full=params.get("newOrderRespType", "FULL") == "FULL"))
 
-    def _find(self: Any, request: web.Request, account: Account, body: str) -> SimOrder | web.StreamResponse:
+    def _find(self, request: web.Request, account: Account, body: str) -> SimOrder | web.StreamResponse:
         params = _params(request.query_string, body)
         order_id = params.get("orderId")
         try:
-            return self.server.exchange.find(account, int(order_id) if order_id else None, params.get("origClientOrderId"))
+            return self.exchange.find(account, int(order_id) if order_id else None, params.get("origClientOrderId"))
         except (Rejected, ValueError):
             return self._error_response(400, -2013, "Order does not exist.")
 
-    async def _query(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _query(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         order = self._find(request, account, body)
         return order if isinstance(order, web.StreamResponse) else self._ok(self._order_json(order, full=False))
 
-    async def _cancel(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _cancel(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         order = self._find(request, account, body)
         if isinstance(order, web.StreamResponse):
             return self._error_response(400, -2011, "Unknown order sent.")
         try:
-            self.server.exchange.cancel(account, order, self.server.clock() // 1_000_000)
+            self.exchange.cancel(account, order, self.server.clock() // 1_000_000)
         except Rejected:
             return self._error_response(400, -2011, "Unknown order sent.")
         return self._ok(self._order_json(order, full=False))
 
-    async def _open_orders(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _open_orders(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         native = _params(request.query_string, body).get("symbol")
         symbol = self.server.unified(native) if native else None
-        orders = self.server.exchange.open_orders(account, symbol)
+        orders = self.exchange.open_orders(account, symbol)
         return self._ok([self._order_json(o, full=False) for o in orders])
 
-    async def _my_trades(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _my_trades(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         params = _params(request.query_string, body)
         symbol = self.server.unified(params.get("symbol", ""))
         order_id = params.get("orderId")
@@ -307,7 +306,7 @@ class BinancePrivate:
             })
         return self._ok(out)
 
-    async def _coins(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _coins(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         assets = sorted({a for s in self.server.symbols for a in split(s)})
         coins = [{
             "coin": a, "name": a, "depositAllEnable": True, "withdrawAllEnable": True, "free": to_plain(account.free(a)),
@@ -320,13 +319,13 @@ class BinancePrivate:
         } for a in assets]
         return self._ok(coins)
 
-    async def _margin_pairs(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _margin_pairs(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         return self._ok([])
 
-    def _ok(self: Any, body: object) -> web.StreamResponse:
+    def _ok(self, body: object) -> web.StreamResponse:
         return json_response(_json.encode(body).decode())
 
-    def _order_json(self: Any, order: SimOrder, full: bool) -> dict[str, object]:
+    def _order_json(self, order: SimOrder, full: bool) -> dict[str, object]:
         inst = self.server.instruments.get(self.name, order.symbol)
         status = _STATUS_TEXT[order.status]
         if order.status is OrderStatus.CANCELLED and order.tif == "ioc":

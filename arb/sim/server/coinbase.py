@@ -111,7 +111,7 @@ def _time(ms: int) -> str:
     return rfc3339(ms * 1_000_000)[:-4] + "Z"  # REST times carry microseconds
 
 
-class CoinbasePrivate:
+class CoinbasePrivate(VenueProtocol):
     """Coinbase Advanced Trade's listings and private REST API (``/api/v3/brokerage``), on an
     :class:`~arb.sim.exchange.Exchange`, plus the few Coinbase App v2 endpoints ccxt reads
     (``/v2/currencies``, ``/v2/exchange-rates``, ``/v2/accounts``).
@@ -128,13 +128,12 @@ class CoinbasePrivate:
     - ``private_budget``: 30 requests / s per key (the venue's private limit).
     """
 
-    server: Any
     name: str
     fee_asset = "quote"
     private_budget = (30, 1.0)
     key_maker: KeyMaker | None = staticmethod(cdp_key)
 
-    def public_routes(self: Any) -> list[Route]:
+    def public_routes(self) -> list[Route]:
         return [
             Route("GET", f"{BROKERAGE}/market/products", self._products),
             Route("GET", f"{BROKERAGE}/market/products/{{product_id}}", self._product),
@@ -144,7 +143,7 @@ class CoinbasePrivate:
             Route("GET", "/v2/exchange-rates", self._exchange_rates),
         ]
 
-    def private_routes(self: Any) -> list[Route]:
+    def private_routes(self) -> list[Route]:
         r = self.private_route
         return [
             r("GET", f"{BROKERAGE}/accounts", 1, self._accounts),
@@ -160,10 +159,10 @@ class CoinbasePrivate:
         ]
 
     # -- public ------------------------------------------------------------------------------
-    def _now_ms(self: Any) -> int:
+    def _now_ms(self) -> int:
         return self.server.clock() // 1_000_000
 
-    def _product_json(self: Any, symbol: str) -> dict[str, object] | None:
+    def _product_json(self, symbol: str) -> dict[str, object] | None:
         inst = self.server.instruments.get(self.name, symbol)
         if inst is None:
             return None
@@ -188,7 +187,7 @@ class CoinbasePrivate:
             "best_bid_price": bid[0] if bid else "", "best_ask_price": ask[0] if ask else "",
         }
 
-    async def _products(self: Any, request: web.Request, account: Account | None = None, body: str = "") -> web.StreamResponse:
+    async def _products(self, request: web.Request, account: Account | None = None, body: str = "") -> web.StreamResponse:
         if request.query.get("product_type", "SPOT") != "SPOT":  # futures and perpetuals: none here
             return self._ok({"products": [], "num_products": 0})
         wanted = request.query.getall("product_ids", [])
@@ -196,31 +195,31 @@ class CoinbasePrivate:
         products = [p for p in (self._product_json(s) for s in symbols if s is not None) if p is not None]
         return self._ok({"products": products, "num_products": len(products)})
 
-    async def _product(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _product(self, request: web.Request) -> web.StreamResponse:
         symbol = self.server.unified(request.match_info["product_id"])
         product = self._product_json(symbol) if symbol is not None else None
         if product is None:
             return self._error(404, "NOT_FOUND", "product not found")
         return self._ok(product)
 
-    async def _time(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _time(self, request: web.Request) -> web.StreamResponse:
         now_ms = self._now_ms()
         return self._ok({"iso": _time(now_ms), "epochSeconds": str(now_ms // 1000), "epochMillis": str(now_ms)})
 
-    def _assets(self: Any) -> list[str]:
+    def _assets(self) -> list[str]:
         return sorted({a for s in self.server.symbols for a in self.server.native(s).split("-", 1)})
 
-    async def _fiat(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _fiat(self, request: web.Request) -> web.StreamResponse:
         return self._ok({"data": [{"id": "USD", "name": "US Dollar", "min_size": "0.01"}]})
 
-    async def _crypto(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _crypto(self, request: web.Request) -> web.StreamResponse:
         data = [{
             "asset_id": str(uuid.UUID(bytes=hashlib.sha256(a.encode()).digest()[:16], version=4)), "code": a, "name": a,
             "color": "#0052FF", "sort_index": str(i), "exponent": "8", "type": "crypto", "address_regex": ".*",
         } for i, a in enumerate(self._assets()) if a != "USD"]
         return self._ok({"data": data})
 
-    async def _exchange_rates(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _exchange_rates(self, request: web.Request) -> web.StreamResponse:
         """Units of each asset per USD (USD-pegged quotes count as USD)."""
         rates = {"USD": "1"}
         for symbol in self.server.symbols:
@@ -234,7 +233,7 @@ class CoinbasePrivate:
         return self._ok({"data": {"currency": "USD", "rates": rates}})
 
     # -- auth --------------------------------------------------------------------------------
-    async def authenticate(self: Any, request: web.Request, body: str) -> Account | web.StreamResponse:
+    async def authenticate(self, request: web.Request, body: str) -> Account | web.StreamResponse:
         """The ES256 JWT of ``Authorization: Bearer``: key, signature, lifetime and ``uri``."""
         exchange = self.server.exchange
         auth = request.headers.get("Authorization", "")
@@ -265,16 +264,16 @@ class CoinbasePrivate:
             return self._unauthorized()
         return exchange.accounts[key.account]
 
-    def _uris(self: Any, request: web.Request) -> set[str]:
+    def _uris(self, request: web.Request) -> set[str]:
         """The ``uri`` claims that name ``request``."""
         method, path = request.method, request.path
         hosts = (_REST_HOST, request.host, f"http://{request.host}", f"https://{request.host}")
         return {f"{method} {host}{path}" for host in hosts}
 
-    def _unauthorized(self: Any) -> web.StreamResponse:
+    def _unauthorized(self) -> web.StreamResponse:
         return web.Response(status=401, text=_UNAUTHORIZED, content_type="text/plain")
 
-    def private_error(self: Any, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
+    def private_error(self, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
         """Auth, rate-limit, server and not-found errors with their HTTP status; an order's
         refusal as the venue words it: ``200`` and ``"success": false``."""
         if reason is RejectReason.AUTH:
@@ -287,7 +286,7 @@ class CoinbasePrivate:
             return self._error(404, "NOT_FOUND", "order with this orderID was not found")
         return self._failed(reason, message)
 
-    def _failed(self: Any, reason: RejectReason, message: str, error: str = "", config: dict[str, object] | None = None) -> web.StreamResponse:
+    def _failed(self, reason: RejectReason, message: str, error: str = "", config: dict[str, object] | None = None) -> web.StreamResponse:
         code, preview, text = _FAILURE.get(reason, (error or "UNKNOWN_FAILURE_REASON", "UNKNOWN_PREVIEW_FAILURE_REASON", message))
         return self._ok({
             "success": False, "failure_reason": "UNKNOWN_FAILURE_REASON", "order_id": "",
@@ -296,19 +295,19 @@ class CoinbasePrivate:
             "order_configuration": config or {},
         })
 
-    def _error(self: Any, status: int, error: str, message: str) -> web.StreamResponse:
+    def _error(self, status: int, error: str, message: str) -> web.StreamResponse:
         return json_response(_json.encode({"error": error, "error_details": message, "message": message}).decode(), status)
 
-    def _ok(self: Any, body: object) -> web.StreamResponse:
+    def _ok(self, body: object) -> web.StreamResponse:
         return json_response(_json.encode(body).decode())
 
     # -- accounts and fees ---------------------------------------------------------------------
-    def _wallets(self: Any, account: Account) -> list[tuple[str, int, int]]:
+    def _wallets(self, account: Account) -> list[tuple[str, int, int]]:
         """``(asset, free, locked)`` of every wallet: one per asset the venue lists, or holds."""
         assets = sorted(set(self._assets()) | set(account.balances))
         return [(a, account.free(a), account.locked(a)) for a in assets]
 
-    async def _accounts(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _accounts(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         try:
             limit = min(250, max(1, int(request.query.get("limit", "49"))))
             start = int(request.query.get("cursor") or "0")
@@ -327,7 +326,7 @@ class CoinbasePrivate:
         more = start + limit < len(wallets)
         return self._ok({"accounts": accounts, "has_next": more, "cursor": str(start + limit) if more else "", "size": len(accounts)})
 
-    async def _accounts_v2(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _accounts_v2(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         """Coinbase App ``/v2/accounts`` (ccxt's default balance source): each wallet's total."""
         now = _time(self._now_ms())
         data = []
@@ -345,8 +344,8 @@ class CoinbasePrivate:
                       "limit": len(data), "order": "desc", "previous_uri": None, "next_uri": None}
         return self._ok({"pagination": pagination, "data": data})
 
-    async def _summary(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
-        exchange = self.server.exchange
+    async def _summary(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        exchange = self.exchange
         tier = {"pricing_tier": "Advanced 1", "usd_from": "0", "usd_to": "10000", "taker_fee_rate": to_plain(exchange.taker_fee),
                 "maker_fee_rate": to_plain(exchange.maker_fee), "aop_from": "", "aop_to": ""}
         return self._ok({"total_volume": 0, "total_fees": 0, "fee_tier": tier, "margin_rate": None, "goods_and_services_tax": None,
@@ -354,8 +353,8 @@ class CoinbasePrivate:
                          "coinbase_pro_fees": 0, "total_balance": "", "has_promo_fee": False})
 
     # -- orders ------------------------------------------------------------------------------
-    async def _place(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
-        exchange = self.server.exchange
+    async def _place(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        exchange = self.exchange
         req = read_json(body)
         if not isinstance(req, dict) or not isinstance(req.get("client_order_id"), str) or not req["client_order_id"]:
             return self._error(400, "INVALID_ARGUMENT", "client_order_id is required")
@@ -385,7 +384,7 @@ class CoinbasePrivate:
             return self._failed(exc.reason, exc.message, "ORDER_ENTRY_DISABLED" if exc.reason is RejectReason.OTHER else "", config)
         return self._created(order)
 
-    def _created(self: Any, order: SimOrder) -> web.StreamResponse:
+    def _created(self, order: SimOrder) -> web.StreamResponse:
         product = self.server.native(order.symbol)
         order_id = order_uuid(order.order_id)
         return self._ok({
@@ -395,13 +394,13 @@ class CoinbasePrivate:
             "order_configuration": self._config(order),
         })
 
-    def _config(self: Any, order: SimOrder) -> dict[str, object]:
+    def _config(self, order: SimOrder) -> dict[str, object]:
         terms: dict[str, object] = {"base_size": to_plain(order.qty), "limit_price": to_plain(order.price)}
         if order.tif == "gtc":
             return {"limit_limit_gtc": {**terms, "post_only": False}}
         return {"sor_limit_ioc": terms}
 
-    def _order_json(self: Any, order: SimOrder) -> dict[str, object]:
+    def _order_json(self, order: SimOrder) -> dict[str, object]:
         done = not order.open
         average = order.quote * ONE // order.filled if order.filled else 0
         value_after_fees = order.quote + order.fee if order.side == "buy" else order.quote - order.fee
@@ -424,17 +423,17 @@ class CoinbasePrivate:
             "margin_type": "", "retail_portfolio_id": order.account, "originating_order_id": "", "attached_order_id": "",
         }
 
-    def _find(self: Any, account: Account, order_id: str) -> SimOrder | None:
+    def _find(self, account: Account, order_id: str) -> SimOrder | None:
         number = _order_number(order_id)
         return account.orders.get(number) if number is not None else None
 
-    async def _order(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _order(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         order = self._find(account, request.match_info["order_id"])
         if order is None:
             return self.private_error(404, RejectReason.NOT_FOUND, "order not found")
         return self._ok({"order": self._order_json(order)})
 
-    async def _orders(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _orders(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         """Orders newest first, by product (``product_ids``, or ccxt's ``product_id``) and status."""
         query = request.query
         products = set(query.getall("product_ids", []) + query.getall("product_id", []))
@@ -452,7 +451,7 @@ class CoinbasePrivate:
         return self._ok({"orders": [self._order_json(o) for o in page], "sequence": "0", "has_next": more,
                          "cursor": str(start + limit) if more else ""})
 
-    async def _fills(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _fills(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         query = request.query
         order_ids = set(query.getall("order_ids", []) + query.getall("order_id", []))
         products = set(query.getall("product_ids", []) + query.getall("product_id", []))
@@ -470,7 +469,7 @@ class CoinbasePrivate:
             })
         return self._ok({"fills": fills, "cursor": ""})
 
-    async def _cancel(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _cancel(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         req = read_json(body)
         ids = req.get("order_ids") if isinstance(req, dict) else None
         if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
@@ -482,11 +481,11 @@ class CoinbasePrivate:
                 failure = "ORDER_IS_FULLY_FILLED" if order is not None and order.status is OrderStatus.FILLED else "UNKNOWN_CANCEL_ORDER"
                 results.append({"success": False, "failure_reason": failure, "order_id": order_id})
                 continue
-            self.server.exchange.cancel(account, order, self._now_ms())
+            self.exchange.cancel(account, order, self._now_ms())
             results.append({"success": True, "failure_reason": "UNKNOWN_CANCEL_FAILURE_REASON", "order_id": order_id})
         return self._ok({"results": results})
 
-    async def _best_bid_ask(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _best_bid_ask(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         wanted = request.query.getall("product_ids", [])
         symbols = [self.server.unified(p) for p in wanted] if wanted else list(self.server.symbols)
         books = []

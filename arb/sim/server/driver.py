@@ -92,9 +92,9 @@ class MarketDriver:
                 ts = self.clock()
                 servers = self.servers
                 for change in changes:
-                    server = servers.get(change.venue)
-                    if server is not None:
-                        server.publish(change, ts)
+                    venue = servers.get(change.venue)
+                    if venue is not None:
+                        venue.publish(change, ts)
                 n += len(changes)
         if n:
             for server in self.servers.values():

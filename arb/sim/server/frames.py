@@ -13,6 +13,7 @@ Coinbase numbers every message per connection (``sequence_num``): its frames are
 from __future__ import annotations
 
 import struct
+from typing import final
 
 from arb.venues.wire import Frame
 
@@ -48,6 +49,7 @@ def unwire(data: bytes) -> Frame:
     return payload if data[0] == _BINARY else payload.decode()
 
 
+@final  # no subclass: ``type(out) is Numbered`` (hot paths) then tells the type checker the rest
 class Numbered:
     """A text message whose per-connection number goes between ``prefix`` and ``suffix``."""
 

@@ -81,17 +81,16 @@ def _places(step: int, what: str) -> int:
     return places
 
 
-class GateioPrivate:
+class GateioPrivate(VenueProtocol):
     """Gate's listings, tickers and private REST API (API v4) on an
     :class:`~arb.sim.exchange.Exchange`: ``KEY``/``Timestamp``/``SIGN`` headers verified the
     venue's way (HMAC-SHA512 over method, path, query, the body's SHA-512 and the timestamp;
     the timestamp within 60 s), errors as ``{"label","message"}``. Also the listing endpoints a
     generic client loads first (margin pairs, futures, delivery and options contracts: empty)."""
 
-    server: Any
     name: str
 
-    def public_routes(self: Any) -> list[Route]:
+    def public_routes(self) -> list[Route]:
         return [
             Route("GET", "/api/v4/spot/currency_pairs", self._currency_pairs),
             Route("GET", "/api/v4/spot/currency_pairs/{pair}", self._currency_pair),
@@ -104,7 +103,7 @@ class GateioPrivate:
             Route("GET", "/api/v4/options/underlyings", self._empty),
         ]
 
-    def private_routes(self: Any) -> list[Route]:
+    def private_routes(self) -> list[Route]:
         r = self.private_route
         return [
             r("GET", "/api/v4/account/detail", 1, self._account_detail),
@@ -120,19 +119,19 @@ class GateioPrivate:
         ]
 
     # -- public --------------------------------------------------------------------------------
-    def _ok(self: Any, body: object, status: int = 200) -> web.StreamResponse:
+    def _ok(self, body: object, status: int = 200) -> web.StreamResponse:
         return json_response(_json.encode(body).decode(), status)
 
-    def _refuse(self: Any, status: int, label: str, message: str) -> web.StreamResponse:
+    def _refuse(self, status: int, label: str, message: str) -> web.StreamResponse:
         return self._ok({"label": label, "message": message}, status)
 
-    async def _empty(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _empty(self, request: web.Request) -> web.StreamResponse:
         return self._ok([])
 
-    async def _time(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _time(self, request: web.Request) -> web.StreamResponse:
         return self._ok({"server_time": self.server.clock() // 1_000_000})
 
-    def _pair(self: Any, symbol: str) -> dict[str, object] | None:
+    def _pair(self, symbol: str) -> dict[str, object] | None:
         inst = self.server.instruments.get(self.name, symbol)
         if inst is None:
             return None
@@ -149,17 +148,17 @@ class GateioPrivate:
             "type": "normal", "trade_url": f"https://www.gate.io/trade/{inst.venue_symbol}", "st_tag": False,
         }
 
-    async def _currency_pairs(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _currency_pairs(self, request: web.Request) -> web.StreamResponse:
         return self._ok([p for p in (self._pair(s) for s in self.server.symbols) if p is not None])
 
-    async def _currency_pair(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _currency_pair(self, request: web.Request) -> web.StreamResponse:
         symbol = self.server.unified(request.match_info["pair"])
         pair = self._pair(symbol) if symbol is not None else None
         if pair is None:
             return self._refuse(400, "INVALID_CURRENCY_PAIR", f"Invalid currency pair {request.match_info['pair'][:40]}")
         return self._ok(pair)
 
-    def _ticker(self: Any, symbol: str, single: bool) -> dict[str, object] | None:
+    def _ticker(self, symbol: str, single: bool) -> dict[str, object] | None:
         inst = self.server.instruments.get(self.name, symbol)
         book = self.server.book(symbol)
         bid, ask = book.best_bid(), book.best_ask()
@@ -167,14 +166,14 @@ class GateioPrivate:
             return None
         mid = (parse_fixed(bid[0]) + parse_fixed(ask[0])) // 2
         volume = synthetic_volume(symbol, mid)
-        out = {"currency_pair": inst.venue_symbol, "last": to_plain(mid), "lowest_ask": ask[0], "highest_bid": bid[0]}
+        out: dict[str, object] = {"currency_pair": inst.venue_symbol, "last": to_plain(mid), "lowest_ask": ask[0], "highest_bid": bid[0]}
         if single:
             out.update(lowest_size=ask[1], highest_size=bid[1])
         out.update({"change_percentage": "0", "change_utc0": "0", "change_utc8": "0", "base_volume": to_plain(volume),
                     "quote_volume": to_plain(volume * mid // ONE), "high_24h": to_plain(mid), "low_24h": to_plain(mid)})
         return out
 
-    async def _tickers(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _tickers(self, request: web.Request) -> web.StreamResponse:
         native = request.query.get("currency_pair")
         if native is not None:
             symbol = self.server.unified(native)
@@ -184,7 +183,7 @@ class GateioPrivate:
             return self._ok([ticker])
         return self._ok([t for t in (self._ticker(s, False) for s in self.server.symbols) if t is not None])
 
-    async def _currencies(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _currencies(self, request: web.Request) -> web.StreamResponse:
         chain = {"withdraw_disabled": False, "withdraw_delayed": False, "deposit_disabled": False}
         return self._ok([
             {"currency": a, "name": a, "delisted": False, "withdraw_disabled": False, "withdraw_delayed": False,
@@ -194,13 +193,13 @@ class GateioPrivate:
         ])
 
     # -- auth ----------------------------------------------------------------------------------
-    async def authenticate(self: Any, request: web.Request, body: str) -> Account | web.StreamResponse:
+    async def authenticate(self, request: web.Request, body: str) -> Account | web.StreamResponse:
         exchange = self.server.exchange
         key, stamp, signature = (request.headers.get(h, "") for h in ("KEY", "Timestamp", "SIGN"))
         if not key or not stamp or not signature:
             return self._refuse(401, "MISSING_REQUIRED_HEADER", "Missing required header: KEY, Timestamp and SIGN")
         account = exchange.account_of(key) if exchange is not None else None
-        if account is None:
+        if exchange is None or account is None:
             return self._refuse(401, "INVALID_KEY", "Invalid key provided")
         try:
             sent_s = float(stamp)
@@ -216,27 +215,27 @@ class GateioPrivate:
                 return account
         return self._refuse(401, "INVALID_SIGNATURE", "Signature mismatch")
 
-    def private_error(self: Any, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
+    def private_error(self, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
         label, default = _REFUSALS.get(reason, ("INVALID_PARAM_VALUE", message))
         return self._refuse(status, label, message or default)
 
     # -- account -------------------------------------------------------------------------------
-    def _user_id(self: Any, account: Account) -> int:
-        return 10_000_000 + list(self.server.exchange.accounts).index(account.name) + 1
+    def _user_id(self, account: Account) -> int:
+        return 10_000_000 + list(self.exchange.accounts).index(account.name) + 1
 
-    async def _account_detail(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _account_detail(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         return self._ok({"user_id": self._user_id(account), "ip_whitelist": [], "currency_pairs": [], "key": {"mode": 1},
                          "tier": 0, "tier_expire_time": "0001-01-01T00:00:00Z", "copy_trading_role": 0})
 
-    async def _accounts(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _accounts(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         only = request.query.get("currency")
         return self._ok([
             {"currency": a, "available": to_plain(free), "locked": to_plain(locked), "update_id": 1}
             for a, (free, locked) in sorted(account.balances.items()) if only is None or a == only
         ])
 
-    async def _fee(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
-        exchange = self.server.exchange
+    async def _fee(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        exchange = self.exchange
         maker, taker = to_plain(exchange.maker_fee), to_plain(exchange.taker_fee)
         return self._ok({
             "user_id": self._user_id(account), "taker_fee": taker, "maker_fee": maker, "gt_discount": False,
@@ -245,7 +244,7 @@ class GateioPrivate:
         })
 
     # -- orders --------------------------------------------------------------------------------
-    async def _place(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _place(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         params = read_json(body)
         if not isinstance(params, dict):
             return self._refuse(400, "INVALID_REQUEST_BODY", "Invalid request body: a JSON object expected")
@@ -270,12 +269,12 @@ class GateioPrivate:
             return self._refuse(400, "INVALID_PARAM_VALUE", "invalid argument: amount and price must be decimal text")
         now_ms = self.server.clock() // 1_000_000
         try:
-            order = self.server.exchange.place(account, symbol, side, qty, price, tif, text or "", now_ms)
+            order = self.exchange.place(account, symbol, side, qty, price, tif, text or "", now_ms)
         except Rejected as exc:
             return self._rejected(exc, symbol, qty, price)
         return self._ok(self._order_json(order), 201)
 
-    def _rejected(self: Any, exc: Rejected, symbol: str, qty: int, price: int) -> web.StreamResponse:
+    def _rejected(self, exc: Rejected, symbol: str, qty: int, price: int) -> web.StreamResponse:
         """A refused order in Gate's words: which precision, which minimum."""
         inst = self.server.instruments.get(self.name, symbol)
         quote = split(symbol)[1]
@@ -290,12 +289,12 @@ class GateioPrivate:
         label, message = _REFUSALS[exc.reason]
         return self._refuse(400, label, message)
 
-    def _find(self: Any, request: web.Request, account: Account) -> SimOrder | web.StreamResponse:
+    def _find(self, request: web.Request, account: Account) -> SimOrder | web.StreamResponse:
         """An order by Gate's id or the client's ``text``, within what Gate keeps answering."""
         order_id = request.match_info["order_id"]
         by_text = order_id.startswith("t-")
         try:
-            order = self.server.exchange.find(account, None if by_text else int(order_id), order_id if by_text else None)
+            order = self.exchange.find(account, None if by_text else int(order_id), order_id if by_text else None)
         except (Rejected, ValueError):
             order = None
         native = request.query.get("currency_pair")
@@ -313,11 +312,11 @@ class GateioPrivate:
             return self._refuse(404, "CLIENT_ID_NOT_FOUND", f"Order with client ID {order_id[:40]} not found")
         return self._refuse(404, "ORDER_NOT_FOUND", f"Order with ID {order_id[:40]} not found")
 
-    async def _query(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _query(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         order = self._find(request, account)
         return order if isinstance(order, web.StreamResponse) else self._ok(self._order_json(order))
 
-    async def _cancel(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _cancel(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         order = self._find(request, account)
         if isinstance(order, web.StreamResponse):
             return order
@@ -325,10 +324,10 @@ class GateioPrivate:
             if order.status is OrderStatus.FILLED:
                 return self._refuse(400, "ORDER_CLOSED", f"Order {order.order_id} has been closed")
             return self._refuse(400, "ORDER_CANCELLED", f"Order {order.order_id} has been cancelled")
-        self.server.exchange.cancel(account, order, self.server.clock() // 1_000_000)
+        self.exchange.cancel(account, order, self.server.clock() // 1_000_000)
         return self._ok(self._order_json(order))
 
-    async def _orders(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _orders(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         native, status = request.query.get("currency_pair", ""), request.query.get("status", "")
         symbol = self.server.unified(native)
         if symbol is None or status not in ("open", "finished"):
@@ -336,15 +335,15 @@ class GateioPrivate:
         orders = [o for o in account.orders.values() if o.symbol == symbol and o.open == (status == "open")]
         return self._ok([self._order_json(o) for o in orders])
 
-    async def _open_orders(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _open_orders(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         native = request.query.get("currency_pair")
         symbol = self.server.unified(native) if native else None
         groups: dict[str, list[dict[str, object]]] = {}
-        for order in self.server.exchange.open_orders(account, symbol):
+        for order in self.exchange.open_orders(account, symbol):
             groups.setdefault(self.server.native(order.symbol), []).append(self._order_json(order))
         return self._ok([{"currency_pair": pair, "total": len(orders), "orders": orders} for pair, orders in groups.items()])
 
-    async def _my_trades(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _my_trades(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         native, order_id = request.query.get("currency_pair"), request.query.get("order_id")
         symbol = self.server.unified(native) if native else None
         out = []
@@ -361,7 +360,7 @@ class GateioPrivate:
             })
         return self._ok(out)
 
-    def _order_json(self: Any, order: SimOrder) -> dict[str, object]:
+    def _order_json(self, order: SimOrder) -> dict[str, object]:
         base, quote = split(order.symbol)
         status, finish_as = _STATUS_TEXT[order.status]
         if order.status is OrderStatus.CANCELLED and order.tif == "ioc":

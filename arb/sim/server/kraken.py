@@ -127,7 +127,7 @@ class KrakenCounter:
         return 0.0
 
 
-class KrakenPrivate:
+class KrakenPrivate(VenueProtocol):
     """Kraken's asset pairs, assets, tickers, depth and private REST API (``/0/private/*``),
     on an :class:`~arb.sim.exchange.Exchange`. Every private call is a ``POST`` (form or
     JSON) carrying ``nonce``, signed ``API-Sign`` = base64 HMAC-SHA512(b64decode(secret),
@@ -136,7 +136,6 @@ class KrakenPrivate:
     list; the call counter is Kraken's (:class:`KrakenCounter`, Intermediate tier). Fees are
     taken in the quote asset; ``cl_ord_id`` is unique among open orders only."""
 
-    server: Any
     fee_asset = "quote"
     client_id_scope = "open"
     #: Kraken's REST counter: (maximum, decay per second) — the Intermediate tier.
@@ -146,7 +145,7 @@ class KrakenPrivate:
     #: concurrently, so they may arrive out of order).
     nonce_window = 5_000
 
-    def public_routes(self: Any) -> list[Route]:
+    def public_routes(self) -> list[Route]:
         return [
             Route("GET", "/0/public/AssetPairs", self._asset_pairs),
             Route("GET", "/0/public/Assets", self._assets),
@@ -156,7 +155,7 @@ class KrakenPrivate:
             Route("GET", "/0/public/SystemStatus", self._system_status),
         ]
 
-    def private_routes(self: Any) -> list[Route]:
+    def private_routes(self) -> list[Route]:
         r = self.private_route
         return [
             r("POST", "/0/private/Balance", 1, self._balance),
@@ -171,7 +170,7 @@ class KrakenPrivate:
         ]
 
     # -- names ---------------------------------------------------------------------------------
-    def _names(self: Any) -> dict[str, tuple[str, str, str]]:
+    def _names(self) -> dict[str, tuple[str, str, str]]:
         """Unified symbol → (pair id, altname, wsname), Kraken's way: ids of two prefixed
         assets concatenate (``XXBTZUSD``), any other pair's id is its altname (``XBTUSDT``)."""
         names = self.__dict__.get("_pair_names")
@@ -188,39 +187,40 @@ class KrakenPrivate:
                 self.server.native(s): s for s in self.server.symbols}
         return names
 
-    def _pair(self: Any, name: str) -> str | None:
+    def _pair(self, name: str) -> str | None:
         """The listed symbol a pair name (id, altname, wsname or websocket v2 name) names."""
         self._names()
         return self.__dict__["_pair_lookup"].get(name.strip())
 
-    def _now_ms(self: Any) -> int:
+    def _now_ms(self) -> int:
         return self.server.clock() // 1_000_000
 
-    def _ok(self: Any, result: object) -> web.StreamResponse:
+    def _ok(self, result: object) -> web.StreamResponse:
         return json_response(_json.encode({"error": [], "result": result}).decode())
 
-    def _fail(self: Any, *errors: str) -> web.StreamResponse:
+    def _fail(self, *errors: str) -> web.StreamResponse:
         return json_response(_json.encode({"error": list(errors)}).decode())
 
     # -- public --------------------------------------------------------------------------------
-    async def _time(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _time(self, request: web.Request) -> web.StreamResponse:
         now = self.server.clock() // 1_000_000_000
         return self._ok({"unixtime": now, "rfc1123": time.strftime("%a, %d %b %y %H:%M:%S +0000", time.gmtime(now))})
 
-    async def _system_status(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _system_status(self, request: web.Request) -> web.StreamResponse:
         return self._ok({"status": "online", "timestamp": _rfc3339(self.server.clock()).split(".")[0] + "Z"})
 
-    def _wanted(self: Any, request: web.Request) -> list[str] | web.StreamResponse:
+    def _wanted(self, request: web.Request) -> list[str] | web.StreamResponse:
         """The symbols a ``pair=`` list names (all listed ones without it), or the refusal."""
         names = [n for n in request.query.get("pair", "").split(",") if n.strip()]
         if not names:
             return list(self._names())
-        symbols = [self._pair(n) for n in names]
-        if any(s is None for s in symbols):
+        pairs = [self._pair(n) for n in names]
+        symbols = [s for s in pairs if s is not None]
+        if len(symbols) < len(pairs):
             return self._fail("EQuery:Unknown asset pair")
         return symbols
 
-    async def _asset_pairs(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _asset_pairs(self, request: web.Request) -> web.StreamResponse:
         wanted = self._wanted(request)
         if isinstance(wanted, web.StreamResponse):
             return wanted
@@ -246,13 +246,13 @@ class KrakenPrivate:
             }
         return self._ok(result)
 
-    async def _assets(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _assets(self, request: web.Request) -> web.StreamResponse:
         codes = sorted({a for s in self.server.symbols for a in split(s)})
         return self._ok({asset_id(c): {"aclass": "currency", "altname": altname(c), "decimals": 4 if asset_id(c).startswith("Z") else 8,
                                        "display_decimals": 2 if asset_id(c).startswith("Z") else 5, "status": "enabled"}
                          for c in codes})
 
-    async def _tickers(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _tickers(self, request: web.Request) -> web.StreamResponse:
         wanted = self._wanted(request)
         if isinstance(wanted, web.StreamResponse):
             return wanted
@@ -270,7 +270,7 @@ class KrakenPrivate:
             }
         return self._ok(result)
 
-    async def _depth(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _depth(self, request: web.Request) -> web.StreamResponse:
         symbol = self._pair(request.query.get("pair", ""))
         if symbol is None:
             return self._fail("EQuery:Unknown asset pair")
@@ -285,7 +285,7 @@ class KrakenPrivate:
                                                      "bids": [[p, q, now_s] for p, q, *_ in bids]}})
 
     # -- auth ----------------------------------------------------------------------------------
-    def _params(self: Any, body: str) -> dict[str, str] | None:
+    def _params(self, body: str) -> dict[str, str] | None:
         """A private call's parameters: form-encoded, or JSON (None when unreadable)."""
         if body.lstrip().startswith("{"):
             data = read_json(body)
@@ -294,11 +294,11 @@ class KrakenPrivate:
             return {k: v if isinstance(v, str) else _json.encode(v).decode() for k, v in data.items()}
         return {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
 
-    async def authenticate(self: Any, request: web.Request, body: str) -> Account | web.StreamResponse:
+    async def authenticate(self, request: web.Request, body: str) -> Account | web.StreamResponse:
         exchange = self.server.exchange
         key = request.headers.get("API-Key", "")
         account = exchange.account_of(key) if exchange is not None and key else None
-        if account is None:
+        if exchange is None or account is None:
             return self._fail("EAPI:Invalid key")
         params = self._params(body)
         nonce_text = (params or {}).get("nonce", "").strip('"')
@@ -317,31 +317,31 @@ class KrakenPrivate:
         nonces[1].add(nonce)
         return account
 
-    def _limiter(self: Any, key: str) -> KrakenCounter:
+    def _limiter(self, key: str) -> KrakenCounter:
         limiters = self.server.__dict__.setdefault("_private_limiters", {})
         limiter = limiters.get(key)
         if limiter is None:
             limiter = limiters[key] = KrakenCounter(*self.counter)
         return limiter
 
-    def private_error(self: Any, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
+    def private_error(self, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
         return self._fail(_REFUSALS.get(reason, "EGeneral:Invalid arguments"))
 
-    def rest_error(self: Any, status: int, message: str) -> str:
+    def rest_error(self, status: int, message: str) -> str:
         error = "EAPI:Rate limit exceeded" if status == 429 else f"EService:{message[:60]}" if status >= 500 else f"EGeneral:{message[:60]}"
         return _json.encode({"error": [error]}).decode()
 
     # -- private handlers ----------------------------------------------------------------------
-    async def _balance(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _balance(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         return self._ok({asset_id(a): to_plain(f + lk) for a, (f, lk) in sorted(account.balances.items())})
 
-    async def _balance_ex(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _balance_ex(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         return self._ok({asset_id(a): {"balance": to_plain(f + lk), "hold_trade": to_plain(lk)}
                          for a, (f, lk) in sorted(account.balances.items())})
 
-    async def _trade_volume(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _trade_volume(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         params = self._params(body) or {}
-        exchange = self.server.exchange
+        exchange = self.exchange
         fees, makers = {}, {}
         for name in (n.strip() for n in params.get("pair", "").split(",") if n.strip()):
             symbol = self._pair(name)
@@ -355,16 +355,16 @@ class KrakenPrivate:
             result.update(fees=fees, fees_maker=makers)
         return self._ok(result)
 
-    def _refusal(self: Any, reason: RejectReason, symbol: str, qty: int) -> str:
+    def _refusal(self, reason: RejectReason, symbol: str, qty: int) -> str:
         inst = self.server.instruments.get(self.name, symbol)
         if reason is RejectReason.LOT:
             return "EOrder:Order minimum not met" if inst is not None and qty < inst.min_qty else "EGeneral:Invalid arguments:volume"
         if reason is RejectReason.OTHER:
-            halted = self.server.exchange is not None and symbol in self.server.exchange.halted
+            halted = symbol in self.exchange.halted  # private: the server has an exchange
             return "EService:Market in cancel_only mode" if halted else "EQuery:Unknown asset pair"
         return _REFUSALS.get(reason, "EGeneral:Invalid arguments")
 
-    async def _add_order(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _add_order(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         p = self._params(body) or {}
         symbol = self._pair(p.get("pair", ""))
         if symbol is None:
@@ -376,6 +376,7 @@ class KrakenPrivate:
                           ("timeinforce", tif is None), ("oflags", bool(flags - {"fciq", "fcib", "nompp"}))):
             if bad:
                 return self._fail(f"EGeneral:Invalid arguments:{name}")
+        assert tif is not None  # refused above
         cl_ord_id = p.get("cl_ord_id", "")
         if cl_ord_id and ("userref" in p or not _valid_cl_ord_id(cl_ord_id)):
             return self._fail("EGeneral:Invalid arguments:cl_ord_id")
@@ -393,14 +394,14 @@ class KrakenPrivate:
         if p.get("validate") in ("true", "1"):
             return self._ok({"descr": descr})
         try:
-            order = self.server.exchange.place(account, symbol, side, qty, price, tif, cl_ord_id, self._now_ms())
+            order = self.exchange.place(account, symbol, side, qty, price, tif, cl_ord_id, self._now_ms())
         except Rejected as exc:
             return self._fail(self._refusal(exc.reason, symbol, qty))
         if p.get("userref"):
             self.server.__dict__.setdefault("_kraken_userrefs", {})[order.order_id] = p["userref"]
         return self._ok({"descr": descr, "txid": [_txid("O", order.order_id)]})
 
-    def _order_json(self: Any, order: SimOrder, trades: bool) -> dict[str, object]:
+    def _order_json(self, order: SimOrder, trades: bool) -> dict[str, object]:
         inst = self.server.instruments.get(self.name, order.symbol)
         price_places = inst.price_precision if inst else 8
         pair = self._names()[order.symbol][1]
@@ -428,20 +429,20 @@ class KrakenPrivate:
             out["trades"] = [_txid("T", t.trade_id) for t in order.trades]
         return out
 
-    def _matches(self: Any, order: SimOrder, p: dict[str, str]) -> bool:
+    def _matches(self, order: SimOrder, p: dict[str, str]) -> bool:
         if p.get("cl_ord_id") and order.client_id != p["cl_ord_id"]:
             return False
         if p.get("userref"):
             return self.server.__dict__.get("_kraken_userrefs", {}).get(order.order_id) == p["userref"]
         return True
 
-    async def _open_orders(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _open_orders(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         p = self._params(body) or {}
         trades = p.get("trades") in ("true", "1")
         orders = [o for o in account.orders.values() if o.open and self._matches(o, p)]
         return self._ok({"open": {_txid("O", o.order_id): self._order_json(o, trades) for o in orders}})
 
-    async def _closed_orders(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _closed_orders(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         p = self._params(body) or {}
         trades = p.get("trades") in ("true", "1")
         orders = sorted((o for o in account.orders.values() if not o.open and self._matches(o, p)),
@@ -449,7 +450,7 @@ class KrakenPrivate:
         return self._ok({"closed": {_txid("O", o.order_id): self._order_json(o, trades) for o in orders[:50]},
                          "count": len(orders)})
 
-    async def _query_orders(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _query_orders(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         p = self._params(body) or {}
         txids = [t.strip() for t in p.get("txid", "").split(",") if t.strip()]
         if not txids or len(txids) > 50:
@@ -464,7 +465,7 @@ class KrakenPrivate:
             result[txid] = self._order_json(order, trades)
         return self._ok(result)
 
-    async def _cancel(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _cancel(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         p = self._params(body) or {}
         if p.get("cl_ord_id"):
             orders = [o for o in account.orders.values() if o.open and o.client_id == p["cl_ord_id"]]
@@ -480,14 +481,12 @@ class KrakenPrivate:
         if not orders:
             return self._fail("EOrder:Unknown order")
         for order in orders:
-            self.server.exchange.cancel(account, order, self._now_ms())
+            self.exchange.cancel(account, order, self._now_ms())
         return self._ok({"count": len(orders)})
 
 
 
-# PENDING (arb/sim/server/protocol.py is being edited): VenueProtocol._limiter is annotated
-# ``-> Window``; a ``Limiter`` Protocol (``spend(weight, now_s) -> float``) there ends this ignore.
-class KrakenProtocol(KrakenPrivate, VenueProtocol):  # type: ignore[misc]
+class KrakenProtocol(KrakenPrivate, VenueProtocol):
     name = "kraken"
     path = "/v2"
     heartbeats = True

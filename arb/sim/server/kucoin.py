@@ -84,7 +84,7 @@ def _order_number(text: str) -> int | None:
         return None
 
 
-class KucoinPrivate:
+class KucoinPrivate(VenueProtocol):
     """KuCoin's spot listings and private REST API (high-frequency orders), on an
     :class:`~arb.sim.exchange.Exchange`.
 
@@ -102,12 +102,11 @@ class KucoinPrivate:
     - ``private_budget``: the Spot resource pool, 4000 weight per 30 s (VIP 0).
     """
 
-    server: Any
     name: str
     fee_asset = "quote"
     private_budget = (4000, 30.0)
 
-    def public_routes(self: Any) -> list[Route]:
+    def public_routes(self) -> list[Route]:
         return [
             Route("GET", "/api/v2/symbols", self._symbols),
             Route("GET", "/api/v2/symbols/{symbol}", self._symbol),
@@ -118,7 +117,7 @@ class KucoinPrivate:
             Route("GET", "/api/v1/contracts/active", self._empty_list),
         ]
 
-    def private_routes(self: Any) -> list[Route]:
+    def private_routes(self) -> list[Route]:
         r = self.private_route
         hf = "/api/v1/hf/orders"
         return [
@@ -140,16 +139,16 @@ class KucoinPrivate:
         ]
 
     # -- public ------------------------------------------------------------------------------
-    def _now_ms(self: Any) -> int:
+    def _now_ms(self) -> int:
         return self.server.clock() // 1_000_000
 
-    def _ok(self: Any, data: object) -> web.StreamResponse:
+    def _ok(self, data: object) -> web.StreamResponse:
         return json_response(_json.encode({"code": "200000", "data": data}).decode())
 
-    def _code(self: Any, status: int, code: str, msg: str) -> web.StreamResponse:
+    def _code(self, status: int, code: str, msg: str) -> web.StreamResponse:
         return json_response(_json.encode({"code": code, "msg": msg}).decode(), status)
 
-    def _symbol_json(self: Any, symbol: str) -> dict[str, object] | None:
+    def _symbol_json(self, symbol: str) -> dict[str, object] | None:
         inst = self.server.instruments.get(self.name, symbol)
         if inst is None:
             return None
@@ -168,15 +167,15 @@ class KucoinPrivate:
             "callauctionThirdStageStartTime": None, "tradingStartTime": None,
         }
 
-    async def _symbols(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _symbols(self, request: web.Request) -> web.StreamResponse:
         return self._ok([s for s in (self._symbol_json(x) for x in self.server.symbols) if s is not None])
 
-    async def _symbol(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _symbol(self, request: web.Request) -> web.StreamResponse:
         symbol = self.server.unified(request.match_info["symbol"])
         data = self._symbol_json(symbol) if symbol is not None else None
         return self._ok(data) if data is not None else self._code(200, "400100", "Unsupported trading pair.")
 
-    async def _tickers(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _tickers(self, request: web.Request) -> web.StreamResponse:
         exchange = self.server.exchange
         maker = to_plain(exchange.maker_fee) if exchange else "0.001"
         taker = to_plain(exchange.taker_fee) if exchange else "0.001"
@@ -197,7 +196,7 @@ class KucoinPrivate:
             })
         return self._ok({"time": self._now_ms(), "ticker": out})
 
-    async def _currencies(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _currencies(self, request: web.Request) -> web.StreamResponse:
         assets = sorted({a for s in self.server.symbols for a in self.server.native(s).split("-", 1)})
         return self._ok([{
             "currency": a, "name": a, "fullName": a, "precision": 8, "confirms": None, "contractAddress": None,
@@ -208,14 +207,14 @@ class KucoinPrivate:
                         "maxDeposit": None, "needTag": False, "chainId": a.lower()}],
         } for a in assets])
 
-    async def _timestamp(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _timestamp(self, request: web.Request) -> web.StreamResponse:
         return self._ok(self._now_ms())
 
-    async def _empty_list(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _empty_list(self, request: web.Request) -> web.StreamResponse:
         return self._ok([])
 
     # -- auth --------------------------------------------------------------------------------
-    async def authenticate(self: Any, request: web.Request, body: str) -> Account | web.StreamResponse:
+    async def authenticate(self, request: web.Request, body: str) -> Account | web.StreamResponse:
         headers = request.headers
         key, signature = headers.get("KC-API-KEY", ""), headers.get("KC-API-SIGN", "")
         timestamp, passphrase = headers.get("KC-API-TIMESTAMP", ""), headers.get("KC-API-PASSPHRASE", "")
@@ -223,7 +222,7 @@ class KucoinPrivate:
             return self._code(401, *_AUTH_HEADERS)
         exchange = self.server.exchange
         api_key = exchange.keys.get(key) if exchange is not None else None
-        if api_key is None:
+        if exchange is None or api_key is None:
             return self._code(401, *_AUTH_KEY)
         try:
             ts = int(timestamp)
@@ -239,7 +238,7 @@ class KucoinPrivate:
             return self._code(401, *_AUTH_SIGN)
         return exchange.accounts[api_key.account]
 
-    def private_error(self: Any, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
+    def private_error(self, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
         if reason is RejectReason.AUTH:
             return self._code(401, *_AUTH_SIGN)
         if reason is RejectReason.RATE_LIMIT:
@@ -249,7 +248,7 @@ class KucoinPrivate:
         return self._code(200, *_REFUSALS.get(reason, _REFUSALS[RejectReason.OTHER]))
 
     # -- accounts and fees ---------------------------------------------------------------------
-    async def _accounts(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _accounts(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         kind = request.query.get("type", "")
         if kind not in ("", "trade", "trade_hf"):  # main, margin …: this account keeps nothing there
             return self._ok([])
@@ -260,30 +259,30 @@ class KucoinPrivate:
         } for a, (free, locked) in sorted(account.balances.items()) if currency in (None, a)]
         return self._ok(out)
 
-    async def _base_fee(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
-        exchange = self.server.exchange
+    async def _base_fee(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        exchange = self.exchange
         return self._ok({"takerFeeRate": to_plain(exchange.taker_fee), "makerFeeRate": to_plain(exchange.maker_fee)})
 
-    async def _trade_fees(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
-        exchange = self.server.exchange
+    async def _trade_fees(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        exchange = self.exchange
         natives = [n for n in request.query.get("symbols", "").split(",") if n]
         return self._ok([{"symbol": n, "takerFeeRate": to_plain(exchange.taker_fee), "makerFeeRate": to_plain(exchange.maker_fee)}
                          for n in natives if self.server.unified(n) is not None])
 
-    async def _hf_opened(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _hf_opened(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         return self._ok(True)
 
-    async def _account_mode(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _account_mode(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         return self._ok({"selfAccountMode": "CLASSIC"})
 
-    async def _margin_symbols(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _margin_symbols(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         return self._ok({"timestamp": self._now_ms(), "items": []})
 
-    async def _isolated_symbols(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _isolated_symbols(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         return self._ok([])
 
     # -- orders ------------------------------------------------------------------------------
-    async def _place(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _place(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         req = read_json(body)
         if not isinstance(req, dict):
             return self._code(200, "400100", "Parameter error: the body must be a JSON object")
@@ -301,12 +300,12 @@ class KucoinPrivate:
         except (KeyError, ValueError):
             return self._code(200, "400100", "Parameter error: size and price must be decimals")
         try:
-            order = self.server.exchange.place(account, symbol, str(req.get("side", "")), qty, price, tif.lower(), client_id, self._now_ms())
+            order = self.exchange.place(account, symbol, str(req.get("side", "")), qty, price, tif.lower(), client_id, self._now_ms())
         except Rejected as exc:
             return self.private_error(200, exc.reason, exc.message)
         return self._ok({"orderId": order_key(order), "clientOid": order.client_id})
 
-    def _order_json(self: Any, order: SimOrder) -> dict[str, object]:
+    def _order_json(self, order: SimOrder) -> dict[str, object]:
         funds = order.price * order.qty // ONE
         cancelled = order.qty - order.filled if order.status is OrderStatus.CANCELLED else 0
         return {
@@ -322,23 +321,24 @@ class KucoinPrivate:
             "active": order.open, "tax": "0", "createdAt": order.created_ms, "lastUpdatedAt": order.updated_ms,
         }
 
-    def _lookup(self: Any, request: web.Request, account: Account) -> SimOrder | None:
+    def _lookup(self, request: web.Request, account: Account) -> SimOrder | None:
         """The order a path names (``orderId`` or ``clientOid``) in the ``symbol`` the query names."""
         symbol = self.server.unified(request.query.get("symbol", ""))
         match = request.match_info
+        order: SimOrder | None
         try:
             if "clientOid" in match:
-                order = self.server.exchange.find(account, client_id=match["clientOid"])
+                order = self.exchange.find(account, client_id=match["clientOid"])
             else:
                 number = _order_number(match["orderId"])
-                order = self.server.exchange.find(account, order_id=number) if number is not None else None
+                order = self.exchange.find(account, order_id=number) if number is not None else None
         except Rejected:
             return None
         if order is None or order.symbol != symbol or ("orderId" in match and order_key(order) != match["orderId"]):
             return None
         return order
 
-    async def _order(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _order(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         if self.server.unified(request.query.get("symbol", "")) is None:
             return self._code(200, "400100", "Parameter error: symbol is required")
         order = self._lookup(request, account)
@@ -346,36 +346,36 @@ class KucoinPrivate:
             return self.private_error(200, RejectReason.NOT_FOUND, "order not found")
         return self._ok(self._order_json(order))
 
-    async def _cancel(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _cancel(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         if self.server.unified(request.query.get("symbol", "")) is None:
             return self._code(200, "400100", "Parameter error: symbol is required")
         order = self._lookup(request, account)
         if order is None or not order.open:
             return self._code(200, *_CANCEL_GONE)
-        self.server.exchange.cancel(account, order, self._now_ms())
+        self.exchange.cancel(account, order, self._now_ms())
         named = {"clientOid": order.client_id} if "clientOid" in request.match_info else {"orderId": order_key(order)}
         return self._ok(named)
 
-    def _of_symbol(self: Any, request: web.Request, account: Account) -> list[SimOrder] | None:
+    def _of_symbol(self, request: web.Request, account: Account) -> list[SimOrder] | None:
         symbol = self.server.unified(request.query.get("symbol", ""))
         if symbol is None:
             return None
         return sorted((o for o in account.orders.values() if o.symbol == symbol), key=lambda o: o.order_id, reverse=True)
 
-    async def _active(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _active(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         orders = self._of_symbol(request, account)
         if orders is None:
             return self._code(200, "400100", "Parameter error: symbol is required")
         return self._ok([self._order_json(o) for o in orders if o.open])
 
-    async def _done(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _done(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         orders = self._of_symbol(request, account)
         if orders is None:
             return self._code(200, "400100", "Parameter error: symbol is required")
         done = [o for o in orders if not o.open]
         return self._ok({"lastId": done[-1].order_id if done else 0, "items": [self._order_json(o) for o in done]})
 
-    async def _fills(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _fills(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         symbol = self.server.unified(request.query.get("symbol", ""))
         if symbol is None:
             return self._code(200, "400100", "Parameter error: symbol is required")
@@ -390,7 +390,7 @@ class KucoinPrivate:
                 "symbol": self.server.native(symbol), "side": t.side, "liquidity": "maker" if t.maker else "taker",
                 "type": "limit", "forceTaker": False, "price": to_plain(t.price), "size": to_plain(t.qty),
                 "funds": to_plain(t.quote), "fee": to_plain(t.fee), "feeCurrency": self.server.native(symbol).split("-", 1)[1],
-                "feeRate": to_plain(self.server.exchange.maker_fee if t.maker else self.server.exchange.taker_fee),
+                "feeRate": to_plain(self.exchange.maker_fee if t.maker else self.exchange.taker_fee),
                 "stop": "", "tradeType": "TRADE", "taxRate": "0", "tax": "0", "createdAt": t.ts_ms,
             })
         return self._ok({"items": items, "lastId": items[-1]["id"] if items else 0})
@@ -438,8 +438,9 @@ class KucoinProtocol(KucoinPrivate, VenueProtocol):
         topic = msg.get("topic")
         prefix, _, natives = topic.partition(":") if isinstance(topic, str) else ("", "", "")
         stream_kind = _TOPICS.get(prefix)
-        symbols = [self.server.unified(n) for n in natives.split(",")] if natives else []
-        if stream_kind is None or not symbols or None in symbols or len(symbols) > kucoin.TOPIC_SYMBOLS:
+        named = [self.server.unified(n) for n in natives.split(",")] if natives else []
+        symbols = [s for s in named if s is not None]
+        if stream_kind is None or not symbols or len(symbols) < len(named) or len(symbols) > kucoin.TOPIC_SYMBOLS:
             self._error(session, req_id, 404, f"topic {str(topic)[:80]} is not found")
             return
         for symbol in symbols:

@@ -98,17 +98,16 @@ def _params(query: str, body: str) -> dict[str, str]:
     return params
 
 
-class MexcPrivate:
+class MexcPrivate(VenueProtocol):
     """MEXC's listings, tickers and private REST API (spot v3) on an
     :class:`~arb.sim.exchange.Exchange`: ``X-MEXC-APIKEY`` and a lowercase hex HMAC-SHA256 of
     the query string followed by the body, ``timestamp`` within ``recvWindow`` (at most
     60 000 ms), errors as ``{"code","msg"}``. Also the contract listing a generic client loads
     (empty: spot only)."""
 
-    server: Any
     name: str
 
-    def public_routes(self: Any) -> list[Route]:
+    def public_routes(self) -> list[Route]:
         return [
             Route("GET", "/api/v3/exchangeInfo", self._exchange_info),
             Route("GET", "/api/v3/ticker/24hr", self._tickers),
@@ -119,7 +118,7 @@ class MexcPrivate:
             Route("GET", "/api/v1/contract/detail", self._no_contracts),
         ]
 
-    def private_routes(self: Any) -> list[Route]:
+    def private_routes(self) -> list[Route]:
         r = self.private_route
         return [
             r("GET", "/api/v3/capital/config/getall", 10, self._coins),
@@ -132,29 +131,29 @@ class MexcPrivate:
             r("GET", "/api/v3/myTrades", 10, self._my_trades),
         ]
 
-    def _ok(self: Any, body: object) -> web.StreamResponse:
+    def _ok(self, body: object) -> web.StreamResponse:
         return json_response(_json.encode(body).decode())
 
-    def _refuse(self: Any, status: int, code: int, msg: str) -> web.StreamResponse:
+    def _refuse(self, status: int, code: int, msg: str) -> web.StreamResponse:
         return json_response(_json.encode({"code": code, "msg": msg}).decode(), status)
 
-    def _now_ms(self: Any) -> int:
+    def _now_ms(self) -> int:
         return self.server.clock() // 1_000_000
 
     # -- public --------------------------------------------------------------------------------
-    async def _ping(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _ping(self, request: web.Request) -> web.StreamResponse:
         return self._ok({})
 
-    async def _time(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _time(self, request: web.Request) -> web.StreamResponse:
         return self._ok({"serverTime": self._now_ms()})
 
-    async def _default_symbols(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _default_symbols(self, request: web.Request) -> web.StreamResponse:
         return self._ok({"code": 200, "data": [self.server.native(s) for s in self.server.symbols], "msg": None})
 
-    async def _no_contracts(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _no_contracts(self, request: web.Request) -> web.StreamResponse:
         return self._ok({"success": True, "code": 0, "data": []})
 
-    def _symbol_info(self: Any, symbol: str) -> dict[str, object] | None:
+    def _symbol_info(self, symbol: str) -> dict[str, object] | None:
         inst = self.server.instruments.get(self.name, symbol)
         if inst is None:
             return None
@@ -174,7 +173,7 @@ class MexcPrivate:
             "maxQuoteAmountMarket": "100000", "fullName": base, "tradeSideType": 1,
         }
 
-    async def _exchange_info(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _exchange_info(self, request: web.Request) -> web.StreamResponse:
         wanted = request.query.get("symbols") or request.query.get("symbol")
         natives = set(wanted.split(",")) if wanted else None
         symbols = [s for s in self.server.symbols if natives is None or self.server.native(s) in natives]
@@ -183,7 +182,7 @@ class MexcPrivate:
         infos = [i for i in (self._symbol_info(s) for s in symbols) if i is not None]
         return self._ok({"timezone": "CST", "serverTime": self._now_ms(), "rateLimits": [], "exchangeFilters": [], "symbols": infos})
 
-    def _ticker(self: Any, symbol: str) -> dict[str, object] | None:
+    def _ticker(self, symbol: str) -> dict[str, object] | None:
         book = self.server.book(symbol)
         bid, ask = book.best_bid(), book.best_ask()
         if bid is None or ask is None or self.server.instruments.get(self.name, symbol) is None:
@@ -198,7 +197,7 @@ class MexcPrivate:
             "quoteVolume": to_plain(volume * mid // ONE), "openTime": now - 86_400_000, "closeTime": now, "count": None,
         }
 
-    async def _tickers(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _tickers(self, request: web.Request) -> web.StreamResponse:
         native = request.query.get("symbol")
         if native is not None:
             symbol = self.server.unified(native)
@@ -206,18 +205,18 @@ class MexcPrivate:
             return self._ok(ticker) if ticker is not None else self._refuse(400, 30014, "invalid symbol")
         return self._ok([t for t in (self._ticker(s) for s in self.server.symbols) if t is not None])
 
-    async def _book_tickers(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _book_tickers(self, request: web.Request) -> web.StreamResponse:
         keys = ("symbol", "bidPrice", "bidQty", "askPrice", "askQty")
         return self._ok([{k: t[k] for k in keys} for t in (self._ticker(s) for s in self.server.symbols) if t is not None])
 
     # -- auth ----------------------------------------------------------------------------------
-    async def authenticate(self: Any, request: web.Request, body: str) -> Account | web.StreamResponse:
+    async def authenticate(self, request: web.Request, body: str) -> Account | web.StreamResponse:
         exchange = self.server.exchange
         key = request.headers.get("X-MEXC-APIKEY", "")
         if not key:
             return self._refuse(400, 400, "api key required")
         account = exchange.account_of(key) if exchange is not None else None
-        if account is None:
+        if exchange is None or account is None:
             return self._refuse(400, 10072, "invalid access key")
         secret = exchange.keys[key].secret
         signed_body, sig_b = _split_signature(body)
@@ -242,12 +241,12 @@ class MexcPrivate:
             return self._refuse(400, 700003, "Timestamp for this request is outside of the recvWindow.")
         return account
 
-    def private_error(self: Any, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
+    def private_error(self, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
         code, default = _REFUSALS.get(reason, (33333, "param is error"))
         return self._refuse(status, code, message or default)
 
     # -- account -------------------------------------------------------------------------------
-    async def _coins(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _coins(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         return self._ok([
             {"coin": a, "Name": a, "networkList": [{
                 "coin": a, "depositDesc": None, "depositEnable": True, "minConfirm": 1, "name": a, "network": a, "netWork": a,
@@ -256,22 +255,22 @@ class MexcPrivate:
             for a in sorted({a for s in self.server.symbols for a in split(s)})
         ])
 
-    async def _account(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _account(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         balances = [{"asset": a, "free": to_plain(f), "locked": to_plain(lk)} for a, (f, lk) in sorted(account.balances.items()) if f or lk]
         return self._ok({"canTrade": True, "canWithdraw": True, "canDeposit": True, "updateTime": None, "accountType": "SPOT",
                          "balances": balances, "permissions": ["SPOT"]})
 
-    async def _trade_fee(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _trade_fee(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         if self.server.unified(request.query.get("symbol", "")) is None:
             return self._refuse(400, 30014, "invalid symbol")
-        exchange = self.server.exchange
+        exchange = self.exchange
         # The docs print the rates as JSON numbers: written from the exact text, never via float.
         data = {"makerCommission": msgspec.Raw(to_plain(exchange.maker_fee).encode()),
                 "takerCommission": msgspec.Raw(to_plain(exchange.taker_fee).encode())}
         return self._ok({"data": data, "code": 0, "msg": "success", "timestamp": self._now_ms()})
 
     # -- orders --------------------------------------------------------------------------------
-    async def _place(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _place(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         params = _params(request.query_string, body)
         symbol = self.server.unified(params.get("symbol", ""))
         if symbol is None:
@@ -292,7 +291,7 @@ class MexcPrivate:
         except ValueError:
             return self._refuse(400, 33333, "param is error: quantity or price")
         try:
-            order = self.server.exchange.place(account, symbol, side, qty, price, tif, client_id, self._now_ms())
+            order = self.exchange.place(account, symbol, side, qty, price, tif, client_id, self._now_ms())
         except Rejected as exc:
             return self._rejected(exc, symbol, qty)
         return self._ok({
@@ -300,7 +299,7 @@ class MexcPrivate:
             "origQty": to_plain(qty), "type": _TYPE_TEXT[tif], "side": side.upper(), "transactTime": order.created_ms,
         })
 
-    def _rejected(self: Any, exc: Rejected, symbol: str, qty: int) -> web.StreamResponse:
+    def _rejected(self, exc: Rejected, symbol: str, qty: int) -> web.StreamResponse:
         inst = self.server.instruments.get(self.name, symbol)
         base, quote = split(symbol)
         if exc.reason is RejectReason.MIN_NOTIONAL and inst is not None:
@@ -312,7 +311,7 @@ class MexcPrivate:
         code, msg = _REFUSALS[exc.reason]
         return self._refuse(400, code, msg)
 
-    def _find(self: Any, request: web.Request, account: Account, body: str,
+    def _find(self, request: web.Request, account: Account, body: str,
               missing: tuple[int, str] = (-2013, "Order does not exist.")) -> SimOrder | web.StreamResponse:
         """An order by ``orderId`` or ``origClientOrderId`` (``missing``: the refusal when there is none)."""
         params = _params(request.query_string, body)
@@ -320,7 +319,7 @@ class MexcPrivate:
         if not order_id and not client_id:
             return self._refuse(400, 700004, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null")
         try:
-            order = self.server.exchange.find(account, int(order_id) if order_id else None, client_id)
+            order = self.exchange.find(account, int(order_id) if order_id else None, client_id)
         except (Rejected, ValueError):
             order = None
         native = params.get("symbol")
@@ -328,29 +327,29 @@ class MexcPrivate:
             return self._refuse(400, *missing)
         return order
 
-    async def _query(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _query(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         order = self._find(request, account, body)
         return order if isinstance(order, web.StreamResponse) else self._ok(self._order_json(order))
 
-    async def _cancel(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _cancel(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         order = self._find(request, account, body, missing=(-2011, "Unknown order sent."))
         if isinstance(order, web.StreamResponse):
             return order
         if not order.open:
             return self._refuse(400, -2011, "Unknown order sent.")
-        self.server.exchange.cancel(account, order, self._now_ms())
+        self.exchange.cancel(account, order, self._now_ms())
         out = self._order_json(order)
         return self._ok({"symbol": out["symbol"], "origClientOrderId": out["clientOrderId"], "orderId": out["orderId"],
                          **{k: out[k] for k in ("clientOrderId", "price", "origQty", "executedQty", "cummulativeQuoteQty",
                                                 "status", "timeInForce", "type", "side")}})
 
-    async def _open_orders(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _open_orders(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         symbol = self.server.unified(_params(request.query_string, body).get("symbol", ""))
         if symbol is None:
             return self._refuse(400, 30014, "invalid symbol")
-        return self._ok([self._order_json(o) for o in self.server.exchange.open_orders(account, symbol)])
+        return self._ok([self._order_json(o) for o in self.exchange.open_orders(account, symbol)])
 
-    async def _my_trades(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _my_trades(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         params = _params(request.query_string, body)
         symbol = self.server.unified(params.get("symbol", ""))
         if symbol is None:
@@ -369,7 +368,7 @@ class MexcPrivate:
             })
         return self._ok(out)
 
-    def _order_json(self: Any, order: SimOrder) -> dict[str, object]:
+    def _order_json(self, order: SimOrder) -> dict[str, object]:
         return {
             "symbol": self.server.native(order.symbol), "orderId": str(order.order_id), "orderListId": -1,
             "clientOrderId": order.client_id or None, "price": to_plain(order.price), "origQty": to_plain(order.qty),

@@ -68,17 +68,16 @@ def _charged(fee: int) -> str:
     return "-" + to_plain(fee) if fee else "0"
 
 
-class OkxPrivate:
+class OkxPrivate(VenueProtocol):
     """OKX's instruments, tickers and private REST API (docs-v5 "Trading Account", "Trade",
     "Public Data"), on an :class:`~arb.sim.exchange.Exchange`: ``OK-ACCESS-*`` headers, a
     base64 HMAC-SHA256 signature over timestamp + method + path (with query) + body, the
     timestamp within 30 s, the key's passphrase. Refused orders answer HTTP 200 with
     ``code`` "1" and the reason in ``data[0].sCode``; everything else its own code."""
 
-    server: Any
     private_budget = (120, _WINDOW_S)
 
-    def public_routes(self: Any) -> list[Route]:
+    def public_routes(self) -> list[Route]:
         return [
             Route("GET", "/api/v5/public/instruments", self._instruments),
             Route("GET", "/api/v5/market/tickers", self._tickers),
@@ -86,7 +85,7 @@ class OkxPrivate:
             Route("GET", "/api/v5/public/time", self._time),
         ]
 
-    def private_routes(self: Any) -> list[Route]:
+    def private_routes(self) -> list[Route]:
         r = self.private_route
         return [
             r("GET", "/api/v5/account/balance", 12, self._balance),
@@ -101,13 +100,13 @@ class OkxPrivate:
         ]
 
     # -- public --------------------------------------------------------------------------------
-    def _now_ms(self: Any) -> int:
+    def _now_ms(self) -> int:
         return self.server.clock() // 1_000_000
 
-    async def _time(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _time(self, request: web.Request) -> web.StreamResponse:
         return self._ok([{"ts": str(self._now_ms())}])
 
-    async def _instruments(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _instruments(self, request: web.Request) -> web.StreamResponse:
         kind = request.query.get("instType", "")
         if not kind:
             return self._refuse(400, "50014", "Parameter instType can not be empty.")
@@ -136,7 +135,7 @@ class OkxPrivate:
             })
         return self._ok(out)
 
-    def _ticker(self: Any, symbol: str) -> dict[str, object] | None:
+    def _ticker(self, symbol: str) -> dict[str, object] | None:
         inst = self.server.instruments.get(self.name, symbol)
         if inst is None:
             return None
@@ -152,7 +151,7 @@ class OkxPrivate:
             "vol24h": to_plain(volume), "ts": str(self._now_ms()), "sodUtc0": price, "sodUtc8": price,
         }
 
-    async def _tickers(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _tickers(self, request: web.Request) -> web.StreamResponse:
         kind = request.query.get("instType", "")
         if not kind:
             return self._refuse(400, "50014", "Parameter instType can not be empty.")
@@ -160,7 +159,7 @@ class OkxPrivate:
             return self._ok([])
         return self._ok([t for t in (self._ticker(s) for s in self.server.symbols) if t is not None])
 
-    async def _ticker_one(self: Any, request: web.Request) -> web.StreamResponse:
+    async def _ticker_one(self, request: web.Request) -> web.StreamResponse:
         symbol = self.server.unified(request.query.get("instId", ""))
         ticker = self._ticker(symbol) if symbol is not None else None
         if ticker is None:
@@ -168,7 +167,7 @@ class OkxPrivate:
         return self._ok([ticker])
 
     # -- auth ----------------------------------------------------------------------------------
-    async def authenticate(self: Any, request: web.Request, body: str) -> Account | web.StreamResponse:
+    async def authenticate(self, request: web.Request, body: str) -> Account | web.StreamResponse:
         headers = request.headers
         key, signature = headers.get("OK-ACCESS-KEY", ""), headers.get("OK-ACCESS-SIGN", "")
         stamp, passphrase = headers.get("OK-ACCESS-TIMESTAMP", ""), headers.get("OK-ACCESS-PASSPHRASE", "")
@@ -178,7 +177,7 @@ class OkxPrivate:
                 return self._refuse(401, code, f'Request header "OK-ACCESS-{name}" cannot be empty.')
         exchange = self.server.exchange
         account = exchange.account_of(key) if exchange is not None else None
-        if account is None:
+        if exchange is None or account is None:
             return self._refuse(401, "50111", "Invalid OK-ACCESS-KEY.")
         api = exchange.keys[key]
         if not hmac.compare_digest(passphrase.encode(), api.passphrase.encode()):
@@ -192,20 +191,20 @@ class OkxPrivate:
             return self._refuse(401, "50113", "Invalid signature.")
         return account
 
-    def private_error(self: Any, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
+    def private_error(self, status: int, reason: RejectReason, message: str) -> web.StreamResponse:
         refusal = _REFUSALS.get(reason)
         if refusal is not None:
             return self._refuse(*refusal)
         # Anything else refuses an order: HTTP 200, the reason in the item.
         return self._acks([self._ack("", "", "51009", "Order blocked. Please contact customer support for assistance.")])
 
-    def _refuse(self: Any, status: int, code: str, message: str) -> web.StreamResponse:
+    def _refuse(self, status: int, code: str, message: str) -> web.StreamResponse:
         return json_response(_json.encode({"code": code, "msg": message, "data": []}).decode(), status)
 
-    def _ok(self: Any, data: list[dict[str, object]]) -> web.StreamResponse:
+    def _ok(self, data: list[dict[str, object]]) -> web.StreamResponse:
         return json_response(_json.encode({"code": "0", "msg": "", "data": data}).decode())
 
-    def _acks(self: Any, acks: list[dict[str, object]]) -> web.StreamResponse:
+    def _acks(self, acks: list[dict[str, object]]) -> web.StreamResponse:
         failed = sum(1 for a in acks if a["sCode"] != "0")
         if not failed:
             code, msg = "0", ""
@@ -216,12 +215,12 @@ class OkxPrivate:
         now_us = str(self.server.clock() // 1000)
         return json_response(_json.encode({"code": code, "msg": msg, "data": acks, "inTime": now_us, "outTime": now_us}).decode())
 
-    def _ack(self: Any, cl_ord_id: str, ord_id: str, code: str = "0", message: str = "") -> dict[str, object]:
+    def _ack(self, cl_ord_id: str, ord_id: str, code: str = "0", message: str = "") -> dict[str, object]:
         return {"clOrdId": cl_ord_id, "ordId": ord_id, "tag": "", "ts": str(self._now_ms()), "sCode": code, "sMsg": message,
                 "subCode": ""}
 
     # -- private handlers ----------------------------------------------------------------------
-    async def _balance(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _balance(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         wanted = {c for c in request.query.get("ccy", "").split(",") if c}
         details = []
         for asset, (free, locked) in sorted(account.balances.items()):
@@ -240,11 +239,11 @@ class OkxPrivate:
             "notionalUsd": "", "ordFroz": "", "totalEq": "", "uTime": str(self._now_ms()), "upl": "",
         }])
 
-    async def _trade_fee(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _trade_fee(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         kind = request.query.get("instType", "")
         if not kind:
             return self._refuse(400, "50014", "Parameter instType can not be empty.")
-        exchange = self.server.exchange
+        exchange = self.exchange
         maker, taker = _charged(exchange.maker_fee), _charged(exchange.taker_fee)
         return self._ok([{
             "category": "1", "delivery": "", "exercise": "", "feeGroup": [{"groupId": "1", "maker": maker, "taker": taker}],
@@ -252,7 +251,7 @@ class OkxPrivate:
             "taker": taker, "takerU": "", "takerUSDC": taker, "ts": str(self._now_ms()),
         }])
 
-    async def _currencies(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _currencies(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         assets = sorted({a for s in self.server.symbols for a in split(s)})
         return self._ok([{
             "ccy": a, "name": a, "chain": f"{a}-{a}", "canDep": True, "canWd": True, "canInternal": True, "minDep": "0",
@@ -262,7 +261,7 @@ class OkxPrivate:
             "minWdUnlockConfirm": "1",
         } for a in assets])
 
-    def _place_one(self: Any, account: Account, item: object) -> dict[str, object]:
+    def _place_one(self, account: Account, item: object) -> dict[str, object]:
         """Place one order of a request body; its ack (``sCode`` "0", or why not)."""
         if not isinstance(item, dict):
             return self._ack("", "", "50002", "JSON syntax error")
@@ -284,14 +283,14 @@ class OkxPrivate:
         except ValueError:
             return self._ack(cl_ord_id, "", "51000", "Parameter sz error")
         side = item["side"]
-        exchange = self.server.exchange
+        exchange = self.exchange
         try:
             order = exchange.place(account, symbol, side, qty, price, _ORD_TYPES[item["ordType"]], cl_ord_id, self._now_ms())
         except Rejected as exc:
             return self._ack(cl_ord_id, "", *self._refusal(exc.reason, symbol, side, qty))
         return self._ack(cl_ord_id, str(order.order_id), "0", "Order placed")
 
-    def _refusal(self: Any, reason: RejectReason, symbol: str, side: str, qty: int) -> tuple[str, str]:
+    def _refusal(self, reason: RejectReason, symbol: str, side: str, qty: int) -> tuple[str, str]:
         base, quote = split(symbol)
         inst = self.server.instruments.get(self.name, symbol)
         if reason is RejectReason.BALANCE:
@@ -308,13 +307,13 @@ class OkxPrivate:
             return "51016", "Client order ID already exists."
         return "51001", "Instrument ID, Instrument ID code or Spread ID doesn't exist."
 
-    async def _place(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _place(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         item = read_json(body)
         if not isinstance(item, dict):
             return self._refuse(400, "50002", "JSON syntax error")
         return self._acks([self._place_one(account, item)])
 
-    async def _place_batch(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _place_batch(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         items = read_json(body)
         if not isinstance(items, list) or not items:
             return self._refuse(400, "50002", "JSON syntax error")
@@ -322,16 +321,16 @@ class OkxPrivate:
             return self._refuse(200, "51111", "Maximum 20 orders can be placed in bulk.")
         return self._acks([self._place_one(account, item) for item in items])
 
-    def _find(self: Any, account: Account, params: dict[str, Any]) -> SimOrder | None:
+    def _find(self, account: Account, params: dict[str, Any]) -> SimOrder | None:
         symbol = self.server.unified(str(params.get("instId", "")))
         ord_id, cl_ord_id = str(params.get("ordId") or ""), str(params.get("clOrdId") or "")
         try:
-            order = self.server.exchange.find(account, int(ord_id) if ord_id else None, None if ord_id else cl_ord_id)
+            order = self.exchange.find(account, int(ord_id) if ord_id else None, None if ord_id else cl_ord_id)
         except (Rejected, ValueError):
             return None
         return order if order.symbol == symbol else None
 
-    async def _query(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _query(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         params = dict(request.query)
         if self.server.unified(params.get("instId", "")) is None:
             return self._refuse(200, "51001", "Instrument ID, Instrument ID code or Spread ID doesn't exist.")
@@ -342,7 +341,7 @@ class OkxPrivate:
             return self._refuse(200, "51603", "Order does not exist.")
         return self._ok([self._order_json(order)])
 
-    async def _cancel(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _cancel(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         params = read_json(body)
         if not isinstance(params, dict):
             return self._refuse(400, "50002", "JSON syntax error")
@@ -351,27 +350,27 @@ class OkxPrivate:
         if order is None or not order.open:
             return self._acks([self._ack(cl_ord_id, ord_id, "51400",
                                          "Order cancellation failed as the order has been filled, canceled or does not exist.")])
-        self.server.exchange.cancel(account, order, self._now_ms())
+        self.exchange.cancel(account, order, self._now_ms())
         return self._acks([self._ack(order.client_id, str(order.order_id))])
 
-    async def _pending(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _pending(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         native = request.query.get("instId")
         symbol = self.server.unified(native) if native else None
         if native and symbol is None:
             return self._refuse(200, "51001", "Instrument ID, Instrument ID code or Spread ID doesn't exist.")
-        orders = sorted(self.server.exchange.open_orders(account, symbol), key=lambda o: o.order_id, reverse=True)
+        orders = sorted(self.exchange.open_orders(account, symbol), key=lambda o: o.order_id, reverse=True)
         return self._ok([self._order_json(o) for o in orders[:100]])
 
-    async def _fills(self: Any, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+    async def _fills(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
         native, ord_id = request.query.get("instId"), request.query.get("ordId")
         symbol = self.server.unified(native) if native else None
-        out = []
+        out: list[dict[str, object]] = []
         for t in reversed(account.trades):  # newest first
             if (native and t.symbol != symbol) or (ord_id and str(t.order_id) != ord_id):
                 continue
             order = account.orders[t.order_id]
             inst = self.server.instruments.get(self.name, t.symbol)
-            rate = self.server.exchange.maker_fee if t.maker else self.server.exchange.taker_fee
+            rate = self.exchange.maker_fee if t.maker else self.exchange.taker_fee
             out.append({
                 "instType": "SPOT", "instId": inst.venue_symbol if inst else t.symbol, "tradeId": str(t.trade_id),
                 "ordId": str(t.order_id), "clOrdId": order.client_id, "billId": str(10**9 + t.trade_id),
@@ -383,7 +382,7 @@ class OkxPrivate:
             })
         return self._ok(out[:100])
 
-    def _order_json(self: Any, order: SimOrder) -> dict[str, object]:
+    def _order_json(self, order: SimOrder) -> dict[str, object]:
         inst = self.server.instruments.get(self.name, order.symbol)
         base, quote = split(order.symbol)
         last = order.trades[-1] if order.trades else None

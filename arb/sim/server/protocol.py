@@ -25,13 +25,14 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from string import Template
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 from aiohttp import web
 
 from arb.book.book import OrderBook
-from arb.sim.exchange import Account, KeyMaker
+from arb.core.events import Level
+from arb.sim.exchange import Account, Exchange, KeyMaker
 from arb.sim.market import BookChange
 from arb.sim.server.frames import Out
 from arb.venues.base import VenueSpec
@@ -78,6 +79,14 @@ def synthetic_volume(symbol: str, mid: int) -> int:
 
     quote_volume = 50_000_000 * 10**18 // (1 + crc32(symbol.encode()) % 100)
     return quote_volume * 10**18 // mid if mid > 0 else 0
+
+
+class Limiter(Protocol):
+    """A private API's rate budget per key (:class:`Window`, or a venue's own)."""
+
+    def spend(self, weight: int, now_s: float) -> float:
+        """Spend ``weight`` now; 0 when allowed, else seconds until it would be."""
+        ...
 
 
 class Window:
@@ -257,6 +266,15 @@ class VenueProtocol:
         return []
 
     # -- private API ------------------------------------------------------------------------
+    @property
+    def exchange(self) -> Exchange:
+        """The server's accounts and matching, for private handlers: the private API is
+        served in market mode only, where the server has an exchange."""
+        exchange = self.server.exchange
+        if exchange is None:
+            raise RuntimeError(f"{self.name}: no exchange on this simulator (a replay has no private API)")
+        return exchange
+
     async def authenticate(self, request: web.Request, body: str) -> Account | web.StreamResponse:
         """The account a signed request acts for, or the venue's refusal (bad key, signature,
         stale timestamp …) as the venue words it."""
@@ -304,7 +322,7 @@ class VenueProtocol:
             await asyncio.sleep(self.timeout_fault_s)
         return response
 
-    def _limiter(self, key: str) -> Window:
+    def _limiter(self, key: str) -> Limiter:
         limiters = self.server.__dict__.setdefault("_private_limiters", {})
         limiter = limiters.get(key)
         if limiter is None:
@@ -319,7 +337,7 @@ class VenueProtocol:
     def send(self, session: Session, frames: Sequence[Frame | Out]) -> None:
         self.server.send(session, frames)
 
-    def snapshot_args(self, symbol: str, limit: int | None = None) -> tuple[list, list, int, OrderBook]:
+    def snapshot_args(self, symbol: str, limit: int | None = None) -> tuple[list[Level], list[Level], int, OrderBook]:
         """``(bids, asks, seq, book)`` of the true book now (``limit`` levels per side)."""
         book = self.server.book(symbol)
         return book.bids(limit), book.asks(limit), self.server.seq(symbol), book

@@ -23,6 +23,8 @@ from arb.sim.server.frames import Numbered, Out
 if TYPE_CHECKING:
     from websockets.asyncio.server import ServerConnection
 
+    from arb.sim.server.protocol import Window
+
 log = logging.getLogger(__name__)
 
 _OPEN = State.OPEN
@@ -61,7 +63,7 @@ class Session:
         self.closed = False
         self.last_send = 0.0
         #: The venue's client-message budget for this connection (None: no limit enforced).
-        self.limiter: Any = None
+        self.limiter: Window | None = None
 
     # -- sending --------------------------------------------------------------------------
     def send(self, out: Out) -> None:
@@ -72,7 +74,7 @@ class Session:
             data = out.render(self.number)
             self.number += 1
         else:
-            data = out  # type: ignore[assignment]
+            data = out
         if self._held is not None:
             self._out.append(data)
             data, self._held = self._held, None
@@ -91,7 +93,7 @@ class Session:
             data = out.render(self.number)
             self.number += 1
         else:
-            data = out  # type: ignore[assignment]
+            data = out
         if self._held is not None:
             self._out.append(self._held)
         self._held = data

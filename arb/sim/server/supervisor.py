@@ -60,7 +60,7 @@ class SimConfig:
     recordings: tuple[str | os.PathLike[str], ...] = ()
     replay_speed: float | None = 1.0
     faults: Mapping[str, FaultConfig] = field(default_factory=dict)
-    options: ServerOptions = ServerOptions()
+    options: ServerOptions = field(default_factory=ServerOptions)
     venue_options: Mapping[str, ServerOptions] = field(default_factory=dict)
 
     def validate(self, venues: tuple[str, ...]) -> list[str]:
@@ -100,7 +100,7 @@ class SimulatedVenues:
         self.driver: MarketDriver | None = None
         self.replays: dict[str, replay_mod.ReplaySource] = {}
         self.servers: dict[str, VenueServer] = {}
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         #: How late serving started after a tape's planned start (its frames look this old).
         self.tape_lag_ns = 0
 
@@ -121,9 +121,9 @@ class SimulatedVenues:
             for venue, source in self.replays.items():
                 self.servers[venue] = self._server(venue, source.symbols, replay=source)
         else:
-            timed = bool(config.prepare_s) and config.speed is not None
             # With a tape, serving starts once it is recorded: frames are stamped for then.
-            lead_s = tape.estimate_s(market, config.prepare_s) if timed else 0.0  # type: ignore[arg-type]
+            prepare_s = config.prepare_s if config.speed is not None else None
+            lead_s = tape.estimate_s(market, prepare_s) if prepare_s else 0.0
             self.model = MarketModel(market, config.seed, self.clock() + round(lead_s * 1e9))
             model = self.model
             rules = market_instruments(market)
@@ -144,7 +144,7 @@ class SimulatedVenues:
             raise
         if self.driver is not None and config.speed is not None:
             if config.prepare_s:
-                wait_ns = self.model.start_ns - self.clock()  # type: ignore[union-attr]
+                wait_ns = self.driver.model.start_ns - self.clock()
                 self.tape_lag_ns = max(0, -wait_ns)
                 await asyncio.sleep(max(0, wait_ns) / 1e9)
             self._task = asyncio.create_task(self.driver.run(), name="sim-market")

@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 from arb.book.book import OrderBook
 from arb.book.health import BookState
 from arb.sim.config import MarketConfig
-from arb.sim.market import BookChange, MarketModel
+from arb.sim.market import BookChange, Level, MarketModel
 from arb.sim.server.frames import Out
 
 if TYPE_CHECKING:
-    from arb.sim.server.venue import VenueServer
+    from arb.sim.server.venue import StreamKey, VenueServer
 
 #: Taped changes pending on one book before they are applied anyway (bounds memory).
 _MAX_PENDING = 4096
@@ -40,8 +40,8 @@ class TapeEntry:
     __slots__ = ("model_ns", "ts", "venue", "symbol", "first", "last", "bids", "asks", "frames")
 
     def __init__(
-        self, model_ns: int, ts: int, venue: str, symbol: str, first: int, last: int, bids: list, asks: list,
-        frames: tuple[tuple[tuple, tuple[Out, ...]], ...],
+        self, model_ns: int, ts: int, venue: str, symbol: str, first: int, last: int, bids: list[Level],
+        asks: list[Level], frames: tuple[tuple[StreamKey, tuple[Out, ...]], ...],
     ) -> None:
         self.model_ns = model_ns
         self.venue = venue
@@ -53,7 +53,7 @@ class TapeEntry:
         self.asks = asks
         self.frames = frames
 
-    def outs(self, key: tuple) -> tuple[Out, ...] | None:
+    def outs(self, key: StreamKey) -> tuple[Out, ...] | None:
         """The ready frames of stream ``key`` (None: not a default stream, frame it now)."""
         for k, outs in self.frames:
             if k == key:

@@ -21,12 +21,13 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -88,13 +89,17 @@ class ServerOptions:
     enforce_limits: bool = True
 
 
+#: A stream's name: ``(symbol, kind, param)``.
+StreamKey = tuple[str, str, Hashable]
+
+
 class Stream:
     """One subscribable stream: ``(symbol, kind, param)``, its encoder and subscribers."""
 
     __slots__ = ("key", "symbol", "kind", "param", "encoder", "sessions", "state")
 
     def __init__(self, symbol: str, kind: str, param: Any, encoder: Any) -> None:
-        self.key = (symbol, kind, param)
+        self.key: StreamKey = (symbol, kind, param)
         self.symbol = symbol
         self.kind = kind
         self.param = param
@@ -166,7 +171,7 @@ class VenueServer:
         self.protocol = protocol(self, spec)
         self.sessions: dict[int, Session] = {}
         self._next_conn = 0
-        self._streams: dict[tuple, Stream] = {}
+        self._streams: dict[StreamKey, Stream] = {}
         self._by_symbol: dict[str, list[Stream]] = {}
         self._dirty: set[Session] = set()
         self._sent: list[tuple[str, int]] = []
@@ -183,7 +188,7 @@ class VenueServer:
         self.rest_url = ""
         self._ws: Server | None = None
         self._runner: web.AppRunner | None = None
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._arrived = asyncio.Event()
         self._left = asyncio.Event()
@@ -191,6 +196,12 @@ class VenueServer:
         self.cursor_ts = 0
 
     # -- lifecycle ------------------------------------------------------------------------
+    def _started_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop :meth:`start` ran on (sessions, their flushes and heartbeats come after it)."""
+        if self._loop is None:
+            raise RuntimeError(f"{self.name}: the server is not started")
+        return self._loop
+
     async def start(self) -> None:
         """Bind the websocket and REST servers; start heartbeats or the replay."""
         opts = self.options
@@ -302,7 +313,7 @@ class VenueServer:
     def send(self, session: Session, frames: Iterable[Frame | Out]) -> None:
         """Queue frames on one session (flushed after the current message or step)."""
         for frame in frames:
-            session.send(frame if type(frame) is Numbered else wire(frame))  # type: ignore[arg-type]
+            session.send(frame if type(frame) is Numbered else wire(frame))
 
     # -- publishing -----------------------------------------------------------------------
     def publish(self, change: BookChange, ts_ns: int) -> None:
@@ -331,10 +342,11 @@ class VenueServer:
             sessions = stream.sessions
             if not sessions:
                 continue
-            outs = entry.outs(stream.key) if entry is not None else None
+            outs: Sequence[Out] | None = entry.outs(stream.key) if entry is not None else None
             if outs is None:
                 if change is None:
-                    change = entry.change(self.book(symbol))  # type: ignore[union-attr]
+                    assert entry is not None  # callers pass the change or its taped entry
+                    change = entry.change(self.book(symbol))
                 outs = self.encode(stream, change, first, last, ts_ns)
             if stream.kind is BOOK:
                 delivered = True
@@ -357,7 +369,7 @@ class VenueServer:
             payloads = protocol.delta(stream, change, first, last, ts_ns)
         else:
             payloads = protocol.ticker(stream, change.book, last, ts_ns)
-        return [p if type(p) is Numbered else wire(p) for p in payloads]  # type: ignore[arg-type]
+        return [p if type(p) is Numbered else wire(p) for p in payloads]
 
     def publish_frame(self, frame: Frame) -> None:
         """Replay: one recorded frame to every connection (faults apply to it)."""
@@ -381,15 +393,16 @@ class VenueServer:
         # before this loop returns.
         ts = self.clock() if self._sent else 0
         if dirty:
-            now = self._loop.time()
+            now = self._started_loop().time()
             for session in dirty:
                 n += session.flush(now)
             dirty.clear()
         if self._sent:
             hook = self.on_send
-            name = self.name
-            for symbol, seq in self._sent:
-                hook(name, symbol, seq, ts)  # type: ignore[misc]
+            if hook is not None:  # sends are noted only while there is a hook
+                name = self.name
+                for symbol, seq in self._sent:
+                    hook(name, symbol, seq, ts)
             self._sent.clear()
         return n
 
@@ -473,7 +486,7 @@ class VenueServer:
         self.stats["connections"] += 1
         self._arrived.set()
         age = self.options.max_connection_age_s
-        aging = self._loop.call_later(age, self._retire, session) if age else None
+        aging = self._started_loop().call_later(age, self._retire, session) if age else None
         protocol = self.protocol
         replaying = self.replay is not None
         limits = self.limits
@@ -529,8 +542,7 @@ class VenueServer:
             return True
         self.stats["limit-messages"] += 1
         if limits.excess == "error":
-            count, window_s = limits.messages  # type: ignore[misc]
-            reason = f"too many requests: at most {count} messages per {window_s:g} s"
+            reason = f"too many requests: at most {window.weight} messages per {window.window_s:g} s"
             self.send(session, self.protocol.limit_error(session, reason, message))
         return False
 
@@ -574,7 +586,7 @@ class VenueServer:
         while True:
             await asyncio.sleep(period)
             ts = self.clock()
-            now = self._loop.time()
+            now = self._started_loop().time()
             for session in list(self.sessions.values()):
                 if not session.closed and not session.stalled:
                     self.send(session, protocol.heartbeat(session, ts, now - session.last_send))
@@ -582,7 +594,7 @@ class VenueServer:
 
     # -- REST -----------------------------------------------------------------------------
     @web.middleware
-    async def _rest_faults(self, request: web.Request, handler: Callable) -> web.StreamResponse:
+    async def _rest_faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.stats["rest"] += 1
         fault = self.faults.next_rest()
         if fault == "429":
@@ -597,7 +609,8 @@ class VenueServer:
 
     async def _replay_rest(self, request: web.Request) -> web.StreamResponse:
         symbol = request.query.get(self.spec.snapshot_symbol_param)
-        body = self.replay.rest_body(request.path, symbol, self.cursor_ts)  # type: ignore[union-attr]
+        assert self.replay is not None  # the route exists only when replaying
+        body = self.replay.rest_body(request.path, symbol, self.cursor_ts)
         if body is None:
             return json_response(self.protocol.rest_error(404, f"nothing recorded for {request.path}"), 404)
         return json_response(body)
