@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import pickle
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 
 import msgspec
 
@@ -131,5 +133,21 @@ class Instruments:
     def __len__(self) -> int:
         return len(self.by_key)
 
+    def __reduce__(self) -> tuple[Callable[[bytes], Instruments], tuple[bytes]]:
+        """Pickled compressed (a Ray actor's constructor argument, a listing sent to actors):
+        hundreds of symbols × seven venues pickle to ~360 KB as objects, ~40 KB this way —
+        under Ray's 100 KB limit for arguments passed inline, which a restarted actor needs."""
+        rows = [(i.venue, i.symbol, i.venue_symbol, i.tick_size, i.lot_size, i.min_qty, i.min_notional, i.status)
+                for i in self.by_key.values()]
+        return _unpack, (zlib.compress(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), 6),)
+
     def __iter__(self) -> Iterator[Instrument]:
         return iter(self.by_key.values())
+
+
+def _unpack(packed: bytes) -> Instruments:
+    rows = pickle.loads(zlib.decompress(packed))  # our own __reduce__'s bytes, inside a pickle already
+    return Instruments([
+        Instrument(venue=v, symbol=s, venue_symbol=n, tick_size=t, lot_size=lot, min_qty=q, min_notional=m, status=st)
+        for v, s, n, t, lot, q, m, st in rows
+    ])

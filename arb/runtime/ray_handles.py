@@ -26,7 +26,7 @@ from ray import ObjectRef
 from ray.actor import ActorHandle
 
 from arb.book.view import BookView
-from arb.core.instruments import Instrument
+from arb.core.instruments import Instruments
 from arb.decision.controls import Settings
 from arb.exec.orders import Order
 from arb.io.health import VenueHealth
@@ -218,7 +218,7 @@ class ScannerHandle(Actor, Protocol):
     async def on_views(self, batch: list[BookView], now_ns: int | None = None) -> list[Opportunity]: ...
 
     @remote_method
-    async def set_listing(self, instruments: list[Instrument], gone: list[tuple[str, str]]) -> None: ...
+    async def set_listing(self, instruments: Instruments, gone: list[tuple[str, str]]) -> None: ...
 
     @remote_method
     async def view(self, venue: str, symbol: str) -> BookView | None: ...
@@ -252,7 +252,7 @@ class ExecutorHandle(Actor, Protocol):
     async def refresh(self, payload: bytes, now_ns: int | None = None) -> RefreshReply: ...
 
     @remote_method
-    async def set_listing(self, instruments: list[Instrument]) -> None: ...
+    async def set_listing(self, instruments: Instruments) -> None: ...
 
     @remote_method
     async def set_shards(self, shards: list[int]) -> None: ...

@@ -61,7 +61,7 @@ import ray
 
 from arb.book.view import BookView
 from arb.config import ArbConf
-from arb.core.instruments import Instrument, Instruments
+from arb.core.instruments import Instruments
 from arb.core.numbers import to_float
 from arb.decision.controls import Settings
 from arb.decision.views import ViewStore
@@ -128,12 +128,11 @@ class _Balances:
         return self.by_key.get((venue, asset), 0)
 
 
-def replace_listing(held: Instruments, listing: list[Instrument]) -> None:
+def replace_listing(held: Instruments, listing: Instruments) -> None:
     """``held`` (shared by an actor's scanner, trader or port) takes the refreshed listing of
     every venue ``listing`` covers."""
-    fresh = Instruments(listing)
-    for venue in fresh.venues():
-        held.replace_venue(venue, [i for i in fresh if i.venue == venue])
+    for venue in listing.venues():
+        held.replace_venue(venue, [i for i in listing if i.venue == venue])
 
 
 @ray.remote
@@ -477,7 +476,7 @@ class ScannerActor:
         (tests) replaces the wall clock. Returns the opportunities found."""
         return await self._decide(batch, now_ns)
 
-    async def set_listing(self, instruments: list[Instrument], gone: list[tuple[str, str]]) -> None:
+    async def set_listing(self, instruments: Instruments, gone: list[tuple[str, str]]) -> None:
         """The venues' listings refreshed: their instruments replace the ones in force (a
         halted symbol is not traded from now on); ``gone`` ``(venue, symbol)`` books left the
         feeds — their views go."""
@@ -709,7 +708,7 @@ class ExecutorActor:
         new incarnation and needs every view again."""
         return {"balances": await self.sync(decode_views(payload), now_ns), "incarnation": self.started_ns}
 
-    async def set_listing(self, instruments: list[Instrument]) -> None:
+    async def set_listing(self, instruments: Instruments) -> None:
         """The venues' listings refreshed: the trader and the port size with these now."""
         replace_listing(self.instruments, instruments)
 

@@ -151,9 +151,10 @@ class RayTopology:
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self, timeout_s: float = 60.0) -> None:
-        # Constructor arguments by value: a few KB, so they travel inline in each actor's
-        # creation task, which Ray keeps to construct a restarted actor again (arguments in
-        # the object store could be lost, and Ray logs an error for every such actor).
+        # Constructor arguments by value: a few KB (instruments pickle compressed: ~25 KB for
+        # 500 symbols × 7 venues), so they travel inline in each actor's creation task, which
+        # Ray keeps to construct a restarted actor again (arguments in the object store could
+        # be lost, and Ray logs an error for every such actor).
         self.executor = cast("ExecutorHandle", actor_class(ExecutorActor).options(
             name=EXECUTOR_NAME, num_cpus=self.actor_cpus, resources={HEAD_RESOURCE: 0.001}, **RESTART
         ).remote(self.conf, self.journal_path, self.instruments, self.shard_ids, self.accounts, self.balances))
@@ -245,7 +246,7 @@ class RayTopology:
 
     def _send_listing(self, actors: Sequence[Actor], gone: list[tuple[str, str]], timeout_s: float) -> None:
         """Every actor of ``actors`` takes the listing in force (feeds: their venues' symbols)."""
-        items = list(self.instruments)
+        items = self.instruments  # pickled compressed (Instruments.__reduce__)
         chosen = {id(actor) for actor in actors}
         refs: list[ObjectRef[None] | ObjectRef[dict[str, list[list[str]]]]] = []
         for unit in self.shards.values():
