@@ -398,7 +398,10 @@ class LiveVenues:
             self._cancel(tracked, now_ns)
         else:  # still open: follow it
             tracked.polls += 1
-            delay = min(self.max_poll_ns, self.poll_ns * 2 ** min(tracked.polls - 1, 10))
+            # An IOC is settled by the time the venue answers its placement: the first question
+            # goes at once (it waited poll_ns: 50 ms added to every fill learned by polling).
+            n = tracked.polls - (2 if tracked.order.tif == "ioc" else 1)
+            delay = 0 if n < 0 else min(self.max_poll_ns, self.poll_ns * 2 ** min(n, 10))
             self._query(tracked, now_ns, delay_ns=delay)
 
     def _on_error(self, out: Outgoing, error: VenueError, tracked: _Tracked | None, now_ns: int) -> None:

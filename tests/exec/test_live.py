@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import time
 
+import msgspec
 import pytest
 
+from arb.core.instruments import Instrument, Instruments
 from arb.core.numbers import ONE
 from arb.exec.live import LiveVenues, VenueAccount
 from arb.exec.orders import Order
@@ -176,3 +178,20 @@ def test_an_outgoing_request_shows_no_secret_and_reprs_before_it_is_signed(signe
     text = repr(out)
     assert text == f"Outgoing(7, binance place {'POST' if signed else 'unsigned'} t1/buy)"
     assert "k3y" not in text and "s3cret" not in text
+
+
+@pytest.mark.parametrize(("tif", "first_poll_ms"), [("ioc", 0), ("gtc", 20)])
+def test_an_ioc_the_venue_only_acknowledged_is_asked_about_at_once(tif, first_poll_ms):
+    """OKX answers a placement with its ids only: the fills come with a query. An IOC is
+    settled by then, so the first query goes at once (a resting order is polled from poll_ns)."""
+    inst = Instrument(venue="okx", symbol=SYMBOL, venue_symbol="BTC-USDT", tick_size=ONE // 10, lot_size=ONE // 10**8)
+    port = LiveVenues({"okx": VenueAccount(trading("okx"), Credentials("k", "s", "p"), "http://127.0.0.1:1")},
+                      Instruments([inst]), poll_ns=20_000_000)
+    order = msgspec.structs.replace(_order(7, "buy", ONE // 100, 60_000 * ONE), venue="okx", tif=tif)
+    now = time.time_ns()
+    port.submit([PlaceOrder(order)], now)
+    (place,) = port.take_requests(now)
+    client_id = trading("okx").client_id(order.id)
+    body = f'{{"code":"0","msg":"","data":[{{"clOrdId":"{client_id}","ordId":"42","sCode":"0","sMsg":"","tag":""}}]}}'
+    port.on_response(place, 200, body, {}, now)
+    assert port.next_request_ns() == now + first_poll_ms * 1_000_000
