@@ -118,15 +118,6 @@ class Instruments:
         """The venues with at least one instrument known."""
         return {venue for venue, _ in self.by_key}
 
-    def trading(self, venue: str, symbol: str) -> bool:
-        """Is ``symbol`` tradable on ``venue``? True when its instrument says so, or when the
-        venue's listing is unknown (no instrument of the venue at all); False when the venue is
-        listed but this symbol is halted, delisted or absent."""
-        inst = self.by_key.get((venue, symbol))
-        if inst is not None:
-            return inst.trading
-        return not any(key[0] == venue for key in self.by_key)
-
     def get(self, venue: str, symbol: str) -> Instrument | None:
         return self.by_key.get((venue, symbol))
 

@@ -73,7 +73,8 @@ def subscriptions(venues: Sequence[str], symbols: Sequence[str], instruments: In
     trading — all of them where its listing is unknown (no instrument of the venue at all).
     A symbol only one venue trades is left out everywhere (nothing to arbitrage it against)."""
     known = instruments.venues()
-    plan = {v: [s for s in symbols if instruments.trading(v, s)] if v in known else list(symbols) for v in venues}
+    plan = {v: [s for s in symbols if (i := instruments.get(v, s)) is not None and i.trading] if v in known else list(symbols)
+            for v in venues}
     count: dict[str, int] = {}
     for items in plan.values():
         for symbol in items:
