@@ -224,8 +224,9 @@ class RayTopology:
         self.plan = subscriptions(venues, list(symbols), self.instruments)
         moved = {}
         for venue in venues:
-            joined = [s for s in self.plan[venue] if s not in set(before[venue])]
-            left = sorted(set(before[venue]) - set(self.plan[venue]))
+            had = set(before[venue])
+            joined = [s for s in self.plan[venue] if s not in had]
+            left = sorted(had - set(self.plan[venue]))
             if joined or left:
                 moved[venue] = (joined, left)
                 log.info("%s: listing refreshed: %d joined %s, %d left %s", venue, len(joined), joined[:10], len(left), left[:10])
