@@ -34,6 +34,16 @@ the answers the shell feeds back (:meth:`~LiveVenues.on_response`,
   after such a timeout is asked again once before the order counts as never placed.
 - **Venues that cancel by their own id only** (``TradingSpec.cancel_by_id``, Coinbase): a cancel
   waits until the order is named (by the place answer, or a query that finds it).
+- **Private streams.** Where a venue pushes order updates on its private websocket
+  (``TradingSpec.stream``, performed by :mod:`arb.io.private_stream`), the shell hands the
+  decoded states to :meth:`LiveVenues.on_stream`: the order is found by client id and the state
+  applied exactly as a query's answer is (the same events whichever path brought them; a
+  state older than one applied never takes a fill back; updates of orders arb does not follow
+  are counted and ignored). While a venue's stream is up (:meth:`~LiveVenues.on_stream_up`),
+  its open orders are still queried, slowly (every ``max_poll_ns``), as a backup; each time it
+  comes up — after every reconnect — every open order of the venue is queried once, so a
+  fill pushed while it was down is never lost; when it drops
+  (:meth:`~LiveVenues.on_stream_down`) polling returns to its usual pace.
 - **Dry run.** Requests are built and signed, then logged by the shell (secrets masked) and
   never sent; orders end ``Cancelled("dry run: not sent")``.
 """
@@ -56,6 +66,8 @@ from arb.venues.base import Credentials, RestRequest
 from arb.venues.trading import OrderRequest, OrderState, OrderStatus, RejectReason, TradingSpec, VenueError, order_texts
 
 _MS = 1_000_000
+#: Requests that only ask about an order (dropped once the order is done).
+_FOLLOW_UPS = ("query", "query-done", "find")
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,14 @@ class VenueAccount:
     spec: TradingSpec
     credentials: Credentials
     rest_url: str
+    #: The venue's websocket base (its market-data URL; the private stream is on the same
+    #: host). Empty: no private stream is opened, orders are followed by polling.
+    ws_url: str = ""
+
+    @property
+    def streams(self) -> bool:
+        """Whether this account's order updates come over the venue's private stream."""
+        return self.spec.stream is not None and bool(self.ws_url)
 
     def __repr__(self) -> str:  # never a credential in a log line
         return f"VenueAccount({self.spec.venue}, {self.rest_url})"
@@ -111,6 +131,8 @@ class _Tracked:
     waiting: set[int] = field(default_factory=set)
     #: A cancel asked for before the venue named the order (venues cancelling by their own id).
     cancel_wanted: bool = False
+    #: A request for the order's trades is out (its answer settles ``pending``).
+    asking_trades: bool = False
 
 
 class LiveVenues:
@@ -146,6 +168,13 @@ class LiveVenues:
         self.errors: dict[str, int] = {}
         #: Called when a request is queued (the I/O shell's ``kick``).
         self.notify: Callable[[], None] | None = None
+        #: (venue, client order id) → arb's order id, for updates pushed by a private stream.
+        self._by_client: dict[tuple[str, str], str] = {}
+        #: Venues whose private stream is up (their orders are polled slowly, as a backup).
+        self.streaming: set[str] = set()
+        #: Private stream updates: ``applied``, ``untracked`` (an order arb does not follow),
+        #: ``ups`` and ``downs`` of the streams.
+        self.stream_counts: dict[str, int] = {}
 
     # -- ExecutionPort ---------------------------------------------------------------------
     def submit(self, commands: Sequence[Command], now_ns: int) -> None:
@@ -184,11 +213,64 @@ class LiveVenues:
         due = [out for out in self._outbox if out.not_before_ns <= now_ns]
         if due:
             self._outbox = [out for out in self._outbox if out.not_before_ns > now_ns]
+            due = [out for out in due if not self._settled(out)]
             for out in due:
                 out.request = out.build(self.sign_ms(out.venue, now_ns))
                 self.in_flight[out.id] = out
             self.requests_sent += len(due)
         return due
+
+    def _settled(self, out: Outgoing) -> bool:
+        """A queued query of an order that is done meanwhile (a stream update said so): it
+        would ask nothing new, so it is dropped."""
+        if out.kind not in _FOLLOW_UPS or not out.order_id:
+            return False
+        tracked = self._orders.get(out.order_id)
+        if tracked is None or not tracked.done:
+            return False
+        tracked.waiting.discard(out.id)
+        return True
+
+    # -- the private streams' side -------------------------------------------------------
+    def on_stream(self, venue: str, states: Sequence[OrderState], now_ns: int) -> None:
+        """Order states ``venue``'s private stream pushed: each applied to the order with that
+        client id as a query's answer would be (orders arb does not follow are counted)."""
+        counts = self.stream_counts
+        for state in states:
+            order_id = self._by_client.get((venue, state.client_id))
+            tracked = self._orders.get(order_id) if order_id is not None else None
+            if tracked is None:
+                counts["untracked"] = counts.get("untracked", 0) + 1
+                continue
+            counts["applied"] = counts.get("applied", 0) + 1
+            self._apply(tracked, state, now_ns)
+
+    def on_stream_up(self, venue: str, now_ns: int) -> None:
+        """``venue``'s private stream (re)connected and carries updates: every open order of
+        the venue is queried once now (what happened while it was down), then only slowly."""
+        self.streaming.add(venue)
+        self.stream_counts["ups"] = self.stream_counts.get("ups", 0) + 1
+        self._hurry(venue, now_ns)
+
+    def on_stream_down(self, venue: str, now_ns: int) -> None:
+        """``venue``'s private stream dropped: its open orders are polled at the usual pace."""
+        if venue in self.streaming:
+            self.streaming.discard(venue)
+            self.stream_counts["downs"] = self.stream_counts.get("downs", 0) + 1
+            self._hurry(venue, now_ns + self.poll_ns)
+
+    def _hurry(self, venue: str, due_ns: int) -> None:
+        """Every open order of ``venue`` queried by ``due_ns``: its queued query brought
+        forward, or a new one."""
+        for out in self._outbox:
+            if out.venue == venue and out.kind in _FOLLOW_UPS:
+                out.not_before_ns = min(out.not_before_ns, due_ns)
+        for tracked in self._orders.values():
+            if tracked.order.venue == venue and not tracked.done and not tracked.waiting:
+                tracked.polls = 0
+                self._query(tracked, due_ns)
+        if self.notify is not None:
+            self.notify()
 
     def sign_ms(self, venue: str, now_ns: int) -> int:
         """The ms to sign ``venue``'s next request at: ``now_ns`` in ms, or one more than the
@@ -235,6 +317,7 @@ class LiveVenues:
                     quote=executions.quote if executions.qty == pending.filled_qty else pending.quote,
                 )
                 tracked.pending = None
+                tracked.asking_trades = False
                 self._apply(tracked, state, now_ns)
                 return
             if out.kind == "cancel" and account.spec.decode_cancel is not None:
@@ -276,6 +359,8 @@ class LiveVenues:
             tracked.uncertain = True
             self._events.append(Unknown(tracked.order.id, now_ns, reason))
         else:
+            if out.kind == "trades":  # the next state still owing fees asks again
+                tracked.asking_trades = False
             self._query(tracked, now_ns, delay_ns=self.retry_ns)
 
     # -- internals -------------------------------------------------------------------------
@@ -283,6 +368,7 @@ class LiveVenues:
         account = self.accounts.get(order.venue)
         client_id = account.spec.client_id(order.id) if account is not None else order.id
         tracked = self._orders[order.id] = _Tracked(order, client_id, None)
+        self._by_client[(order.venue, client_id)] = order.id
         return tracked
 
     def _place(self, order: Order, now_ns: int) -> None:
@@ -367,10 +453,17 @@ class LiveVenues:
         account = self.accounts[tracked.order.venue]
         if not state.fee_known and state.filled_qty > tracked.filled and account.spec.trades is not None:
             tracked.pending = state  # the fills' fees come with the order's trades: ask for them
+            if tracked.asking_trades:  # asked already: its answer is checked against this state
+                return
+            tracked.asking_trades = True
             build = _bind(account.spec.trades, account.rest_url, account.credentials, self._venue_symbol(tracked.order),
                           state.venue_order_id)
             self._send(Outgoing(next(self._ids), tracked.order.venue, "trades", build, tracked.order.id), now_ns)
             return
+        if not state.fee_known and state.filled_qty <= tracked.filled:
+            # Nothing new filled: the state's fee (and a quote from a rounded average price)
+            # say nothing the reported figures do not already.
+            state = msgspec.structs.replace(state, quote=tracked.quote, fee=tracked.fee)
         order_id = tracked.order.id
         if not tracked.accepted and state.status is not OrderStatus.REJECTED:
             tracked.accepted = True
@@ -396,12 +489,15 @@ class LiveVenues:
         elif tracked.cancel_wanted and tracked.venue_order_id:  # named now: the cancel asked for earlier
             tracked.cancel_wanted = False
             self._cancel(tracked, now_ns)
-        else:  # still open: follow it
+        else:  # still open: follow it (slowly while the venue's stream pushes its updates)
             tracked.polls += 1
             # An IOC is settled by the time the venue answers its placement: the first question
             # goes at once (it waited poll_ns: 50 ms added to every fill learned by polling).
+            # A venue whose private stream is up tells us itself: polling is only the backup.
             n = tracked.polls - (2 if tracked.order.tif == "ioc" else 1)
             delay = 0 if n < 0 else min(self.max_poll_ns, self.poll_ns * 2 ** min(n, 10))
+            if tracked.order.venue in self.streaming:
+                delay = self.max_poll_ns
             self._query(tracked, now_ns, delay_ns=delay)
 
     def _on_error(self, out: Outgoing, error: VenueError, tracked: _Tracked | None, now_ns: int) -> None:

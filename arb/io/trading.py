@@ -15,6 +15,11 @@ order (``maybe_sent=True``: the port asks the venue what became of it).
 
 In a dry run, requests that change anything (place, cancel) are logged — secrets masked —
 and never sent; read-only ones (balances, queries) are performed.
+
+Every account whose venue pushes order updates on a private websocket (and whose account
+names the venue's websocket URL: :attr:`~arb.exec.live.VenueAccount.streams`) gets a
+:class:`~arb.io.private_stream.PrivateStream` for as long as the shell runs: both hosts of the
+port (the local runtime, the Ray executor actor) have it with nothing to do above the port.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import aiohttp
 
 from arb.exec.live import LiveVenues, Outgoing
 from arb.io.clock import SYSTEM_CLOCK, Clock
+from arb.io.private_stream import PrivateStream
 from arb.io.ratelimit import RateBudget
 from arb.io.rest import parse_retry_after
 from arb.venues.base import RestRequest
@@ -62,6 +68,7 @@ class TradingShell:
     ``budgets``: per venue (None: each venue's ``TradingSpec.budget``). ``wake()`` is called
     after every answer.
     ``timeout_s``: how long one request may take before it counts as maybe-sent.
+    ``streams``: open the venues' private streams (False: every order is polled).
     """
 
     def __init__(
@@ -73,6 +80,7 @@ class TradingShell:
         clock: Clock = SYSTEM_CLOCK,
         timeout_s: float = 10.0,
         session: aiohttp.ClientSession | None = None,
+        streams: bool = True,
     ) -> None:
         self.port = port
         self.wake = wake
@@ -89,6 +97,10 @@ class TradingShell:
         self._closed = False
         #: Request round trips (s) of answered requests, by kind: for reports and benchmarks.
         self.latency_s: dict[str, list[float]] = {}
+        self._want_streams = streams
+        #: The private streams, by venue (opened by :meth:`run`).
+        self.streams: dict[str, PrivateStream] = {}
+        self._stream_tasks: list[asyncio.Task[None]] = []
 
     def kick(self) -> None:
         """New requests may be ready: look now."""
@@ -97,6 +109,11 @@ class TradingShell:
     async def run(self) -> None:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s))
+        if self._want_streams:
+            for venue, account in self.port.accounts.items():
+                if account.streams:
+                    stream = self.streams[venue] = PrivateStream(self.port, venue, self.wake, self._session, clock=self.clock)
+                    self._stream_tasks.append(asyncio.ensure_future(stream.run()))
         try:
             while not self._closed:
                 now = self.clock.now_ns()
@@ -117,8 +134,15 @@ class TradingShell:
     async def close(self) -> None:
         self._closed = True
         self._kick.set()
+        for stream in self.streams.values():
+            await stream.close()
 
     async def _drain(self) -> None:
+        if self._stream_tasks:  # closed above; one still connecting is cut short
+            _, pending = await asyncio.wait(self._stream_tasks, timeout=2.0)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*self._stream_tasks, return_exceptions=True)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._own_session and self._session is not None:

@@ -40,8 +40,10 @@ def env_accounts(conf: ArbConf, urls: Mapping[str, Mapping[str, str]] | None = N
         if creds is None or not creds.secret:
             missing.append(venue)
             continue
-        rest_url = (urls or {}).get(venue, {}).get("rest_url") or conf.venue(venue).rest_url or venue_spec(venue).rest_url
-        accounts[venue] = VenueAccount(trading(venue), creds, rest_url)
+        where = (urls or {}).get(venue, {})
+        rest_url = where.get("rest_url") or conf.venue(venue).rest_url or venue_spec(venue).rest_url
+        ws_url = where.get("ws_url") or conf.venue(venue).ws_url or venue_spec(venue).ws_url  # its private stream's host
+        accounts[venue] = VenueAccount(trading(venue), creds, rest_url, ws_url)
     if missing:
         names = ", ".join(missing)
         hint = " ".join(f"ARB_{v.upper()}_API_KEY/_API_SECRET" for v in missing)
@@ -69,7 +71,8 @@ def sim_accounts(conf: ArbConf, sims: SimulatedVenues, market: MarketConfig, key
     keys = sims.provision(sim_funding(conf, market), venues)
     sims.write_credentials(keys, keys_file)
     return {
-        venue: VenueAccount(trading(venue), Credentials(key.key, key.secret, key.passphrase), sims[venue].rest_url)
+        venue: VenueAccount(trading(venue), Credentials(key.key, key.secret, key.passphrase), sims[venue].rest_url,
+                            sims[venue].ws_url)
         for venue, key in keys.items()
     }
 

@@ -24,6 +24,11 @@ simulator's true book of each symbol (the same book its public streams publish):
   MEXC, Gate, OKX) or always the quote (``"quote"``: Kraken, Coinbase, KuCoin), rounded up to
   ``fee_decimals``. Balances move exactly by those amounts.
 
+- **Listeners** (:attr:`Exchange.listeners`, ``listener(order, trade)``) hear every change of
+  an order as it happens — accepted (``trade`` None, status new), each execution (``trade``
+  set, status partially filled or filled), cancelled or expired (``trade`` None) — which a
+  venue's private stream pushes in its format.
+
 Time is passed in (``now_ms``); ids come from counters. Protocols render the values below in
 their venue's format.
 """
@@ -42,6 +47,9 @@ from arb.core.symbols import split
 from arb.exec.liquidity import LiquidityMemory
 from arb.venues.trading import OrderStatus, RejectReason
 
+
+#: ``listener(order, trade)``: an order changed (``trade``: the execution that changed it, if one did).
+OrderListener = Callable[["SimOrder", "SimTrade | None"], None]
 
 #: ``key_maker(n, raw) → (key, secret, passphrase)``: the n-th key of a venue from 32 random bytes.
 KeyMaker = Callable[[int, bytes], tuple[str, str, str]]
@@ -180,6 +188,8 @@ class Exchange:
         self._next_trade = 1
         #: Resting (gtc) orders per symbol, in time priority.
         self._resting: dict[str, list[SimOrder]] = {}
+        #: Told of every order change (see the module docstring).
+        self.listeners: list[OrderListener] = []
 
     # -- keys and accounts ----------------------------------------------------------------
     def provision(self, balances: Mapping[str, int], label: str = "arb") -> ApiKey:
@@ -235,6 +245,7 @@ class Exchange:
         account.orders[order.order_id] = order
         if client_id:
             account.by_client[client_id] = order.order_id
+        self._notify(order, None)
         self._take(account, order, now_ms)
         if order.open:
             if tif == "ioc":
@@ -331,6 +342,12 @@ class Exchange:
         order.fee += fee
         order.fee_asset = fee_asset
         order.updated_ms = now_ms
+        order.status = OrderStatus.FILLED if order.filled == order.qty else OrderStatus.PARTIALLY_FILLED
+        self._notify(order, trade)
+
+    def _notify(self, order: SimOrder, trade: SimTrade | None) -> None:
+        for listener in self.listeners:
+            listener(order, trade)
 
     def _close(self, account: Account, order: SimOrder, status: OrderStatus, now_ms: int) -> None:
         """Done: release what it still locks."""
@@ -339,5 +356,7 @@ class Exchange:
         if order.locked:
             account._move(asset, free=order.locked, locked=-order.locked)
             order.locked = 0
-        order.status = status
-        order.updated_ms = now_ms
+        if order.status is not status:  # a fill's own notice already said "filled"
+            order.status = status
+            order.updated_ms = now_ms
+            self._notify(order, None)

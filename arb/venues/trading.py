@@ -9,6 +9,11 @@ execution port (:mod:`arb.exec.live`) turns the values into order events.
 Numbers are exact: quantities and prices are fixed ints (10**-18 units) on the way in and
 out; an order's ``price_text``/``qty_text`` are the decimal strings sent to the venue, already
 rounded to its tick and lot (:func:`order_texts`).
+
+A venue with a private websocket that pushes order updates also describes it
+(:class:`PrivateStreamSpec`): how to open it, the frames that log in and subscribe (signed the
+venue's way, the time passed in), and a decoder of what it pushes into the same
+:class:`OrderState` values the order queries give.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -126,6 +132,61 @@ class Balance(msgspec.Struct, frozen=True):
 
 
 @dataclass(frozen=True)
+class StreamMessage:
+    """What one frame of a private stream says: order ``states`` (cumulative, as an order
+    query's answer), the login accepted (``logged_in``: send the subscribe frames), the
+    subscription acknowledged (``subscribed``: updates flow from now on). A frame saying none
+    of these (a pong, a balance push) is an empty message."""
+
+    states: tuple[OrderState, ...] = ()
+    logged_in: bool = False
+    subscribed: bool = False
+
+
+@dataclass(frozen=True)
+class PrivateStreamSpec:
+    """A venue's private websocket of order updates (every callable sans-I/O).
+
+    Opening it: where the venue hands out a token first (Binance's ``listenKey``),
+    ``token(rest_url, credentials, now_ms)`` builds that request and ``decode_token(status,
+    body)`` reads the token from its 2xx answer (an error answer goes to
+    ``TradingSpec.classify``); ``keepalive(rest_url, credentials, token, now_ms)`` keeps it
+    valid, every ``keepalive_s``. ``url(ws_url, token)`` is the stream's URL from the account's
+    websocket base (the venue's market-data URL: the private stream lives on the same host).
+
+    Once open: ``login(credentials, now_ms)`` frames go first, and ``subscribe`` frames once
+    a frame decodes as ``logged_in`` (straight away for a venue without a login). The stream
+    carries updates once ``subscribed`` is decoded — or once logged in when there is nothing to
+    subscribe, or at once when there is neither (Binance: the URL names the stream).
+    ``ping`` is the venue's application ping, sent every ``ping_interval_s`` (None: the
+    websocket's own pings do).
+
+    ``decode(frame)`` returns a :class:`StreamMessage`, or raises the :class:`VenueError` an
+    error frame carries (a refused login is an ``AUTH`` error naming the venue); a frame it
+    cannot read raises a :class:`VenueError` with code ``"decode"`` (counted, skipped).
+    """
+
+    url: Callable[[str, str], str]
+    decode: Callable[[str | bytes], StreamMessage]
+    login: Callable[[Credentials, int], list[str]] | None = None
+    subscribe: tuple[str, ...] = ()
+    ping: str | None = None
+    ping_interval_s: float = 20.0
+    token: Callable[[str, Credentials, int], RestRequest] | None = None
+    decode_token: Callable[[int, str], str] | None = None
+    keepalive: Callable[[str, Credentials, str, int], RestRequest] | None = None
+    keepalive_s: float = 1800.0
+
+
+def ws_origin(ws_url: str) -> str:
+    """``scheme://host:port`` of a websocket URL (its path and query dropped)."""
+    parts = urlsplit(ws_url)
+    if not parts.scheme or not parts.netloc:
+        raise ValueError(f"not a websocket URL: {ws_url[:100]!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass(frozen=True)
 class TradingSpec:
     """A venue's trading requests and decoders (every callable sans-I/O; ``now_ms`` passed in).
 
@@ -184,6 +245,8 @@ class TradingSpec:
     #: recent orders and ``decode_found(status, body, client_id)`` picks the one with that client
     #: id (raising NOT_FOUND when the whole list lacks it, UNKNOWN_STATE when the list was cut).
     decode_found: Callable[[int, str, str], OrderState] | None = None
+    #: The venue's private websocket of order updates (None: orders are followed by polling).
+    stream: PrivateStreamSpec | None = None
 
 
 def order_texts(instrument: Instrument | None, qty: int, price: int, side: str) -> tuple[int, int, str, str]:
@@ -202,6 +265,6 @@ def fixed_text(value: str) -> int:
 
 
 __all__ = [
-    "Balance", "Executions", "OrderRequest", "OrderState", "OrderStatus", "RejectReason", "TradingSpec", "VenueError",
-    "fixed_text", "order_texts",
+    "Balance", "Executions", "OrderRequest", "OrderState", "OrderStatus", "PrivateStreamSpec", "RejectReason",
+    "StreamMessage", "TradingSpec", "VenueError", "fixed_text", "order_texts", "ws_origin",
 ]

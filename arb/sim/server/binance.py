@@ -9,13 +9,19 @@
 - The server pings at protocol level (websockets keepalive); no application heartbeat.
 - ``GET /api/v3/depth?symbol=BTCUSDT&limit=1000`` → ``{"lastUpdateId":…,"bids":…,"asks":…}``
   (the true book at the current update id); unknown symbol → 400 ``{"code":-1121,…}``.
+- User data stream: ``POST /api/v3/userDataStream`` (``X-MBX-APIKEY`` only; unknown key → 401
+  ``-2015``) → ``{"listenKey":…}`` (the account's active one again while it lives), ``PUT``/
+  ``DELETE ?listenKey=`` → ``{}`` (unknown key → 400 ``-1125``); ``/ws/<listenKey>`` then
+  carries an ``executionReport`` for every change of the account's orders (NEW, each TRADE,
+  CANCELED — ``c`` the cancel's id, ``C`` the order's —, EXPIRED for an IOC's rest).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import msgspec
@@ -29,12 +35,16 @@ from arb.sim.server.session import Session
 from arb.sim.server.venue import Stream
 from arb.core.numbers import ONE, from_decimal, parse_fixed, to_plain
 from arb.core.symbols import split
-from arb.sim.exchange import Account, Rejected, SimOrder
+from arb.sim.exchange import Account, Rejected, SimOrder, SimTrade
 from arb.sim.server.protocol import synthetic_volume
 from arb.venues.binance import Encoder
 from arb.venues.binance.signing import sign
 from arb.venues.trading import OrderStatus, RejectReason
+from arb.venues.base import VenueSpec
 from arb.venues.wire import Frame
+
+if TYPE_CHECKING:
+    from arb.sim.server.venue import VenueServer
 
 _json = msgspec.json.Encoder()
 #: Depth stream names the server serves (the 1000 ms stream carries the same diffs).
@@ -90,9 +100,18 @@ class BinancePrivate(VenueProtocol):
             Route("GET", "/dapi/v1/exchangeInfo", self._no_markets),
         ]
 
+    def __init__(self, server: VenueServer, spec: VenueSpec) -> None:
+        super().__init__(server, spec)
+        #: listenKey → account name, and each account's active listenKey.
+        self.listen_keys: dict[str, str] = {}
+        self._listen_key_of: dict[str, str] = {}
+
     def private_routes(self) -> list[Route]:
         r = self.private_route
         return [
+            Route("POST", "/api/v3/userDataStream", self._user_stream),
+            Route("PUT", "/api/v3/userDataStream", self._user_stream),
+            Route("DELETE", "/api/v3/userDataStream", self._user_stream),
             r("GET", "/api/v3/account", 20, self._account),
             r("GET", "/api/v3/account/commission", 20, self._commission),
             r("POST", "/api/v3/order", 1, self._place, order=True),
@@ -325,6 +344,57 @@ class BinancePrivate(VenueProtocol):
     def _ok(self, body: object) -> web.StreamResponse:
         return json_response(_json.encode(body).decode())
 
+    # -- the user data stream ------------------------------------------------------------------
+    async def _user_stream(self, request: web.Request) -> web.StreamResponse:
+        """``POST|PUT|DELETE /api/v3/userDataStream`` (weight 2): the API key, no signature."""
+        exchange = self.server.exchange
+        account = exchange.account_of(request.headers.get("X-MBX-APIKEY", "")) if exchange is not None else None
+        if account is None:
+            return self._error_response(401, -2015, "Invalid API-key, IP, or permissions for action.")
+        if self._limiter(account.name).spend(2, self.server.clock() / 1e9) > 0:
+            return self.private_error(429, RejectReason.RATE_LIMIT, "Too many requests")
+        if request.method == "POST":
+            key = self._listen_key_of.get(account.name)
+            if key is None:
+                key = hashlib.sha256(f"{account.name}:{len(self.listen_keys)}:{self.server.clock()}".encode()).hexdigest()[:60]
+                self.listen_keys[key] = account.name
+                self._listen_key_of[account.name] = key
+            return self._ok({"listenKey": key})
+        key = _params(request.query_string, await request.text()).get("listenKey", "")
+        if self.listen_keys.get(key) != account.name:
+            return self._error_response(400, -1125, "This listenKey does not exist.")
+        if request.method == "DELETE":
+            del self.listen_keys[key]
+            self._listen_key_of.pop(account.name, None)
+        return self._ok({})
+
+    def order_update(self, order: SimOrder, trade: SimTrade | None) -> list[str]:
+        inst = self.server.instruments.get(self.name, order.symbol)
+        status = _STATUS_TEXT[order.status]
+        client_id, original = order.client_id, ""
+        if trade is not None:
+            execution = "TRADE"
+        elif order.status is OrderStatus.CANCELLED and order.tif == "ioc":
+            execution = status = "EXPIRED"
+        elif order.status is OrderStatus.CANCELLED:  # the cancel request's own id, the order's in C
+            execution, client_id, original = "CANCELED", f"cancel{order.order_id}", order.client_id
+        else:
+            execution = "NEW"
+        now_ms = self.server.clock() // 1_000_000
+        report = {
+            "e": "executionReport", "E": now_ms, "s": inst.venue_symbol if inst is not None else order.symbol,
+            "c": client_id, "S": order.side.upper(), "o": "LIMIT", "f": order.tif.upper(), "q": to_plain(order.qty),
+            "p": to_plain(order.price), "P": "0.00000000", "F": "0.00000000", "g": -1, "C": original, "x": execution,
+            "X": status, "r": "NONE", "i": order.order_id, "l": to_plain(trade.qty) if trade else "0.00000000",
+            "z": to_plain(order.filled), "L": to_plain(trade.price) if trade else "0.00000000",
+            "n": to_plain(trade.fee) if trade else "0", "N": trade.fee_asset if trade else None,
+            "T": trade.ts_ms if trade else order.updated_ms, "t": trade.trade_id if trade else -1, "I": order.order_id * 2,
+            "w": order.open and order.tif == "gtc", "m": trade.maker if trade else False, "M": False, "O": order.created_ms,
+            "Z": to_plain(order.quote), "Y": to_plain(trade.quote) if trade else "0.00000000", "Q": "0.00000000",
+            "W": order.created_ms, "V": "EXPIRE_MAKER",
+        }
+        return [_json.encode(report).decode()]
+
     def _order_json(self, order: SimOrder, full: bool) -> dict[str, object]:
         inst = self.server.instruments.get(self.name, order.symbol)
         status = _STATUS_TEXT[order.status]
@@ -379,6 +449,10 @@ class BinanceProtocol(BinancePrivate, VenueProtocol):
 
     def on_open(self, session: Session) -> None:
         route, _, query = session.path.partition("?")
+        account = self.listen_keys.get(route[4:]) if route.startswith("/ws/") else None
+        if account is not None:  # a user data stream
+            self.server.watch_orders(session, account)
+            return
         combined = route == "/stream"
         session.state["combined"] = combined
         names = parse_qs(query).get("streams", [""])[0].split("/") if combined else route[4:].split("/")

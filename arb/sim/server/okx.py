@@ -8,6 +8,13 @@
 - The text ``ping`` is answered by the text ``pong``.
 - REST: ``/api/v5/market/books``, and (:class:`OkxPrivate`) ``/api/v5/public/instruments``,
   ``/api/v5/market/tickers`` and the signed private API.
+- ``/ws/v5/private``: ``{"op":"login","args":[{"apiKey","passphrase","timestamp","sign"}]}``
+  (``sign`` = base64 HMAC-SHA256 over timestamp (unix s) + "GET" + "/users/self/verify", the
+  timestamp within 30 s) → ``{"event":"login","code":"0",…}``, or the error frame (60005 key,
+  60024 passphrase, 60006 timestamp, 60007 sign) and the connection closed. Then
+  ``{"op":"subscribe","args":[{"channel":"orders","instType":"SPOT"}]}`` (before login: 60011)
+  → every change of the account's orders pushed as ``{"arg":{…,"uid"},"data":[order]}`` with
+  the order query's fields and the update's own fill (``fillPx``, ``fillSz``, ``fillFee``).
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from aiohttp import web
 
 from arb.core.numbers import ONE, from_decimal, parse_fixed, to_plain
 from arb.core.symbols import split
-from arb.sim.exchange import Account, Rejected, SimOrder
+from arb.sim.exchange import Account, Rejected, SimOrder, SimTrade
 from arb.sim.server.protocol import BOOK, Limits, Route, VenueProtocol, json_response, read_json, synthetic_volume
 from arb.sim.server.session import Session
 from arb.venues.okx import Encoder
@@ -412,6 +419,69 @@ class OkxPrivate(VenueProtocol):
 class OkxProtocol(OkxPrivate, VenueProtocol):
     name = "okx"
     path = "/ws/v5/public"
+    private_path = "/ws/v5/private"
+
+    def handshake(self, path: str) -> str | None:
+        route = path.split("?", 1)[0]
+        return None if route in (self.path, self.private_path) else f"no websocket endpoint at {route}"
+
+    # -- the private websocket ------------------------------------------------------------------
+    def _private_message(self, session: Session, message: str | bytes) -> None:
+        conn_id = f"{session.conn_id:08x}"
+        msg = read_json(message)
+        op = msg.get("op") if isinstance(msg, dict) else None
+        args = msg.get("args") if isinstance(msg, dict) else None
+        if op not in ("login", "subscribe", "unsubscribe") or not isinstance(args, list) or not args \
+                or not all(isinstance(a, dict) for a in args):
+            self._error(session, "60012", f"Invalid request: {str(message)[:60]}", conn_id)
+            return
+        assert isinstance(msg, dict)
+        if op == "login":
+            refusal = self._login(args[0])
+            if refusal is None:
+                session.state["account"] = self.exchange.account_of(str(args[0].get("apiKey")))
+                self.send(session, [_json.encode({"event": "login", "code": "0", "msg": "", "connId": conn_id}).decode()])
+                return
+            self._error(session, *refusal, conn_id)
+            self.server.close_session(session, 1000, "login failed")
+            return
+        account = session.state.get("account")
+        for arg in args:
+            if arg.get("channel") != "orders" or arg.get("instType") not in ("SPOT", "ANY"):
+                self._error(session, "60018", f"Wrong URL or channel:{arg.get('channel')},instType:{arg.get('instType')} doesn't exist.", conn_id)
+                continue
+            if account is None:
+                self._error(session, "60011", "Please log in.", conn_id)
+                continue
+            self._event(session, op, {"channel": "orders", "instType": arg["instType"]}, msg.get("id"), conn_id)
+            if op == "subscribe":
+                self.server.watch_orders(session, account.name)
+
+    def _login(self, arg: dict[str, Any]) -> tuple[str, str] | None:
+        """Why a login is refused (``(code, message)``), or None."""
+        key, passphrase, stamp, signature = (str(arg.get(k, "")) for k in ("apiKey", "passphrase", "timestamp", "sign"))
+        api = self.exchange.keys.get(key)
+        if api is None:
+            return "60005", "Invalid OK-ACCESS-KEY"
+        if not hmac.compare_digest(passphrase.encode(), api.passphrase.encode()):
+            return "60024", "Wrong passphrase"
+        if not stamp.isdigit() or abs(self._now_ms() - int(stamp) * 1000) > TIMESTAMP_TOLERANCE_MS:
+            return "60006", "Timestamp request expired"
+        if not hmac.compare_digest(sign(api.secret, stamp, "GET", "/users/self/verify").encode(), signature.encode()):
+            return "60007", "Invalid sign"
+        return None
+
+    def order_update(self, order: SimOrder, trade: SimTrade | None) -> list[str]:
+        data = self._order_json(order)
+        data.update(
+            fillPx=to_plain(trade.price) if trade else "", fillSz=to_plain(trade.qty) if trade else "0",
+            fillFee=_charged(trade.fee) if trade else "0", fillFeeCcy=trade.fee_asset if trade else "",
+            fillTime=str(trade.ts_ms) if trade else "", tradeId=str(trade.trade_id) if trade else "",
+            execType=("M" if trade.maker else "T") if trade else "", code="0", msg="", reqId="", amendResult="",
+            amendSource="", fillNotionalUsd="", notionalUsd="", lastPx="", fillPnl="0",
+        )
+        arg = {"channel": "orders", "instType": "SPOT", "uid": order.account}
+        return [_json.encode({"arg": arg, "data": [data]}).decode()]
     limits = Limits(messages=(480, 3600.0), count_pings=False, connections=(3, 1.0), error='{"event":"error","code":"60014","msg":"$msg","connId":"$conn"}')  # NOTES: 480 (un)subscribes/h, 3 connects/s
 
     def is_ping(self, message: str | bytes) -> bool:
@@ -420,6 +490,9 @@ class OkxProtocol(OkxPrivate, VenueProtocol):
     def on_message(self, session: Session, message: str | bytes) -> None:
         if self.is_ping(message):
             self.send(session, ["pong"])
+            return
+        if session.path.startswith(self.private_path):
+            self._private_message(session, message)
             return
         conn_id = f"{session.conn_id:08x}"
         msg = read_json(message)

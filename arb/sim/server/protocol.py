@@ -32,7 +32,7 @@ from aiohttp import web
 
 from arb.book.book import OrderBook
 from arb.core.events import Level
-from arb.sim.exchange import Account, Exchange, KeyMaker
+from arb.sim.exchange import Account, Exchange, KeyMaker, SimOrder, SimTrade
 from arb.sim.market import BookChange
 from arb.sim.server.frames import Out
 from arb.venues.base import VenueSpec
@@ -221,6 +221,12 @@ class VenueProtocol:
 
     def is_ping(self, message: str | bytes) -> bool:
         return False
+
+    def order_update(self, order: SimOrder, trade: SimTrade | None) -> Sequence[Frame | Out]:
+        """The private stream's frames for one change of ``order`` (``trade``: the execution
+        that changed it, if one did), sent to the connections following its account
+        (``VenueServer.watch_orders``). Venues without a private stream here send none."""
+        return ()
 
     def limit_error(self, session: Session, reason: str, message: str | bytes | None) -> list[str]:
         """The venue's answer to a client past one of its :attr:`limits` (``message``: the

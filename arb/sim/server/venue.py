@@ -12,6 +12,11 @@ stream, serialised once into websocket frame bytes, and queued on every subscrib
 :meth:`VenueServer.flush` then writes each touched connection once. Update ids come from
 a seeded :class:`~arb.sim.stream.Sequencer` and advance with every change whether anyone
 listens or not, as on a real matching engine.
+
+Private streams: a connection the protocol logged in to an account's order updates
+(:meth:`VenueServer.watch_orders`) hears every change of that account's orders as the
+exchange makes it (:attr:`~arb.sim.exchange.Exchange.listeners`), framed by
+:meth:`~arb.sim.server.protocol.VenueProtocol.order_update` and written at once.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from websockets.http11 import Request, Response
 from arb.book.book import OrderBook
 from arb.core.instruments import Instruments
 from arb.core.numbers import FixedParser, from_decimal
-from arb.sim.exchange import Exchange
+from arb.sim.exchange import Exchange, SimOrder, SimTrade
 from arb.sim.market import BookChange
 from arb.sim.server.faults import FaultConfig, FaultPlan
 from arb.sim.server.frames import Numbered, Out, wire
@@ -169,6 +174,10 @@ class VenueServer:
         #: Deltas published (whether anyone listened or not).
         self.deltas = 0
         self.protocol = protocol(self, spec)
+        #: Account name → the connections that follow its orders (private streams).
+        self._watchers: dict[str, dict[Session, None]] = {}
+        if self.exchange is not None:
+            self.exchange.listeners.append(self._order_changed)
         self.sessions: dict[int, Session] = {}
         self._next_conn = 0
         self._streams: dict[StreamKey, Stream] = {}
@@ -314,6 +323,40 @@ class VenueServer:
         """Queue frames on one session (flushed after the current message or step)."""
         for frame in frames:
             session.send(frame if type(frame) is Numbered else wire(frame))
+
+    # -- private streams ------------------------------------------------------------------
+    def watch_orders(self, session: Session, account: str) -> None:
+        """``session`` hears every change of ``account``'s orders from now on (until it closes)."""
+        self._watchers.setdefault(account, {})[session] = None
+        session.state["orders-of"] = account
+
+    def _order_changed(self, order: SimOrder, trade: SimTrade | None) -> None:
+        watchers = self._watchers.get(order.account)
+        if not watchers:
+            return
+        frames = self.protocol.order_update(order, trade)
+        for session in watchers:
+            self.send(session, frames)
+        self.stats["order-updates"] += 1
+        self.flush()
+
+    def close_session(self, session: Session, code: int, reason: str) -> None:
+        """Close one connection cleanly once what is queued on it is written (a venue closing
+        after its error frame)."""
+        if not session.closed:
+            self._tasks.append(asyncio.ensure_future(self._close_after_flush(session, code, reason)))
+
+    async def _close_after_flush(self, session: Session, code: int, reason: str) -> None:
+        self.flush()
+        await session.ws.close(code, reason)
+
+    def drop_private_streams(self) -> int:
+        """Cut every connection that follows an account's orders now (abruptly); returns how many."""
+        sessions = [s for watchers in self._watchers.values() for s in watchers if not s.closed]
+        for session in sessions:
+            session.abort()
+        self.faults.counts["drop-private"] += 1 if sessions else 0
+        return len(sessions)
 
     # -- publishing -----------------------------------------------------------------------
     def publish(self, change: BookChange, ts_ns: int) -> None:
@@ -554,6 +597,9 @@ class VenueServer:
 
     def _forget(self, session: Session) -> None:
         session.closed = True
+        account = session.state.get("orders-of")
+        if account is not None:
+            self._watchers.get(account, {}).pop(session, None)
         for stream in list(session.streams):
             stream.sessions.pop(session, None)
         session.streams.clear()

@@ -20,6 +20,14 @@
   (weight 20) → ``standardCommission: {maker, taker, …}``.
 - Errors: ``{"code": -2010, "msg": "Account has insufficient balance for requested action."}``;
   HTTP 429/418 (rate limit, ``Retry-After``), 5xx (503 "execution status unknown").
+- User data stream (:data:`STREAM`, user-data-stream.md of 2022-12-05): ``POST
+  /api/v3/userDataStream`` (the API key header, no signature) → ``{"listenKey": …}``; the
+  stream is ``wss://stream.binance.com:9443/ws/<listenKey>``; ``PUT ?listenKey=`` keeps it
+  alive (every 30 min; it lapses after 60). Each change of an order is an ``executionReport``
+  (``c`` client id — ``C`` the original one on a cancel —, ``X`` status, ``z``/``Z`` cumulative
+  quantity and quote, ``n``/``N`` *this* execution's commission and asset). Binance now
+  recommends subscribing through its WebSocket API instead (``userDataStream.subscribe``); the
+  listenKey stream is what this module speaks.
 """
 
 from __future__ import annotations
@@ -32,7 +40,8 @@ import msgspec
 from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.binance.signing import sign
 from arb.venues.trading import (
-    Balance, Executions, OrderRequest, OrderState, OrderStatus, RejectReason, TradingSpec, VenueError, fixed_text,
+    Balance, Executions, OrderRequest, OrderState, OrderStatus, PrivateStreamSpec, RejectReason, StreamMessage,
+    TradingSpec, VenueError, fixed_text, ws_origin,
 )
 
 NAME = "binance"
@@ -265,9 +274,111 @@ def _retry_after(headers: dict[str, str]) -> float | None:
     return None
 
 
+# -- the user data stream -----------------------------------------------------------------------
+def stream_token(rest_url: str, credentials: Credentials, now_ms: int) -> RestRequest:
+    """``POST /api/v3/userDataStream`` (weight 2): the API key header only, no signature."""
+    return RestRequest("POST", f"{rest_url}/api/v3/userDataStream", headers={"X-MBX-APIKEY": credentials.key}, weight=2)
+
+
+def stream_keepalive(rest_url: str, credentials: Credentials, listen_key: str, now_ms: int) -> RestRequest:
+    """``PUT /api/v3/userDataStream?listenKey=…``: another 60 minutes."""
+    return RestRequest("PUT", f"{rest_url}/api/v3/userDataStream?" + urlencode({"listenKey": listen_key}),
+                       headers={"X-MBX-APIKEY": credentials.key}, weight=2)
+
+
+class _ListenKey(msgspec.Struct):
+    listenKey: str
+
+
+_listen_key = msgspec.json.Decoder(_ListenKey)
+
+
+def decode_stream_token(status: int, body: str) -> str:
+    try:
+        key = _listen_key.decode(body).listenKey
+    except msgspec.DecodeError as exc:
+        raise _bad(body, exc) from None
+    if not key or not key.isalnum():
+        raise _bad(body, ValueError("no listenKey"))
+    return key
+
+
+def stream_url(ws_url: str, listen_key: str) -> str:
+    """``wss://stream.binance.com:9443/ws/<listenKey>``: the market-data URL's host."""
+    return f"{ws_origin(ws_url)}/ws/{listen_key}"
+
+
+class _Report(msgspec.Struct):
+    """An ``executionReport`` (the fields arb reads)."""
+
+    e: str
+    c: str
+    X: str
+    i: int
+    z: str
+    Z: str
+    l: str = "0"  # the venue's name: last executed quantity
+    n: str = "0"
+    N: str | None = None
+    x: str = ""
+    C: str = ""
+    r: str = "NONE"
+
+
+class _Event(msgspec.Struct):
+    e: str = ""
+
+
+_event = msgspec.json.Decoder(_Event)
+_report = msgspec.json.Decoder(_Report)
+
+
+def decode_stream(frame: str | bytes) -> StreamMessage:
+    """One event of the user data stream; ``executionReport`` gives an order's state::
+
+        {"e":"executionReport","E":1499405658658,"s":"ETHBTC","c":"mUvoqJxFIILMdfAW5iGSOW","S":"BUY",
+         "o":"LIMIT","f":"GTC","q":"1.00000000","p":"0.10264410","x":"NEW","X":"NEW","i":4293153,
+         "l":"0.00000000","z":"0.00000000","L":"0.00000000","n":"0","N":null,"Z":"0.00000000",…}
+
+    ``n`` is the commission of this execution only: the state's fee is cumulative (``fee_known``)
+    when this is the order's first execution (``l`` = ``z``) or nothing filled; otherwise the
+    port takes the fees from the order's trades. A cancel names the order in ``C``. Other
+    events (balances, ``listStatus``) carry no order state; ``eventStreamTerminated`` and
+    ``listenKeyExpired`` end the stream (an error: the shell reconnects with a new key)."""
+    try:
+        kind = _event.decode(frame).e
+        if kind in ("listenKeyExpired", "eventStreamTerminated"):
+            raise VenueError(NAME, RejectReason.AUTH if kind == "listenKeyExpired" else RejectReason.UNAVAILABLE, kind,
+                             "the user data stream ended")
+        if kind != "executionReport":
+            return StreamMessage()
+        r = _report.decode(frame)
+        status = _STATUS.get(r.X)
+        if status is None:
+            raise ValueError(f"unknown status {r.X!r}")
+        filled, last = fixed_text(r.z), fixed_text(r.l)
+        first = r.x == "TRADE" and last == filled
+        known = not filled or first
+        state = OrderState(
+            client_id=r.C or r.c, venue_order_id=str(r.i), status=status, filled_qty=filled, quote=fixed_text(r.Z),
+            fee=fixed_text(r.n) if first else 0, fee_asset=(r.N or "") if first else "", fee_known=known,
+            reason="expired: no more liquidity within the limit" if r.X.startswith("EXPIRED")
+            else (r.r if r.X == "REJECTED" else ""),
+        )
+        return StreamMessage(states=(state,))
+    except (msgspec.DecodeError, ValueError) as exc:
+        text = frame if isinstance(frame, str) else frame.decode(errors="replace")
+        raise VenueError(NAME, RejectReason.OTHER, "decode", f"unreadable frame ({exc}): {text[:200]}") from None
+
+
+STREAM = PrivateStreamSpec(
+    url=stream_url, decode=decode_stream, token=stream_token, decode_token=decode_stream_token,
+    keepalive=stream_keepalive, keepalive_s=1800.0,
+)
+
 TRADING = TradingSpec(
     venue=NAME, place=place, decode_place=decode_place, cancel=cancel, query=query, decode_order=decode_order,
     balances=balances, decode_balances=decode_balances, classify=classify, client_id=client_id,
     fee_rates=fee_rates, decode_fee_rates=decode_fee_rates, trades=trades, decode_trades=decode_trades,
-    budget=RestBudget(6000, 60.0),
+    budget=RestBudget(6000, 60.0), stream=STREAM,
 )

@@ -23,6 +23,9 @@
   (negative: charged) of the USDT pairs.
 - Errors (``{"code":"50113","msg":"Invalid signature","data":[]}``) are classified once in
   :data:`CODES`; HTTP 429 (50011), 5xx (50001, 50026).
+- Private websocket (:data:`STREAM`): ``/ws/v5/private``, ``login`` (timestamp in seconds,
+  ``sign`` over timestamp + "GET" + "/users/self/verify"), then the ``orders`` channel of SPOT:
+  every change of an order pushed with the order query's fields; ``ping``/``pong``.
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ from arb.core.symbols import canonical_asset
 from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.okx.signing import sign
 from arb.venues.trading import (
-    Balance, Executions, OrderRequest, OrderState, OrderStatus, RejectReason, TradingSpec, VenueError, fixed_text,
+    Balance, Executions, OrderRequest, OrderState, OrderStatus, PrivateStreamSpec, RejectReason, StreamMessage,
+    TradingSpec, VenueError, fixed_text, ws_origin,
 )
 
 NAME = "okx"
@@ -249,27 +253,32 @@ def decode_order(status: int, body: str) -> OrderState:
         found = _ok(_orders, status, body)
         if not found:
             raise VenueError(NAME, RejectReason.NOT_FOUND, "51603", "Order does not exist.")
-        o = found[0]
-        state = _STATUS.get(o.state)
-        if state is None:
-            raise ValueError(f"unknown state {o.state!r}")
-        filled = fixed_text(o.accFillSz or "0")
-        if state is OrderStatus.NEW and filled:
-            state = OrderStatus.PARTIALLY_FILLED
-        exact = True
-        if not filled:
-            quote = 0
-        elif o.fillSz and fixed_text(o.fillSz) == filled:  # one fill: its price is the price
-            quote = mul(fixed_text(o.fillPx), filled)
-        else:  # several fills: avgPx may be rounded; the fills say exactly
-            quote, exact = mul(fixed_text(o.avgPx), filled), False
-        return OrderState(
-            client_id=o.clOrdId, venue_order_id=o.ordId, status=state, filled_qty=filled, quote=quote,
-            fee=_charged(o.fee), fee_asset=canonical_asset(o.feeCcy) if o.feeCcy else "", fee_known=exact,
-            reason=o.cancelSourceReason or ("expired: no more liquidity within the limit" if state is OrderStatus.CANCELLED else ""),
-        )
+        return _state(found[0])
     except (msgspec.DecodeError, ValueError) as exc:
         raise _bad(body, exc) from None
+
+
+def _state(o: _Order) -> OrderState:
+    """An order (a query's answer, or a push of the ``orders`` channel) as a cumulative state:
+    exact when at most one fill (``fee_known`` False otherwise: the fills give the exact quote)."""
+    state = _STATUS.get(o.state)
+    if state is None:
+        raise ValueError(f"unknown state {o.state!r}")
+    filled = fixed_text(o.accFillSz or "0")
+    if state is OrderStatus.NEW and filled:
+        state = OrderStatus.PARTIALLY_FILLED
+    exact = True
+    if not filled:
+        quote = 0
+    elif o.fillSz and fixed_text(o.fillSz) == filled:  # one fill: its price is the price
+        quote = mul(fixed_text(o.fillPx), filled)
+    else:  # several fills: avgPx may be rounded; the fills say exactly
+        quote, exact = mul(fixed_text(o.avgPx), filled), False
+    return OrderState(
+        client_id=o.clOrdId, venue_order_id=o.ordId, status=state, filled_qty=filled, quote=quote,
+        fee=_charged(o.fee), fee_asset=canonical_asset(o.feeCcy) if o.feeCcy else "", fee_known=exact,
+        reason=o.cancelSourceReason or ("expired: no more liquidity within the limit" if state is OrderStatus.CANCELLED else ""),
+    )
 
 
 def decode_cancel(status: int, body: str) -> None:
@@ -364,10 +373,86 @@ def _retry_after(headers: dict[str, str]) -> float | None:
     return None
 
 
+# -- the private websocket ----------------------------------------------------------------------
+#: Login refusals (docs "WebSocket error codes"): empty key/sign/passphrase (60001–60003), bad
+#: timestamp (60004, 60006), key (60005), sign (60007), login failed (60009), not logged in
+#: (60011), wrong passphrase (60024). Others (60012 invalid request, 60018 unknown channel …): OTHER.
+_WS_AUTH = frozenset({"60001", "60002", "60003", "60004", "60005", "60006", "60007", "60009", "60011", "60024"})
+_SUBSCRIBE_ORDERS = '{"op":"subscribe","args":[{"channel":"orders","instType":"SPOT"}]}'
+
+
+def stream_url(ws_url: str, token: str) -> str:
+    """``wss://ws.okx.com:8443/ws/v5/private``: the public URL's host, the private path."""
+    return ws_origin(ws_url) + "/ws/v5/private"
+
+
+def stream_login(credentials: Credentials, now_ms: int) -> list[str]:
+    """``{"op":"login","args":[{"apiKey","passphrase","timestamp","sign"}]}``: the timestamp in
+    unix seconds, ``sign`` = base64 HMAC-SHA256(secret, timestamp + "GET" + "/users/self/verify")."""
+    stamp = str(now_ms // 1000)
+    arg = {"apiKey": credentials.key, "passphrase": credentials.passphrase, "timestamp": stamp,
+           "sign": sign(credentials.secret, stamp, "GET", "/users/self/verify")}
+    return [_json.encode({"op": "login", "args": [arg]}).decode()]
+
+
+class _WsArg(msgspec.Struct):
+    channel: str = ""
+
+
+class _WsFrame(msgspec.Struct):
+    """Events (``login``, ``subscribe``, ``error``, ``channel-conn-count`` …) and pushes
+    (``arg`` + ``data``) of the private websocket."""
+
+    event: str = ""
+    code: str = ""
+    msg: str = ""
+    arg: _WsArg | None = None
+    data: list[_Order] | None = None
+
+
+_ws_frames = msgspec.json.Decoder(_WsFrame)
+
+
+def decode_stream(frame: str | bytes) -> StreamMessage:
+    """One frame of ``/ws/v5/private``::
+
+        {"event":"login","code":"0","msg":"","connId":"a4d3ae55"}
+        {"event":"subscribe","arg":{"channel":"orders","instType":"SPOT"},"connId":"a4d3ae55"}
+        {"arg":{"channel":"orders","instType":"SPOT","uid":"…"},"data":[{…the order, as the order query…}]}
+        {"event":"error","code":"60009","msg":"Login failed.","connId":"a4d3ae55"}
+
+    and ``pong``. Pushes carry the order's fields as the order query does (:func:`decode_order`);
+    ``fillSz``/``fillPx`` are the update's own fill."""
+    if frame in ("pong", b"pong"):
+        return StreamMessage()
+    try:
+        msg = _ws_frames.decode(frame)
+        if msg.event == "error":
+            reason = RejectReason.AUTH if msg.code in _WS_AUTH else RejectReason.OTHER
+            raise VenueError(NAME, reason, msg.code, msg.msg)
+        if msg.event == "login":
+            if msg.code not in ("", "0"):
+                raise VenueError(NAME, RejectReason.AUTH, msg.code, msg.msg or "login refused")
+            return StreamMessage(logged_in=True)
+        if msg.event == "subscribe":
+            return StreamMessage(subscribed=msg.arg is not None and msg.arg.channel == "orders")
+        if msg.event or msg.data is None or msg.arg is None or msg.arg.channel != "orders":
+            return StreamMessage()
+        return StreamMessage(states=tuple(_state(o) for o in msg.data))
+    except (msgspec.DecodeError, ValueError) as exc:
+        text = frame if isinstance(frame, str) else frame.decode(errors="replace")
+        raise VenueError(NAME, RejectReason.OTHER, "decode", f"unreadable frame ({exc}): {text[:200]}") from None
+
+
+STREAM = PrivateStreamSpec(
+    url=stream_url, decode=decode_stream, login=stream_login, subscribe=(_SUBSCRIBE_ORDERS,), ping="ping",
+    ping_interval_s=20.0,
+)
+
 TRADING = TradingSpec(
     venue=NAME, place=place, decode_place=decode_place, cancel=cancel, query=query, decode_order=decode_order,
     balances=balances, decode_balances=decode_balances, classify=classify, client_id=client_id,
     fee_rates=fee_rates, decode_fee_rates=decode_fee_rates, trades=trades, decode_trades=decode_trades,
     decode_cancel=decode_cancel,
-    budget=RestBudget(120, 2.0),
+    budget=RestBudget(120, 2.0), stream=STREAM,
 )
