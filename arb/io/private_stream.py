@@ -161,9 +161,12 @@ class PrivateStream:
                 self.wake()
 
     async def _logged_in(self, ws: ClientConnection) -> None:
-        for frame in self.spec.subscribe:
+        frames = list(self.spec.subscribe)
+        if self.spec.subscribe_token is not None:
+            frames += self.spec.subscribe_token(self._token)
+        for frame in frames:
             await ws.send(frame)
-        if not self.spec.subscribe:
+        if not frames:
             self._up()
 
     def _up(self) -> None:

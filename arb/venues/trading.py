@@ -159,7 +159,9 @@ class PrivateStreamSpec:
     carries updates once ``subscribed`` is decoded — or once logged in when there is nothing to
     subscribe, or at once when there is neither (Binance: the URL names the stream).
     ``ping`` is the venue's application ping, sent every ``ping_interval_s`` (None: the
-    websocket's own pings do).
+    websocket's own pings do). ``subscribe_token(token)``: subscribe frames that carry the
+    stream's token (Kraken v2: the token goes in the ``executions`` subscribe request), sent
+    after ``subscribe``.
 
     ``decode(frame)`` returns a :class:`StreamMessage`, or raises the :class:`VenueError` an
     error frame carries (a refused login is an ``AUTH`` error naming the venue); a frame it
@@ -176,6 +178,7 @@ class PrivateStreamSpec:
     decode_token: Callable[[int, str], str] | None = None
     keepalive: Callable[[str, Credentials, str, int], RestRequest] | None = None
     keepalive_s: float = 1800.0
+    subscribe_token: Callable[[str], list[str]] | None = None
 
 
 def ws_origin(ws_url: str) -> str:

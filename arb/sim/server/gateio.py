@@ -10,6 +10,13 @@
   increments. A second subscribe to a live stream is refused (code 2, "Alert sub …"):
   gap recovery is unsubscribe + subscribe.
 - ``{"time":t,"channel":"spot.ping"}`` → ``{"time":…,"channel":"spot.pong","event":"","result":null}``.
+- ``spot.orders`` (private): the subscribe request carries ``auth`` = ``{"method":"api_key",
+  "KEY","SIGN"}``, ``SIGN`` = hex HMAC-SHA512(secret, ``channel=spot.orders&event=subscribe&
+  time=<time>``), ``time`` required and within 60 s; a bad key or signature gets ``error``
+  code 4 with the REST label in its message (``INVALID_KEY``, ``INVALID_SIGNATURE``). Then every
+  change of the account's orders is pushed (``event`` put, update per execution, finish) with
+  the order's fields — cumulative ``left``, ``filled_total``, ``fee``. (Simplification: the
+  payload's pairs, or ``!all``, are checked, but every order of the account is pushed.)
 - REST: ``/api/v4/spot/order_book``; the listings and the private API are :class:`GateioPrivate`'s.
 """
 
@@ -24,17 +31,18 @@ from aiohttp import web
 
 from arb.core.numbers import ONE, from_decimal, parse_fixed, to_plain
 from arb.core.symbols import split
-from arb.sim.exchange import Account, Rejected, SimOrder
+from arb.sim.exchange import Account, Rejected, SimOrder, SimTrade
 from arb.sim.server.protocol import BOOK, Route, VenueProtocol, json_response, read_json, synthetic_volume
 from arb.sim.server.session import Session
 from arb.venues.gateio import Encoder
 from arb.venues.gateio import market_data as gateio
-from arb.venues.gateio.signing import sign
+from arb.venues.gateio.signing import sign, ws_sign
 from arb.venues.trading import OrderStatus, RejectReason
 
 _json = msgspec.json.Encoder()
 _UPDATE = "spot.order_book_update"
 _OBU = "spot.obu"
+_ORDERS = "spot.orders"
 _OBU_DEPTHS = {"400": 400, "50": 50}
 #: Channels a client may subscribe to that carry nothing here (acked, never sent).
 _QUIET_CHANNELS = frozenset({"spot.trades", "spot.tickers", "spot.book_ticker", "spot.candlesticks", "spot.order_book"})
@@ -411,6 +419,8 @@ class GateioProtocol(GateioPrivate, VenueProtocol):
             return
         if channel in _QUIET_CHANNELS:
             self._ack(session, msg)
+        elif channel == _ORDERS:
+            self._orders_channel(session, msg, event, payload)
         elif channel == _UPDATE:
             self._order_book_update(session, msg, event, payload)
         elif channel == _OBU:
@@ -456,6 +466,52 @@ class GateioProtocol(GateioPrivate, VenueProtocol):
             for stream in streams:
                 self.server.unsubscribe(session, stream)
             self._ack(session, msg)
+
+    # -- the private channel ---------------------------------------------------------------------
+    def _orders_channel(self, session: Session, msg: dict[str, Any], event: str, payload: list[Any]) -> None:
+        """``spot.orders``: the request's ``auth`` verified Gate's way, then the account's orders."""
+        refusal = self._ws_auth(msg)
+        if isinstance(refusal, tuple):
+            label, message = refusal
+            self._error(session, msg, 4, _json.encode({"label": label, "message": message}).decode() + "\n")
+            return
+        pairs = [p for p in payload if p != "!all"]
+        if not payload or not all(isinstance(p, str) and self.server.unified(p) is not None for p in pairs):
+            self._error(session, msg, 2, f"invalid argument: {str(payload)[:80]}")
+            return
+        self._ack(session, msg)
+        if event == "subscribe":
+            self.server.watch_orders(session, refusal)
+
+    def _ws_auth(self, msg: dict[str, Any]) -> str | tuple[str, str]:
+        """The account a private request's ``auth`` opens, or why not (label, message)."""
+        auth, stamp = msg.get("auth"), msg.get("time")
+        exchange = self.server.exchange
+        if not isinstance(auth, dict) or auth.get("method") != "api_key" or not isinstance(stamp, int):
+            return "MISSING_REQUIRED_HEADER", "auth (method api_key, KEY, SIGN) and time required"
+        key, signature = str(auth.get("KEY", "")), str(auth.get("SIGN", ""))
+        account = exchange.account_of(key) if exchange is not None else None
+        if exchange is None or account is None:
+            return "INVALID_KEY", "Invalid key provided"
+        expected = ws_sign(exchange.keys[key].secret, str(msg.get("channel")), str(msg.get("event")), stamp)
+        if not hmac.compare_digest(expected, signature):
+            return "INVALID_SIGNATURE", "Signature mismatch"
+        return account.name
+
+    def order_update(self, order: SimOrder, trade: SimTrade | None) -> list[str]:
+        pushed = self._order_json(order)
+        pushed.pop("status")
+        if trade is not None:
+            event = "finish" if order.status is OrderStatus.FILLED else "update"
+        else:
+            event = "put" if order.open else "finish"
+        if event != "finish":
+            pushed["finish_as"] = "open"
+        pushed.update(event=event, user=self._user_id(self.exchange.accounts[order.account]),
+                      create_time_ms=str(order.created_ms), update_time_ms=str(order.updated_ms), biz_info="-")
+        ms = self.server.clock() // 1_000_000
+        return [_json.encode({"time": ms // 1000, "time_ms": ms, "channel": _ORDERS, "event": "update",
+                              "result": [pushed]}).decode()]
 
     def _ack(self, session: Session, msg: dict[str, Any]) -> None:
         reply = {key: msg[key] for key in ("id",) if key in msg}

@@ -10,11 +10,23 @@
 - ``{"method":"ping","req_id":n}`` → ``{"method":"pong","req_id":n,"time_in":…,"time_out":…}``.
 - ``{"channel":"heartbeat"}`` every second a subscribed connection has been otherwise quiet.
 - REST (:class:`KrakenPrivate`): ``/0/public/AssetPairs``, ``Assets``, ``Ticker``, ``Depth``
-  and the signed ``/0/private/*`` API.
+  and the signed ``/0/private/*`` API, ``GetWebSocketsToken`` included (a token to use within
+  15 minutes; once a connection used it, it stays valid).
+- Private channel ``executions`` (Kraken serves it on ``ws-auth.kraken.com``; here on the same
+  ``/v2``): ``{"method":"subscribe","params":{"channel":"executions","token":…,
+  "snap_orders":true}}`` → the ack, a ``snapshot`` of the account's open orders, then an
+  ``update`` for every change of its orders: ``new``; per execution a ``trade`` event (its own
+  ``last_qty``, ``cost``, ``fees`` in the quote asset, the order's ``cum_qty``/``cum_cost``),
+  and a separate ``filled`` event once it completes; ``canceled`` (by the user, reason
+  "User requested") or ``expired`` (an IOC's rest). Numbers are JSON numbers, as Kraken writes
+  them. An unknown or expired token: ``{"error":"ESession:Invalid session","method":
+  "subscribe","success":false,…}``. (Simplification: no ``sequence`` numbers.)
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import time
 from collections.abc import Sequence
@@ -26,7 +38,7 @@ from aiohttp import web
 
 from arb.core.numbers import ONE, from_decimal, parse_fixed, to_decimal, to_plain
 from arb.core.symbols import split
-from arb.sim.exchange import Account, Rejected, SimOrder
+from arb.sim.exchange import Account, Rejected, SimOrder, SimTrade
 from arb.sim.server.frames import Out
 from arb.sim.server.protocol import BOOK, Route, VenueProtocol, json_response, read_json, synthetic_volume
 from arb.sim.server.session import Session
@@ -64,6 +76,12 @@ _STATUS_TEXT = {
     OrderStatus.CANCELLED: "canceled", OrderStatus.REJECTED: "canceled",
 }
 _TIF = {"GTC": "gtc", "IOC": "ioc"}
+#: A websockets token must be used within this long of being issued (then it lasts while used).
+_TOKEN_UNUSED_MS = 900_000
+_WS_ORDER_STATUS = {
+    OrderStatus.NEW: "new", OrderStatus.PARTIALLY_FILLED: "partially_filled", OrderStatus.FILLED: "filled",
+    OrderStatus.CANCELLED: "canceled", OrderStatus.REJECTED: "canceled",
+}
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
@@ -167,6 +185,7 @@ class KrakenPrivate(VenueProtocol):
             r("POST", "/0/private/QueryOrders", 1, self._query_orders),
             r("POST", "/0/private/OpenOrders", 1, self._open_orders),
             r("POST", "/0/private/ClosedOrders", 1, self._closed_orders),
+            r("POST", "/0/private/GetWebSocketsToken", 1, self._ws_token),
         ]
 
     # -- names ---------------------------------------------------------------------------------
@@ -484,6 +503,74 @@ class KrakenPrivate(VenueProtocol):
             self.exchange.cancel(account, order, self._now_ms())
         return self._ok({"count": len(orders)})
 
+    # -- the private websocket -----------------------------------------------------------------
+    def _tokens(self) -> dict[str, list[Any]]:
+        """token → [account name, issued ms, used by a connection]."""
+        tokens: dict[str, list[Any]] = self.server.__dict__.setdefault("_kraken_ws_tokens", {})
+        return tokens
+
+    async def _ws_token(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        tokens = self._tokens()
+        token = hashlib.sha256(f"{account.name}:{len(tokens)}:{self.server.clock()}".encode()).digest()
+        text = base64.b64encode(token).decode().rstrip("=").replace("+", "A").replace("/", "B")
+        tokens[text] = [account.name, self._now_ms(), False]
+        return self._ok({"token": text, "expires": _TOKEN_UNUSED_MS // 1000})
+
+    def token_account(self, token: object) -> str | None:
+        """The account a websockets token opens (None: unknown, or unused past 15 minutes)."""
+        entry = self._tokens().get(token) if isinstance(token, str) else None
+        if entry is None or (not entry[2] and self._now_ms() - entry[1] > _TOKEN_UNUSED_MS):
+            return None
+        entry[2] = True
+        return str(entry[0])
+
+    def execution(self, order: SimOrder, exec_type: str, trade: SimTrade | None = None) -> dict[str, object]:
+        """One event of ``executions`` for ``order`` (numbers as raw JSON numbers)."""
+        def num(value: int) -> msgspec.Raw:
+            return msgspec.Raw(to_plain(value).encode())
+
+        quote_asset = split(order.symbol)[1]
+        status = _WS_ORDER_STATUS[order.status]
+        if exec_type == "trade" and status == "filled":
+            status = "partially_filled"  # the docs: completion comes in the separate "filled" event
+        if exec_type == "expired":
+            status = "expired"
+        event: dict[str, object] = {
+            "order_id": _txid("O", order.order_id), "symbol": self.server.native(order.symbol), "side": order.side,
+            "order_type": "limit", "order_qty": num(order.qty), "limit_price": num(order.price),
+            "time_in_force": order.tif.upper(), "exec_type": exec_type, "order_status": status,
+            "cum_qty": num(order.filled), "cum_cost": num(order.quote),
+            "avg_price": num(order.quote * ONE // order.filled if order.filled else 0),
+            "fee_ccy_pref": "fciq", "timestamp": _rfc3339(self.server.clock()),
+        }
+        if order.client_id:
+            event["cl_ord_id"] = order.client_id
+        if trade is not None:
+            event.update(
+                exec_id=_txid("T", trade.trade_id), trade_id=trade.trade_id, last_qty=num(trade.qty),
+                last_price=num(trade.price), cost=num(trade.quote), liquidity_ind="m" if trade.maker else "t",
+                fees=[{"asset": quote_asset, "qty": num(trade.fee)}],
+            )
+        if exec_type == "canceled":
+            event["reason"] = "User requested"
+        return event
+
+    def _executions(self, events: list[dict[str, object]], kind: str) -> str:
+        return _json.encode({"channel": "executions", "type": kind, "data": events}).decode()
+
+    def order_update(self, order: SimOrder, trade: SimTrade | None) -> list[str]:
+        if trade is not None:
+            events = [self.execution(order, "trade", trade)]
+            if order.status is OrderStatus.FILLED:
+                events.append(self.execution(order, "filled"))
+        elif order.status is OrderStatus.CANCELLED:
+            events = [self.execution(order, "expired" if order.tif == "ioc" else "canceled")]
+        elif order.status is OrderStatus.FILLED:  # already told with its last trade
+            return []
+        else:
+            events = [self.execution(order, "new")]
+        return [self._executions(events, "update")]
+
 
 
 class KrakenProtocol(KrakenPrivate, VenueProtocol):
@@ -518,6 +605,9 @@ class KrakenProtocol(KrakenPrivate, VenueProtocol):
             self._error(session, method, "Missing params", req_id, None, stamp)
             return
         channel = params.get("channel")
+        if channel == "executions":
+            self._subscribe_executions(session, method, params, req_id, stamp)
+            return
         if channel in _QUIET_CHANNELS:
             self._ack(session, method, {"channel": channel}, req_id, stamp)
             return
@@ -549,6 +639,24 @@ class KrakenProtocol(KrakenPrivate, VenueProtocol):
                 self.server.unsubscribe(session, stream)
                 result = {"channel": "book", "depth": depth, "symbol": native}
                 self._ack(session, "unsubscribe", result, req_id, stamp)
+
+    def _subscribe_executions(self, session: Session, method: str, params: dict[str, Any], req_id: Any, stamp: str) -> None:
+        """The private ``executions`` channel: the token checked, then the ack, the snapshot of
+        open orders and every later change of the account's orders."""
+        account = self.token_account(params.get("token"))
+        exchange = self.server.exchange
+        if account is None or exchange is None:
+            self._error(session, method, "ESession:Invalid session", req_id, None, stamp)
+            return
+        if method == "unsubscribe":
+            self._ack(session, method, {"channel": "executions"}, req_id, stamp)
+            return
+        snap_orders = params.get("snap_orders", True) is not False
+        self._ack(session, method, {"channel": "executions", "maxratecount": 125, "snap_orders": snap_orders,
+                                    "snap_trades": params.get("snap_trades", False) is True}, req_id, stamp)
+        open_orders = [o for o in exchange.accounts[account].orders.values() if o.open] if snap_orders else []
+        self.send(session, [self._executions([self.execution(o, "new") for o in open_orders], "snapshot")])
+        self.server.watch_orders(session, account)
 
     def _ack(self, session: Session, method: str, result: dict[str, object], req_id: Any, stamp: str) -> None:
         reply: dict[str, Any] = {"method": method, "result": result, "success": True, "time_in": stamp, "time_out": stamp}

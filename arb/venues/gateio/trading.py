@@ -26,6 +26,10 @@
   ``GET /api/v4/wallet/fee`` (``/spot/fee`` is its deprecated twin) → ``{"taker_fee","maker_fee",…}``.
 - Errors: a non-2xx status with ``{"label":"BALANCE_NOT_ENOUGH","message":"Not enough
   balance"}``; ``429`` ``TOO_MANY_REQUESTS``; labels classified once in :func:`classify`.
+- Private websocket (:data:`STREAM`): the public endpoint ``wss://api.gateio.ws/ws/v4/``; the
+  ``spot.orders`` subscribe request carries ``auth`` = ``{"method":"api_key","KEY","SIGN"}``,
+  ``SIGN`` = hex HMAC-SHA512(secret, ``channel=spot.orders&event=subscribe&time=<t>``); every
+  change of an order is pushed with the order's fields (``event`` put, update, finish).
 """
 
 from __future__ import annotations
@@ -36,9 +40,10 @@ from urllib.parse import quote, urlencode
 import msgspec
 
 from arb.venues.base import Credentials, RestBudget, RestRequest
-from arb.venues.gateio.signing import auth_headers
+from arb.venues.gateio.signing import auth_headers, ws_sign
 from arb.venues.trading import (
-    Balance, OrderRequest, OrderState, OrderStatus, RejectReason, TradingSpec, VenueError, fixed_text,
+    Balance, OrderRequest, OrderState, OrderStatus, PrivateStreamSpec, RejectReason, StreamMessage, TradingSpec,
+    VenueError, fixed_text,
 )
 
 NAME = "gateio"
@@ -268,6 +273,121 @@ def _retry_after(headers: dict[str, str]) -> float | None:
     return None
 
 
+# -- the private websocket (``spot.orders``) -----------------------------------------------------
+ORDERS_CHANNEL = "spot.orders"
+#: Websocket error codes (docs "Error"): 1 invalid request body, 2 invalid argument, 3 server
+#: error, 4 authentication failed.
+_WS_AUTH_FAILED = 4
+
+
+def stream_url(ws_url: str, token: str) -> str:
+    """The private channels are on the public endpoint (``wss://api.gateio.ws/ws/v4/``)."""
+    return ws_url
+
+
+def stream_login(credentials: Credentials, now_ms: int) -> list[str]:
+    """The signed ``spot.orders`` subscription of every pair (``!all``): ``time`` in unix
+    seconds (within 60 s of the server's clock), ``auth.SIGN`` over
+    ``channel=spot.orders&event=subscribe&time=<time>``. Its answer is the login's."""
+    stamp = now_ms // 1000
+    auth = {"method": "api_key", "KEY": credentials.key,
+            "SIGN": ws_sign(credentials.secret, ORDERS_CHANNEL, "subscribe", stamp)}
+    request = {"time": stamp, "id": stamp, "channel": ORDERS_CHANNEL, "event": "subscribe", "payload": ["!all"],
+               "auth": auth}
+    return [msgspec.json.encode(request).decode()]
+
+
+class _PushedOrder(msgspec.Struct):
+    """An order of a ``spot.orders`` push (the fields arb reads)."""
+
+    id: str
+    event: str
+    amount: str
+    left: str
+    text: str = ""
+    filled_total: str = "0"
+    fee: str = "0"
+    fee_currency: str = ""
+    point_fee: str = "0"
+    gt_fee: str = "0"
+    finish_as: str = ""
+
+
+class _WsError(msgspec.Struct):
+    code: int = 0
+    message: str = ""
+
+
+class _WsFrame(msgspec.Struct):
+    channel: str = ""
+    event: str = ""
+    error: _WsError | None = None
+    result: msgspec.Raw = msgspec.Raw(b"null")
+
+
+_ws_frames = msgspec.json.Decoder(_WsFrame)
+_pushed = msgspec.json.Decoder(list[_PushedOrder])
+
+
+def _pushed_state(o: _PushedOrder) -> OrderState:
+    """A pushed order as a cumulative state. Filled = ``amount`` − ``left`` (the channel's
+    ``filled_amount``, added in 2025, is not read: the docs' own example gives one that
+    contradicts ``left``); ``filled_total`` and ``fee`` are the order's totals, as in the order
+    query's answer (the push carries the order's fields)."""
+    filled = fixed_text(o.amount) - fixed_text(o.left)
+    if filled < 0:
+        raise ValueError(f"left {o.left} exceeds amount {o.amount}")
+    if o.event in ("put", "update"):
+        status = OrderStatus.PARTIALLY_FILLED if filled else OrderStatus.NEW
+    elif o.event == "finish":
+        status = OrderStatus.FILLED if o.finish_as == "filled" else OrderStatus.CANCELLED
+        if status is OrderStatus.FILLED and o.left and fixed_text(o.left):
+            raise ValueError(f"finished as filled with {o.left} left")
+    else:
+        raise ValueError(f"unknown event {o.event!r}")
+    paid = _Order(id=o.id, status="", amount=o.amount, fee=o.fee, fee_currency=o.fee_currency, point_fee=o.point_fee,
+                  gt_fee=o.gt_fee)
+    fee, fee_asset = _fee_of(paid)
+    return OrderState(
+        client_id=o.text, venue_order_id=o.id, status=status, filled_qty=filled, quote=fixed_text(o.filled_total),
+        fee=fee, fee_asset=fee_asset, reason=_FINISH.get(o.finish_as, o.finish_as) if status is OrderStatus.CANCELLED else "",
+    )
+
+
+def decode_stream(frame: str | bytes) -> StreamMessage:
+    """One frame of the websocket::
+
+        {"time":1611541000,"channel":"spot.orders","event":"subscribe","error":null,"result":{"status":"success"}}
+        {"time":1611541000,"channel":"spot.orders","event":"subscribe",
+         "error":{"code":4,"message":"{\"label\":\"INVALID_KEY\",\"message\":\"Invalid key provided\"}\n"},"result":null}
+        {"time":1694655225,"channel":"spot.orders","event":"update","result":[{"id":"399123456",
+         "text":"t-testtext","event":"put","amount":"0.0001","left":"0.0001","filled_total":"0",
+         "fee":"0","fee_currency":"USDT","finish_as":"open",…}]}
+
+    The subscription's acknowledgement is the login (the request carried the credentials) and
+    the subscription at once. An error answer raises its :class:`VenueError` (code 4, a refused
+    signature or key: AUTH). Other channels (``spot.pong``) carry no order."""
+    try:
+        msg = _ws_frames.decode(frame)
+        if msg.error is not None:
+            reason = RejectReason.AUTH if msg.error.code == _WS_AUTH_FAILED else RejectReason.OTHER
+            raise VenueError(NAME, reason, str(msg.error.code), msg.error.message.strip())
+        if msg.channel != ORDERS_CHANNEL:
+            return StreamMessage()
+        if msg.event == "subscribe":
+            return StreamMessage(logged_in=True, subscribed=True)
+        if msg.event != "update":
+            return StreamMessage()
+        return StreamMessage(states=tuple(_pushed_state(o) for o in _pushed.decode(msg.result)))
+    except (msgspec.DecodeError, ValueError) as exc:
+        text = frame if isinstance(frame, str) else frame.decode(errors="replace")
+        raise VenueError(NAME, RejectReason.OTHER, "decode", f"unreadable frame ({exc}): {text[:200]}") from None
+
+
+#: No application ping: Gate's server pings at the protocol level (and a ``spot.ping`` must carry
+#: a current ``time``, which a fixed frame cannot).
+STREAM = PrivateStreamSpec(url=stream_url, decode=decode_stream, login=stream_login, ping=None)
+
 TRADING = TradingSpec(
     venue=NAME, place=place, decode_place=decode_place, cancel=cancel, query=query, decode_order=decode_order,
     balances=balances, decode_balances=decode_balances, classify=classify, client_id=client_id,
@@ -275,5 +395,5 @@ TRADING = TradingSpec(
     # Private endpoints: 200 requests per 10 s per endpoint per UID (each request weighs 1).
     # Kept over all of them together as a token bucket of half that: never more than 200 in any
     # 10 s, on any one endpoint (a full bucket at the start of a window, then its refill).
-    budget=RestBudget(100, 10.0),
+    budget=RestBudget(100, 10.0), stream=STREAM,
 )

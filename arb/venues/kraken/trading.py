@@ -25,6 +25,13 @@
   account's fee tier, in percent.
 - Every error string is classified once (:data:`ERRORS`, longest ``category:message``
   prefix first).
+- Private websocket v2 (:data:`STREAM`): a token from ``GetWebSocketsToken`` (signed like the
+  calls above; to be used within 15 minutes, then valid while a connection uses it), the
+  authenticated endpoint ``wss://ws-auth.kraken.com/v2``, ``{"method":"subscribe","params":
+  {"channel":"executions","token":…,"snap_orders":true}}``; every order event is pushed with
+  ``exec_type`` and the order's cumulative ``cum_qty``/``cum_cost``; a ``trade`` event's
+  ``fees`` are that execution's only (:func:`decode_stream`). ``trades`` asks ``QueryOrders``
+  for the order's exact cumulative fee when a push cannot say it.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import msgspec
 
@@ -41,7 +48,8 @@ from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.kraken.assets import asset_code, is_variant
 from arb.venues.kraken.signing import sign
 from arb.venues.trading import (
-    Balance, OrderRequest, OrderState, OrderStatus, RejectReason, TradingSpec, VenueError, fixed_text,
+    Balance, Executions, OrderRequest, OrderState, OrderStatus, PrivateStreamSpec, RejectReason, StreamMessage,
+    TradingSpec, VenueError, fixed_text,
 )
 
 NAME = "kraken"
@@ -329,10 +337,182 @@ def _retry_after(headers: dict[str, str]) -> float | None:
     return None
 
 
+# -- the order's exact fee, when a push cannot say it --------------------------------------------
+def trades(rest_url: str, credentials: Credentials, venue_symbol: str, venue_order_id: str, now_ms: int) -> RestRequest:
+    """``QueryOrders txid=…``: the order's cumulative ``vol_exec``, ``cost`` and ``fee`` (what a
+    stream push after several fills does not carry exactly)."""
+    return query_by_venue_id(rest_url, credentials, venue_order_id, venue_symbol, now_ms)
+
+
+def decode_trades(status: int, body: str) -> Executions:
+    state = decode_order(status, body)
+    return Executions(state.filled_qty, state.quote, state.fee, state.fee_asset)
+
+
+# -- the private websocket (v2 ``executions``) ---------------------------------------------------
+#: The authenticated endpoint's host for each public one (the private channels live there only);
+#: any other host (a simulator) serves both.
+_AUTH_HOSTS = {"ws.kraken.com": "ws-auth.kraken.com", "beta-ws.kraken.com": "beta-ws-auth.kraken.com"}
+_WS_STATUS = {"pending_new": OrderStatus.NEW, "new": OrderStatus.NEW, "partially_filled": OrderStatus.PARTIALLY_FILLED,
+              "filled": OrderStatus.FILLED, "canceled": OrderStatus.CANCELLED, "expired": OrderStatus.CANCELLED}
+
+
+def stream_token(rest_url: str, credentials: Credentials, now_ms: int) -> RestRequest:
+    """``POST /0/private/GetWebSocketsToken`` (signed; a new token for every connection)."""
+    return _signed(rest_url, "/0/private/GetWebSocketsToken", credentials, {}, now_ms)
+
+
+def decode_stream_token(status: int, body: str) -> str:
+    """``{"error":[],"result":{"token":"1Dwc4lzSwNWOAwkMdqhssNNFhs1ed606d1WcF3XfEMw","expires":900}}``;
+    an answer carrying an error raises it, classified."""
+    try:
+        token = msgspec.convert(_result(status, body), dict[str, Any]).get("token")
+    except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
+        raise _bad(body, exc) from None
+    if not isinstance(token, str) or not token or not token.isascii() or not token.isprintable():
+        raise _bad(body, ValueError("no token"))
+    return token
+
+
+def stream_url(ws_url: str, token: str) -> str:
+    """``wss://ws-auth.kraken.com/v2`` for Kraken's own hosts; any other host (a simulator)
+    serves the private channels on the same URL."""
+    parts = urlsplit(ws_url)
+    host = _AUTH_HOSTS.get(parts.hostname or "")
+    if host is None:
+        return ws_url
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    return parts._replace(netloc=netloc).geturl()
+
+
+def stream_subscribe(token: str) -> list[str]:
+    """The ``executions`` subscription with the connection's token: open orders in the
+    snapshot (``snap_orders``), no past trades."""
+    params = {"channel": "executions", "token": token, "snap_orders": True, "snap_trades": False}
+    return [msgspec.json.encode({"method": "subscribe", "params": params}).decode()]
+
+
+class _Fee(msgspec.Struct):
+    asset: str
+    qty: Any
+
+
+class _Execution(msgspec.Struct):
+    """One event of ``executions`` (the fields arb reads; numbers as their JSON text)."""
+
+    exec_type: str
+    order_id: str
+    order_status: str = ""
+    cl_ord_id: str | None = None
+    symbol: str = ""
+    order_qty: Any = None
+    cum_qty: Any = None
+    cum_cost: Any = None
+    last_qty: Any = None
+    cost: Any = None
+    fees: list[_Fee] | None = None
+    reason: str | None = None
+
+
+class _WsFrame(msgspec.Struct):
+    """A frame of the private endpoint: a push (``channel`` + ``data``), or an answer to a
+    request (``method``, ``success``, ``error``); ``status``/``heartbeat`` pushes carry nothing."""
+
+    channel: str = ""
+    type: str = ""
+    data: list[Any] | None = None
+    method: str = ""
+    success: bool | None = None
+    error: str | None = None
+    result: Any = None
+
+
+#: Kraken v2 writes quantities and prices as JSON numbers: read them as their text, never as floats.
+_ws_frames = msgspec.json.Decoder(_WsFrame, float_hook=str)
+
+
+def _execution_state(e: _Execution) -> OrderState:
+    """One execution event → the order's cumulative state.
+
+    ``cum_qty``/``cum_cost`` are the order's totals; a ``trade`` event's ``cost`` and ``fees``
+    are that execution's only (``fee_usd_equiv`` is a USD equivalent, never used). So the state
+    carries an exact fee when nothing filled, or on the order's first execution (``last_qty`` =
+    ``cum_qty``: its fees are the order's); otherwise ``fee_known`` is False and the port asks
+    ``QueryOrders`` (:func:`trades`) for the exact total. An event without ``cum_qty`` says
+    nothing cumulative: only a new order's may lack it. A trade event may say
+    ``partially_filled`` when it fills the whole order (the separate ``filled`` event follows):
+    ``cum_qty`` = ``order_qty`` says filled."""
+    status = _WS_STATUS.get(e.order_status)
+    if status is None:
+        raise ValueError(f"unknown order_status {e.order_status!r}")
+    if e.cum_qty is None:
+        if status is not OrderStatus.NEW:
+            raise ValueError(f"{e.exec_type} event without cum_qty")
+        filled = quote = 0
+    else:
+        filled = _num(e.cum_qty)
+        quote = _num(e.cum_cost) if e.cum_cost is not None else 0
+        if filled and e.cum_cost is None:
+            raise ValueError("cum_qty without cum_cost")
+    if status is OrderStatus.NEW and filled:
+        status = OrderStatus.PARTIALLY_FILLED
+    if status is OrderStatus.PARTIALLY_FILLED and e.order_qty is not None and filled == _num(e.order_qty):
+        status = OrderStatus.FILLED  # a trade that completes the order may still say partially_filled
+    fee, known = 0, not filled
+    if e.exec_type == "trade" and filled and e.last_qty is not None and _num(e.last_qty) == filled:
+        quote_asset = e.symbol.rpartition("/")[2]
+        for item in e.fees or []:
+            if item.asset != quote_asset:
+                raise ValueError(f"fee in {item.asset}, not the quote {quote_asset!r} (arb places orders with fciq)")
+            fee += _num(item.qty)
+        # Its cost must be the order's too; if the two disagree, the order query says exactly.
+        known = e.fees is not None and bool(quote_asset) and (e.cost is None or _num(e.cost) == quote)
+    reason = ""
+    if status is OrderStatus.CANCELLED:
+        reason = e.reason or ("expired: no more liquidity within the limit" if e.order_status == "expired" else "cancelled")
+    return OrderState(client_id=e.cl_ord_id or "", venue_order_id=e.order_id, status=status, filled_qty=filled,
+                      quote=quote, fee=fee if known else 0, fee_asset="", fee_known=known, reason=reason)
+
+
+def decode_stream(frame: str | bytes) -> StreamMessage:
+    """One frame of the authenticated endpoint::
+
+        {"method":"subscribe","result":{"channel":"executions","snap_orders":true,…},"success":true,…}
+        {"channel":"executions","type":"snapshot"|"update","data":[{"exec_type":"trade",
+         "order_id":"OK4GJX-KSTLS-7DZZO5","cl_ord_id":…,"order_status":"partially_filled",
+         "last_qty":0.005,"cost":132.9995,"cum_qty":0.005,"cum_cost":132.9995,
+         "fees":[{"asset":"USD","qty":0.3458}],…}],"sequence":4}
+        {"error":"ESession:Invalid session","method":"subscribe","success":false,…}
+
+    A refused subscription raises its error, classified (:func:`reason_of`: a bad or expired
+    token is ``ESession:Invalid session``, AUTH). ``status``, ``heartbeat`` and ``pong`` carry
+    no order."""
+    try:
+        msg = _ws_frames.decode(frame)
+        if msg.success is False or (msg.error and not msg.channel):
+            error = msg.error or "EGeneral:Internal error"
+            raise VenueError(NAME, reason_of(error), error, f"{msg.method or 'request'} refused")
+        if msg.method == "subscribe":
+            channel = msg.result.get("channel") if isinstance(msg.result, dict) else None
+            return StreamMessage(subscribed=channel == "executions")
+        if msg.channel != "executions" or not msg.data:
+            return StreamMessage()
+        events = msgspec.convert(msg.data, list[_Execution])
+        return StreamMessage(states=tuple(_execution_state(e) for e in events))
+    except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
+        text = frame if isinstance(frame, str) else frame.decode(errors="replace")
+        raise VenueError(NAME, RejectReason.OTHER, "decode", f"unreadable frame ({exc}): {text[:200]}") from None
+
+
+STREAM = PrivateStreamSpec(
+    url=stream_url, decode=decode_stream, subscribe_token=stream_subscribe, token=stream_token,
+    decode_token=decode_stream_token, ping='{"method":"ping"}', ping_interval_s=30.0,
+)
+
 TRADING = TradingSpec(
     venue=NAME, place=place, decode_place=decode_place, cancel=cancel, query=query, decode_order=decode_order,
     balances=balances, decode_balances=decode_balances, classify=classify, client_id=client_id,
     fee_rates=fee_rates, decode_fee_rates=decode_fee_rates, query_by_venue_id=query_by_venue_id,
-    query_done=query_done, decode_cancel=decode_cancel,
-    budget=RestBudget(20, 40.0),
+    query_done=query_done, decode_cancel=decode_cancel, trades=trades, decode_trades=decode_trades,
+    budget=RestBudget(20, 40.0), stream=STREAM,
 )
