@@ -400,10 +400,11 @@ class _Frame(msgspec.Struct):
     topic: str = ""
     subject: str = ""
     code: int | str | None = None
-    data: _Change | str | None = None
+    data: msgspec.Raw = msgspec.Raw(b"null")
 
 
 _frames = msgspec.json.Decoder(_Frame)
+_changes = msgspec.json.Decoder(_Change)
 
 
 def _change_state(c: _Change) -> OrderState:
@@ -449,12 +450,11 @@ def decode_stream(frame: str | bytes) -> StreamMessage:
         if msg.type == "error":
             code = str(msg.code)
             reason = RejectReason.AUTH if code in ("401", "400003", "400004", "400005") else RejectReason.OTHER
-            raise VenueError(NAME, reason, code, str(msg.data)[:200])
+            detail = bytes(msg.data).decode(errors="replace").strip('"')
+            raise VenueError(NAME, reason, code, detail[:200])
         if msg.type != "message" or msg.topic not in _ORDER_TOPICS or msg.subject != "orderChange":
             return StreamMessage()
-        if not isinstance(msg.data, _Change):
-            raise ValueError("an orderChange without its order")
-        return StreamMessage(states=(_change_state(msg.data),))
+        return StreamMessage(states=(_change_state(_changes.decode(msg.data)),))
     except (msgspec.DecodeError, ValueError) as exc:
         text = frame if isinstance(frame, str) else frame.decode(errors="replace")
         raise VenueError(NAME, RejectReason.OTHER, "decode", f"unreadable frame ({exc}): {text[:200]}") from None
