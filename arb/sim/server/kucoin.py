@@ -18,7 +18,7 @@
   (``matchPrice``, ``matchSize``, ``filledSize`` cumulative), ``filled`` when done filled,
   ``canceled`` when cancelled or an IOC's rest expires — no fees, as on the venue. A public
   token subscribing it gets an error frame (401). Pushes are written in the V2 form whichever
-  of the two topics was named.
+  of the two topics was named; they end with the connection (no unsubscribe here).
 - REST books: ``GET /api/v3/market/orderbook/level2`` (full; needs an API key — a request
   without ``KC-API-KEY`` gets 401 unless ``require_auth`` is off) and the public
   ``/api/v1/market/orderbook/level2_20`` / ``level2_100``, all with ``data.sequence``.
@@ -479,9 +479,10 @@ class KucoinProtocol(KucoinPrivate, VenueProtocol):
         if account is None or msg.get("privateChannel") is not True:
             self._error(session, req_id, 401, f"topic {topic} needs a private connection (POST /api/v1/bullet-private)")
             return
-        if msg.get("type") == "subscribe":
-            session.state["order-topic"] = topic
-            self.server.watch_orders(session, account)
+        if msg.get("type") != "subscribe":  # arb never unsubscribes: the pushes end with the connection
+            self._error(session, req_id, 400, f"unsubscribe of {topic}: not supported here, close the connection")
+            return
+        self.server.watch_orders(session, account)
         if msg.get("response", True):
             self.send(session, [_json.encode({"id": req_id, "type": "ack"}).decode()])
 
