@@ -10,6 +10,14 @@
   the connection's next ``sequence_num`` (from 0): frames are
   :class:`~arb.sim.server.frames.Numbered`, encoded once and numbered per connection.
 - Errors ``{"type":"error","message":"…"}`` (no ``sequence_num``).
+- The private ``user`` channel (the real venue serves it on its own host,
+  ``advanced-trade-ws-user``; this server on its one websocket host):
+  ``{"type":"subscribe","channel":"user","product_ids":[…],"jwt":…}`` with an ES256 JWT of
+  one of its keys (verified as on REST, no ``uri`` claim) → ``user`` messages with a
+  ``snapshot`` of the account's open orders (50 a message), the ``subscriptions`` message, then
+  an ``update`` for every change of the account's orders (cumulative quantity, value and fees).
+  A bad JWT: ``{"type":"error","message":"authentication failure"}`` (the connection stays).
+  Every order of the account is pushed whatever ``product_ids`` names (arb names none: all).
 - ``GET /api/v3/brokerage/market/product_book?product_id=…&limit=…`` (a cross-check; it
   carries no sequence).
 - Listings and the private API: :class:`CoinbasePrivate`.
@@ -32,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from arb.core.numbers import ONE, from_decimal, parse_fixed, to_plain
-from arb.sim.exchange import Account, KeyMaker, Rejected, SimOrder
+from arb.sim.exchange import Account, KeyMaker, Rejected, SimOrder, SimTrade
 from arb.sim.market import BookChange
 from arb.sim.server.frames import Numbered, Out
 from arb.sim.server.protocol import BOOK, Limits, Route, VenueProtocol, json_response, read_json, synthetic_volume
@@ -237,32 +245,43 @@ class CoinbasePrivate(VenueProtocol):
         """The ES256 JWT of ``Authorization: Bearer``: key, signature, lifetime and ``uri``."""
         exchange = self.server.exchange
         auth = request.headers.get("Authorization", "")
-        parts = auth[7:].split(".") if auth.startswith("Bearer ") else []
-        if exchange is None or len(parts) != 3:
+        verified = self._verify_jwt(auth[7:]) if auth.startswith("Bearer ") else None
+        if exchange is None or verified is None:
             return self._unauthorized()
+        name, claims = verified
+        if claims.get("uri") not in self._uris(request):
+            return self._unauthorized()
+        return exchange.accounts[exchange.keys[name].account]
+
+    def _verify_jwt(self, token: str) -> tuple[str, dict[str, Any]] | None:
+        """``(key name, claims)`` of a JWT signed (ES256) by one of the venue's keys and valid
+        now (``nbf``/``exp`` at most 120 s apart around now); None for anything else."""
+        exchange = self.server.exchange
+        parts = token.split(".")
+        if exchange is None or len(parts) != 3:
+            return None
         try:
             header, claims = msgspec.json.decode(_b64url(parts[0])), msgspec.json.decode(_b64url(parts[1]))
             signature = _b64url(parts[2])
         except (ValueError, msgspec.DecodeError):
-            return self._unauthorized()
+            return None
         if not isinstance(header, dict) or not isinstance(claims, dict) or header.get("alg") != "ES256" or len(signature) != 64:
-            return self._unauthorized()
+            return None
         name = claims.get("sub")
         key = exchange.keys.get(name) if isinstance(name, str) and header.get("kid") == name else None
         if key is None:
-            return self._unauthorized()
+            return None
         der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
         try:
             _public_key(key.secret).verify(der, f"{parts[0]}.{parts[1]}".encode(), ec.ECDSA(hashes.SHA256()))
         except InvalidSignature:
-            return self._unauthorized()
+            return None
         now_s = self._now_ms() // 1000
         nbf, exp = claims.get("nbf"), claims.get("exp")
         if not (isinstance(nbf, int) and isinstance(exp, int) and nbf - 5 <= now_s < exp and exp - nbf <= 120):
-            return self._unauthorized()  # expired, not yet valid, or living too long
-        if claims.get("uri") not in self._uris(request):
-            return self._unauthorized()
-        return exchange.accounts[key.account]
+            return None  # expired, not yet valid, or living too long
+        assert isinstance(name, str)
+        return name, claims
 
     def _uris(self, request: web.Request) -> set[str]:
         """The ``uri`` claims that name ``request``."""
@@ -521,6 +540,9 @@ class CoinbaseProtocol(CoinbasePrivate, VenueProtocol):
             session.state["heartbeats"] = subscribing
             self._subscriptions(session, ts)
             return
+        if channel == "user":
+            self._user(session, msg, subscribing, ts)
+            return
         if channel not in _LEVEL2:
             self.send(session, [Encoder.error(f"Failed to subscribe: unknown channel {str(channel)[:40]}")])
             return
@@ -557,7 +579,63 @@ class CoinbaseProtocol(CoinbasePrivate, VenueProtocol):
             subscriptions["level2"] = products
         if session.state.get("heartbeats"):
             subscriptions["heartbeats"] = ["heartbeats"]
+        if "user" in session.state:
+            subscriptions["user"] = session.state["user"]
         self.send(session, [Numbered(*Encoder.numbered("subscriptions", [{"subscriptions": subscriptions}], ts_ns))])
+
+    # -- the user channel (private) ------------------------------------------------------------
+    def _user(self, session: Session, msg: dict[str, Any], subscribing: bool, ts_ns: int) -> None:
+        """``user``: the JWT verified as on REST (no ``uri`` claim needed), then a ``snapshot`` of
+        the account's open orders (batches of 50), the ``subscriptions`` message, and every
+        change of its orders as an ``update`` (:meth:`order_update`)."""
+        exchange = self.server.exchange
+        token = msg.get("jwt")
+        verified = self._verify_jwt(token) if isinstance(token, str) else None
+        if exchange is None or verified is None:
+            self.send(session, [Encoder.error("authentication failure")])
+            return
+        products = msg.get("product_ids", [])
+        if not isinstance(products, list) or any(not isinstance(p, str) or self.server.unified(p) is None for p in products):
+            self.send(session, [Encoder.error(f"Failed to subscribe: unknown product ids {str(products)[:80]}")])
+            return
+        if not subscribing:  # the account's pushes stop with the connection; arb never unsubscribes
+            self.send(session, [Encoder.error("Failed to unsubscribe: the user channel ends with the connection")])
+            return
+        account = exchange.accounts[exchange.keys[verified[0]].account]
+        session.state["user"] = sorted(products)
+        self.server.watch_orders(session, account.name)
+        wanted = set(products)
+        open_orders = [o for o in exchange.open_orders(account) if not wanted or self.server.native(o.symbol) in wanted]
+        for start in range(0, max(1, len(open_orders)), 50):
+            batch = [self._user_order_json(o) for o in open_orders[start:start + 50]]
+            self.send(session, [Numbered(*Encoder.numbered("user", [{"type": "snapshot", "orders": batch}], ts_ns))])
+        self._subscriptions(session, ts_ns)
+
+    def _user_order_json(self, order: SimOrder) -> dict[str, object]:
+        """An order as the ``user`` channel writes it: cumulative quantity, value and fees."""
+        average = order.quote * ONE // order.filled if order.filled else 0
+        value_after_fees = order.quote + order.fee if order.side == "buy" else order.quote - order.fee
+        cancelled = order.status is OrderStatus.CANCELLED
+        return {
+            "order_id": order_uuid(order.order_id), "client_order_id": order.client_id,
+            "cumulative_quantity": to_plain(order.filled), "leaves_quantity": to_plain(order.remaining if order.open else 0),
+            "avg_price": to_plain(average), "total_fees": to_plain(order.fee), "status": _STATUS_TEXT[order.status],
+            "product_id": self.server.native(order.symbol), "creation_time": _time(order.created_ms),
+            "order_side": order.side.upper(), "order_type": "Limit",
+            "cancel_reason": ("Immediate or cancel order: the rest was cancelled" if order.tif == "ioc" else "User requested cancel")
+            if cancelled else "",
+            "reject_reason": "", "total_value_after_fees": to_plain(value_after_fees), "filled_value": to_plain(order.quote),
+            "number_of_fills": str(len(order.trades)), "limit_price": to_plain(order.price), "stop_price": "",
+            "outstanding_hold_amount": to_plain(order.locked), "completion_percentage": to_plain(order.filled * 100 * ONE // order.qty),
+            "time_in_force": "GOOD_UNTIL_CANCELLED" if order.tif == "gtc" else "IMMEDIATE_OR_CANCEL", "post_only": False,
+            "product_type": "SPOT", "contract_expiry_type": "UNKNOWN_CONTRACT_EXPIRY_TYPE",
+            "risk_managed_by": "UNKNOWN_RISK_MANAGEMENT_TYPE", "trigger_status": "INVALID_ORDER_TYPE",
+            "retail_portfolio_id": order.account,
+        }
+
+    def order_update(self, order: SimOrder, trade: SimTrade | None) -> list[Numbered]:
+        event = {"type": "update", "orders": [self._user_order_json(order)]}
+        return [Numbered(*Encoder.numbered("user", [event], self.server.clock()))]
 
     def encoder(self, kind: str, param: Any) -> Encoder:
         return Encoder(self.server.symbol_map)

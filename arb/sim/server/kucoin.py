@@ -10,6 +10,15 @@
   the top changes. ``unsubscribe`` likewise. Unknown topics:
   ``{"id":"1","type":"error","code":404,"data":"topic … is not found"}``.
 - ``{"id":"n","type":"ping"}`` → ``{"id":"n","type":"pong"}``.
+- Private: ``POST /api/v1/bullet-private`` (signed as every private request; a bad signature
+  gets the venue's 401 and code) → a token of the key's account and this server's endpoint. A
+  connection with it may subscribe ``/spotMarket/tradeOrdersV2`` (or ``/spotMarket/tradeOrders``)
+  with ``"privateChannel": true`` → ``ack``, then every change of the account's orders is a
+  ``message`` (subject ``orderChange``): ``received`` on acceptance, ``match`` per execution
+  (``matchPrice``, ``matchSize``, ``filledSize`` cumulative), ``filled`` when done filled,
+  ``canceled`` when cancelled or an IOC's rest expires — no fees, as on the venue. A public
+  token subscribing it gets an error frame (401). Pushes are written in the V2 form whichever
+  of the two topics was named; they end with the connection (no unsubscribe here).
 - REST books: ``GET /api/v3/market/orderbook/level2`` (full; needs an API key — a request
   without ``KC-API-KEY`` gets 401 unless ``require_auth`` is off) and the public
   ``/api/v1/market/orderbook/level2_20`` / ``level2_100``, all with ``data.sequence``.
@@ -30,7 +39,7 @@ from aiohttp import web
 
 from arb.book.book import OrderBook
 from arb.core.numbers import ONE, from_decimal, parse_fixed, to_plain
-from arb.sim.exchange import Account, Rejected, SimOrder
+from arb.sim.exchange import Account, Rejected, SimOrder, SimTrade
 from arb.sim.server.frames import Out
 from arb.sim.server.protocol import BOOK, TICKER, Limits, Route, VenueProtocol, json_response, read_json, synthetic_volume
 from arb.sim.server.session import Session
@@ -38,6 +47,7 @@ from arb.sim.server.venue import Stream
 from arb.venues.kucoin import Encoder
 from arb.venues.kucoin import market_data as kucoin
 from arb.venues.kucoin import signing
+from arb.venues.kucoin.trading import BULLET_PRIVATE_PATH, ORDERS_TOPIC
 from arb.venues.trading import OrderStatus, RejectReason
 from arb.venues.wire import Frame
 
@@ -46,6 +56,7 @@ _TOPICS = {"/market/level2": BOOK, "/market/ticker": TICKER}
 _PING_INTERVAL_MS = 18000
 _PING_TIMEOUT_MS = 10000
 _CLIENT_OID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+_ORDER_TOPICS = (ORDERS_TOPIC, "/spotMarket/tradeOrders")
 
 
 # -- listings and the private API ---------------------------------------------------------------
@@ -405,13 +416,15 @@ class KucoinProtocol(KucoinPrivate, VenueProtocol):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.tokens: set[str] = set()
+        #: Private tokens (``bullet-private``) → the account they were issued for.
+        self.private_tokens: dict[str, str] = {}
 
     def handshake(self, path: str) -> str | None:
         route, _, query = path.partition("?")
         if route != self.path:
             return f"no websocket endpoint at {route}"
         token = parse_qs(query).get("token", [""])[0]
-        if self.server.options.require_auth and token not in self.tokens:
+        if self.server.options.require_auth and token not in self.tokens and token not in self.private_tokens:
             return "invalid token: get one from POST /api/v1/bullet-public"
         return None
 
@@ -436,6 +449,9 @@ class KucoinProtocol(KucoinPrivate, VenueProtocol):
             self._error(session, req_id, 400, f"invalid request type {str(kind)[:40]}")
             return
         topic = msg.get("topic")
+        if topic in _ORDER_TOPICS:
+            self._order_topic(session, msg, str(topic))
+            return
         prefix, _, natives = topic.partition(":") if isinstance(topic, str) else ("", "", "")
         stream_kind = _TOPICS.get(prefix)
         named = [self.server.unified(n) for n in natives.split(",")] if natives else []
@@ -455,6 +471,46 @@ class KucoinProtocol(KucoinPrivate, VenueProtocol):
     def _error(self, session: Session, req_id: Any, code: int, data: str) -> None:
         self.send(session, [_json.encode({"id": req_id, "type": "error", "code": code, "data": data}).decode()])
 
+    # -- the private order topic ------------------------------------------------------------
+    def _order_topic(self, session: Session, msg: dict[str, Any], topic: str) -> None:
+        req_id = msg.get("id")
+        token = parse_qs(session.path.partition("?")[2]).get("token", [""])[0]
+        account = self.private_tokens.get(token)
+        if account is None or msg.get("privateChannel") is not True:
+            self._error(session, req_id, 401, f"topic {topic} needs a private connection (POST /api/v1/bullet-private)")
+            return
+        if msg.get("type") != "subscribe":  # arb never unsubscribes: the pushes end with the connection
+            self._error(session, req_id, 400, f"unsubscribe of {topic}: not supported here, close the connection")
+            return
+        self.server.watch_orders(session, account)
+        if msg.get("response", True):
+            self.send(session, [_json.encode({"id": req_id, "type": "ack"}).decode()])
+
+    def order_update(self, order: SimOrder, trade: SimTrade | None) -> list[str]:
+        """The ``orderChange`` messages of one change (see the module docstring)."""
+        native = self.server.native(order.symbol)
+        base: dict[str, object] = {
+            "symbol": native, "orderType": "limit", "side": order.side, "orderId": order_key(order),
+            "orderTime": order.created_ms, "size": to_plain(order.qty), "originSize": to_plain(order.qty),
+            "filledSize": to_plain(order.filled), "price": to_plain(order.price), "clientOid": order.client_id,
+            "remainSize": to_plain(order.remaining if order.open else 0), "remainFunds": "0",
+            "ts": self.server.clock(),
+        }
+        changes: list[dict[str, object]] = []
+        if trade is not None:
+            changes.append({**base, "type": "match", "status": "match" if not trade.maker else "open",
+                            "liquidity": "maker" if trade.maker else "taker", "feeType": "makerFee" if trade.maker else "takerFee",
+                            "matchPrice": to_plain(trade.price), "matchSize": to_plain(trade.qty), "tradeId": str(trade.trade_id)})
+            if order.status is OrderStatus.FILLED:
+                changes.append({**base, "type": "filled", "status": "done"})
+        elif order.status is OrderStatus.CANCELLED:
+            changes.append({**base, "type": "canceled", "status": "done", "canceledSize": to_plain(order.qty - order.filled)})
+        elif order.status is OrderStatus.NEW:
+            changes.append({**base, "type": "received", "status": "new"})
+        topic = ORDERS_TOPIC
+        return [_json.encode({"type": "message", "topic": topic, "subject": "orderChange", "channelType": "private",
+                              "userId": order.account, "data": change}).decode() for change in changes]
+
     # -- streams --------------------------------------------------------------------------
     def encoder(self, kind: str, param: Any) -> Encoder:
         return Encoder(self.server.symbol_map)
@@ -469,6 +525,19 @@ class KucoinProtocol(KucoinPrivate, VenueProtocol):
     # -- REST -----------------------------------------------------------------------------
     def control_routes(self) -> list[Route]:
         return [Route("POST", kucoin.BULLET_PATH, self._bullet)]
+
+    def private_routes(self) -> list[Route]:
+        return [*super().private_routes(), self.private_route("POST", BULLET_PRIVATE_PATH, 10, self._bullet_private)]
+
+    async def _bullet_private(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        n = len(self.private_tokens) + 1
+        token = f"simprivate{n:06d}" + hashlib.sha256(f"{self.server.name}:{account.name}:{n}".encode()).hexdigest()[:16]
+        self.private_tokens[token] = account.name
+        server = {
+            "endpoint": self.server.ws_url, "encrypt": False, "protocol": "websocket",
+            "pingInterval": _PING_INTERVAL_MS, "pingTimeout": _PING_TIMEOUT_MS,
+        }
+        return self._ok({"token": token, "instanceServers": [server]})
 
     async def _bullet(self, request: web.Request) -> web.StreamResponse:
         token = f"sim{len(self.tokens) + 1:06d}{self.server.name}"

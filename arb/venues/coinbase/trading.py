@@ -32,6 +32,16 @@
 - Errors: 401 ``Unauthorized`` (a bad, expired or unknown key's JWT), 429 (rate limit; 30
   private requests / s per user), 404 ``{"error": "NOT_FOUND", …}``, 5xx (the idempotent
   client order id makes a retry after one safe).
+- Private websocket (:data:`STREAM`): the ``user`` channel, on its own host on the real venue
+  (``wss://advanced-trade-ws-user.coinbase.com``; elsewhere — the simulator — on the account's
+  websocket host). ``{"type": "subscribe", "channel": "user", "product_ids": [], "jwt": …}``
+  (no products: all of them; a websocket JWT has no ``uri`` claim) and the same for
+  ``heartbeats``, which keeps the connection open; a ``subscriptions`` message confirms. Each
+  change of an order is pushed as ``{"channel": "user", "events": [{"type": "snapshot" |
+  "update", "orders": [{order_id, client_order_id, status, cumulative_quantity,
+  filled_value, total_fees, avg_price, …}]}]}`` — cumulative figures, fees in the quote
+  currency, so a push is as exact as the order query. A refused JWT is ``{"type": "error",
+  "message": "authentication failure"}``.
 """
 
 from __future__ import annotations
@@ -42,11 +52,13 @@ from urllib.parse import urlencode, urlsplit
 
 import msgspec
 
+from arb.core.numbers import mul
 from arb.core.symbols import canonical_asset
 from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.coinbase import signing
 from arb.venues.trading import (
-    Balance, OrderRequest, OrderState, OrderStatus, RejectReason, TradingSpec, VenueError, fixed_text,
+    Balance, OrderRequest, OrderState, OrderStatus, PrivateStreamSpec, RejectReason, StreamMessage, TradingSpec,
+    VenueError, fixed_text, ws_origin,
 )
 
 NAME = "coinbase"
@@ -371,10 +383,130 @@ def _retry_after(headers: dict[str, str]) -> float | None:
     return None
 
 
+# -- the private websocket (the ``user`` channel) ----------------------------------------------
+#: The real venue's market-data host → the host of its ``user`` channel (production, sandbox).
+USER_HOSTS = {
+    "advanced-trade-ws.coinbase.com": "advanced-trade-ws-user.coinbase.com",
+    "advanced-trade-ws-sandbox.coinbase.com": "advanced-trade-ws-user-sandbox.coinbase.com",
+}
+
+
+def stream_url(ws_url: str, token: str) -> str:
+    """``wss://advanced-trade-ws-user.coinbase.com`` for the venue's market-data URL; any other
+    websocket host (the simulator, a configured one) serves the ``user`` channel itself."""
+    origin = ws_origin(ws_url)
+    scheme, _, host = origin.partition("://")
+    return f"{scheme}://{USER_HOSTS[host]}" if host in USER_HOSTS else origin
+
+
+def stream_login(credentials: Credentials, now_ms: int) -> list[str]:
+    """The two subscribe messages, each with a fresh websocket JWT (ES256, no ``uri`` claim,
+    valid two minutes: a reconnect signs anew): ``user`` for every product, then
+    ``heartbeats``."""
+    frames = []
+    for channel in ("user", "heartbeats"):
+        token = signing.build_jwt(credentials.key, _pem(credentials.secret), None, now_ms // 1000, secrets.token_hex(16))
+        message: dict[str, object] = {"type": "subscribe", "channel": channel, "jwt": token}
+        if channel == "user":
+            message["product_ids"] = []
+        frames.append(_json.encode(message).decode())
+    return frames
+
+
+class _UserOrder(msgspec.Struct):
+    """An order of the ``user`` channel (the fields arb reads)."""
+
+    order_id: str
+    client_order_id: str
+    status: str
+    product_id: str = ""
+    cumulative_quantity: str = "0"
+    filled_value: str | None = None
+    total_fees: str = "0"
+    avg_price: str = "0"
+    number_of_fills: str = ""
+    cancel_reason: str = ""
+    reject_reason: str = ""
+
+
+class _UserEvent(msgspec.Struct):
+    type: str = ""
+    orders: list[_UserOrder] | None = None
+    subscriptions: dict[str, list[str]] | None = None
+
+
+class _WsMessage(msgspec.Struct):
+    channel: str = ""
+    type: str = ""
+    message: str = ""
+    events: list[_UserEvent] = []
+
+
+_ws_messages = msgspec.json.Decoder(_WsMessage)
+
+
+def _user_state(o: _UserOrder) -> OrderState:
+    """A ``user`` channel order as a cumulative state: ``filled_value`` (Σ price × size) is the
+    exact quote; without it, one fill's ``avg_price`` is its price. Several fills and no
+    ``filled_value`` cannot be told exactly (the average may be rounded): refused."""
+    state = _STATUS.get(o.status)
+    if state is None:
+        raise ValueError(f"order status {o.status!r} says nothing of the order's fate")
+    filled = fixed_text(o.cumulative_quantity or "0")
+    if state is OrderStatus.NEW and filled:
+        state = OrderStatus.PARTIALLY_FILLED
+    if o.filled_value is not None:
+        quote = fixed_text(o.filled_value)
+    elif not filled:
+        quote = 0
+    elif o.number_of_fills == "1":
+        quote = mul(fixed_text(o.avg_price), filled)
+    else:
+        raise ValueError(f"order {o.order_id[:40]} filled {o.cumulative_quantity} without filled_value")
+    product_quote = o.product_id.partition("-")[2]
+    return OrderState(
+        client_id=o.client_order_id, venue_order_id=o.order_id, status=state, filled_qty=filled, quote=quote,
+        fee=fixed_text(o.total_fees or "0"), fee_asset=canonical_asset(product_quote) if product_quote else "",
+        reason=o.reject_reason or o.cancel_reason,
+    )
+
+
+def decode_stream(frame: str | bytes) -> StreamMessage:
+    """One message of the ``user`` connection::
+
+        {"channel":"subscriptions",…,"events":[{"subscriptions":{"user":[…],"heartbeats":["heartbeats"]}}]}
+        {"channel":"user",…,"events":[{"type":"snapshot","orders":[{"order_id":…,"client_order_id":…,
+         "cumulative_quantity":"0","leaves_quantity":"0.001","avg_price":"0","total_fees":"0",
+         "status":"OPEN","product_id":"BTC-USD",…}]}]}
+        {"type":"error","message":"authentication failure"}
+
+    A ``subscriptions`` message naming ``user`` says the subscription holds; ``user`` messages
+    carry order states (the snapshot: the open orders; updates: each change); heartbeats carry
+    nothing. An error is a :class:`VenueError` (a refused JWT: ``AUTH``)."""
+    try:
+        msg = _ws_messages.decode(frame)
+        if msg.type == "error":
+            lowered = msg.message.lower()
+            auth = any(word in lowered for word in ("auth", "jwt", "unauthorized", "token"))
+            raise VenueError(NAME, RejectReason.AUTH if auth else RejectReason.OTHER, "error", msg.message[:200])
+        if msg.channel == "subscriptions":
+            return StreamMessage(subscribed=any(e.subscriptions is not None and "user" in e.subscriptions for e in msg.events))
+        if msg.channel != "user":
+            return StreamMessage()
+        return StreamMessage(states=tuple(_user_state(o) for e in msg.events for o in e.orders or ()))
+    except (msgspec.DecodeError, ValueError) as exc:
+        text = frame if isinstance(frame, str) else frame.decode(errors="replace")
+        raise VenueError(NAME, RejectReason.OTHER, "decode", f"unreadable frame ({exc}): {text[:200]}") from None
+
+
+#: No application ping: the ``heartbeats`` subscription keeps the connection open.
+STREAM = PrivateStreamSpec(url=stream_url, decode=decode_stream, login=stream_login)
+
 TRADING = TradingSpec(
     venue=NAME, place=place, decode_place=decode_place, cancel=None, query=query, decode_order=decode_order,
     balances=balances, decode_balances=decode_balances, classify=classify, client_id=client_id,
     fee_rates=fee_rates, decode_fee_rates=decode_fee_rates, query_by_venue_id=query_by_venue_id, cancel_by_id=cancel_by_id,
     decode_found=decode_found, decode_cancel=decode_cancel,
     budget=RestBudget(30, 1.0),  # private endpoints: 30 requests / s per user
+    stream=STREAM,
 )

@@ -21,6 +21,18 @@
   timestamp, ``429000`` rate limit (headers ``gw-ratelimit-reset`` in ms), ``200004``
   balance, ``126044`` duplicate ``clientOid``, ``500000`` server.
 - ``clientOid``: letters, digits, ``_`` and ``-``, at most 40 characters.
+- ``GET /api/v1/hf/fills?symbol&orderId&limit=100`` (weight 2) → an order's trades
+  (``items``: ``size``, ``funds``, ``fee``, ``feeCurrency``), for the fees a stream push lacks.
+- Private websocket (:data:`STREAM`): ``POST /api/v1/bullet-private`` (signed, weight 10) →
+  ``token`` and ``instanceServers[0]`` (``endpoint``, ``pingInterval`` 18000 ms); the stream is
+  ``<endpoint>?token=…&connectId=…``, which greets with ``{"id":<connectId>,"type":"welcome"}``;
+  then ``{"id","type":"subscribe","topic":"/spotMarket/tradeOrdersV2","privateChannel":true,
+  "response":true}`` → ``ack``. Every change of an order is a ``message`` (subject
+  ``orderChange``) whose ``type`` says what happened (``received``, ``open``, ``match``,
+  ``update``, ``filled``, ``canceled``), with ``filledSize`` (cumulative), ``matchSize`` /
+  ``matchPrice`` (this match only), ``remainSize`` and ``status``. Pushes carry no fees
+  (``fee_known`` False: the order's fills give them, and the exact quote). ``{"id","type":"ping"}``
+  every 18 s.
 """
 
 from __future__ import annotations
@@ -31,11 +43,13 @@ from urllib.parse import quote, urlencode
 
 import msgspec
 
+from arb.core.numbers import mul
 from arb.core.symbols import canonical_asset
 from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.kucoin.signing import sign_request
 from arb.venues.trading import (
-    Balance, OrderRequest, OrderState, OrderStatus, RejectReason, TradingSpec, VenueError, fixed_text,
+    Balance, Executions, OrderRequest, OrderState, OrderStatus, PrivateStreamSpec, RejectReason, StreamMessage,
+    TradingSpec, VenueError, fixed_text,
 )
 
 NAME = "kucoin"
@@ -83,6 +97,15 @@ def fee_rates(rest_url: str, credentials: Credentials, now_ms: int) -> RestReque
     return _signed("GET", rest_url, "/api/v1/base-fee", credentials, now_ms, weight=3)
 
 
+#: Trades one fills request lists (the venue's maximum page).
+FILLS_LIMIT = 100
+
+
+def trades(rest_url: str, credentials: Credentials, venue_symbol: str, venue_order_id: str, now_ms: int) -> RestRequest:
+    params = {"symbol": venue_symbol, "orderId": venue_order_id, "limit": str(FILLS_LIMIT)}
+    return _signed("GET", rest_url, "/api/v1/hf/fills", credentials, now_ms, params=params, weight=2)
+
+
 # -- decoding -----------------------------------------------------------------------------------
 class _Envelope(msgspec.Struct):
     code: str
@@ -125,6 +148,17 @@ class _Cancelled(msgspec.Struct):
     orderId: str = ""
 
 
+class _Fill(msgspec.Struct):
+    size: str
+    funds: str
+    fee: str
+    feeCurrency: str
+
+
+class _Fills(msgspec.Struct):
+    items: list[_Fill]
+
+
 _Data = TypeVar("_Data")
 
 
@@ -142,6 +176,7 @@ _order = msgspec.json.Decoder(_Answer[_Order])
 _accounts = msgspec.json.Decoder(_Answer[list[_Account]])
 _fees = msgspec.json.Decoder(_Answer[_Fees])
 _cancelled = msgspec.json.Decoder(_Answer[_Cancelled])
+_fills = msgspec.json.Decoder(_Answer[_Fills])
 
 
 def _bad(body: str, exc: Exception) -> VenueError:
@@ -188,6 +223,26 @@ def decode_order(status: int, body: str) -> OrderState:
 def decode_cancel(status: int, body: str) -> None:
     """``{"code": "200000", "data": {"clientOid": …}}``: the cancel was accepted."""
     _data(_cancelled, status, body)
+
+
+def decode_trades(status: int, body: str) -> Executions:
+    """An order's fills, summed: ``size``, ``funds`` (quote, as the venue counts it) and ``fee``
+    in ``feeCurrency``. A full page may not be all of them: the port then sees a quantity short
+    of the order's and asks again."""
+    fills = _data(_fills, status, body).items
+    try:
+        qty = quote = fee = 0
+        asset = ""
+        for f in fills:
+            qty += fixed_text(f.size)
+            quote += fixed_text(f.funds)
+            fee += fixed_text(f.fee)
+            if asset and f.feeCurrency and canonical_asset(f.feeCurrency) != asset:
+                raise ValueError(f"fees in two assets: {asset}, {f.feeCurrency}")
+            asset = canonical_asset(f.feeCurrency) if f.feeCurrency else asset
+        return Executions(qty, quote, fee, asset)
+    except ValueError as exc:
+        raise _bad(body, exc) from None
 
 
 def decode_balances(status: int, body: str) -> dict[str, Balance]:
@@ -274,9 +329,148 @@ def _retry_after(headers: dict[str, str]) -> float | None:
     return None
 
 
+# -- the private websocket ----------------------------------------------------------------------
+BULLET_PRIVATE_PATH = "/api/v1/bullet-private"
+ORDERS_TOPIC = "/spotMarket/tradeOrdersV2"
+_SUBSCRIBE_ID = "arb-orders"
+_SUBSCRIBE_ORDERS = _json.encode({"id": _SUBSCRIBE_ID, "type": "subscribe", "topic": ORDERS_TOPIC, "privateChannel": True,
+                                  "response": True}).decode()
+_PING = '{"id":"arb-ping","type":"ping"}'
+#: ``/spotMarket/tradeOrdersV2`` and its first version (the same pushes, without ``received``).
+_ORDER_TOPICS = (ORDERS_TOPIC, "/spotMarket/tradeOrders")
+
+
+def stream_token(rest_url: str, credentials: Credentials, now_ms: int) -> RestRequest:
+    """``POST /api/v1/bullet-private``, signed (weight 10): a token for one private connection."""
+    return _signed("POST", rest_url, BULLET_PRIVATE_PATH, credentials, now_ms, weight=10)
+
+
+class _Server(msgspec.Struct):
+    endpoint: str
+    pingInterval: int = 18000
+
+
+class _Bullet(msgspec.Struct):
+    token: str
+    instanceServers: list[_Server]
+
+
+_bullet = msgspec.json.Decoder(_Answer[_Bullet])
+
+
+def decode_stream_token(status: int, body: str) -> str:
+    """The bullet's answer → ``<endpoint>?token=<token>``: the venue names the stream's server
+    with its token (so the whole of it is the secret the stream masks in its logs)."""
+    bullet = _data(_bullet, status, body)
+    if not bullet.token or not bullet.instanceServers or not bullet.instanceServers[0].endpoint:
+        raise _bad(body, ValueError("no token or endpoint"))
+    endpoint = bullet.instanceServers[0].endpoint
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}" + urlencode({"token": bullet.token})
+
+
+def stream_url(ws_url: str, token: str) -> str:
+    """``<endpoint>?token=…&connectId=…`` (the bullet's server: ``ws_url`` is not used); the
+    ``connectId`` is derived from the token, new on every connection."""
+    return f"{token}&connectId=arb{hashlib.sha256(token.encode()).hexdigest()[:16]}"
+
+
+def stream_login(credentials: Credentials, now_ms: int) -> list[str]:
+    """Nothing to send: the token authenticated the connection; the subscription waits for the
+    ``welcome`` message (decoded as logged in)."""
+    return []
+
+
+class _Change(msgspec.Struct):
+    """An ``orderChange`` (the fields arb reads)."""
+
+    orderId: str
+    type: str
+    clientOid: str = ""
+    status: str = ""
+    size: str = "0"
+    filledSize: str = "0"
+    matchSize: str = ""
+    matchPrice: str = ""
+    price: str = "0"
+
+
+class _Frame(msgspec.Struct):
+    type: str
+    id: str | int | None = None
+    topic: str = ""
+    subject: str = ""
+    code: int | str | None = None
+    data: msgspec.Raw = msgspec.Raw(b"null")
+
+
+_frames = msgspec.json.Decoder(_Frame)
+_changes = msgspec.json.Decoder(_Change)
+
+
+def _change_state(c: _Change) -> OrderState:
+    """A pushed change as a cumulative state. ``filledSize`` is cumulative; the quote is exact on
+    the order's first match (``matchSize`` = ``filledSize``: ``matchPrice`` × ``matchSize``);
+    otherwise it is an estimate (``matchPrice``, else the limit, × ``filledSize``) that the
+    order's fills replace. No fees either way: ``fee_known`` False once something filled."""
+    size, filled = fixed_text(c.size or "0"), fixed_text(c.filledSize or "0")
+    if c.type == "filled" or (filled and filled == size):
+        state = OrderStatus.FILLED
+    elif c.type == "canceled" or c.status == "done":
+        state = OrderStatus.CANCELLED
+    else:  # received, open, match, update of an order still working
+        state = OrderStatus.PARTIALLY_FILLED if filled else OrderStatus.NEW
+    # The first match (matchSize = filledSize) gives the exact quote; a later one only an estimate.
+    price = fixed_text(c.matchPrice) if c.type == "match" and c.matchPrice else fixed_text(c.price or "0")
+    return OrderState(
+        client_id=c.clientOid, venue_order_id=c.orderId, status=state, filled_qty=filled, quote=mul(price, filled),
+        fee_known=not filled, reason="cancelled: the rest did not fill" if state is OrderStatus.CANCELLED else "",
+    )
+
+
+def decode_stream(frame: str | bytes) -> StreamMessage:
+    """One frame of the private connection::
+
+        {"id":"<connectId>","type":"welcome"}
+        {"id":"arb-orders","type":"ack"}
+        {"type":"message","topic":"/spotMarket/tradeOrdersV2","subject":"orderChange","channelType":"private",
+         "data":{"symbol":"KCS-USDT","orderType":"limit","side":"sell","orderId":"5efab07953bdea00089965fa",
+         "liquidity":"taker","type":"match","orderTime":1593487482038606180,"size":"0.1","filledSize":"0.1",
+         "price":"0.938","matchPrice":"0.96738","matchSize":"0.1","tradeId":"5efab07a4ee4c7000a82d6d9",
+         "clientOid":"1593487481000313","remainSize":"0","status":"match","ts":1593487482038606180}}
+        {"id":"…","type":"error","code":401,"data":"token is expired"}
+
+    and ``pong``. ``welcome`` is the login (send the subscription), our ``ack`` the
+    subscription; an error frame is a :class:`VenueError` (401: ``AUTH``)."""
+    try:
+        msg = _frames.decode(frame)
+        if msg.type == "welcome":
+            return StreamMessage(logged_in=True)
+        if msg.type == "ack":
+            return StreamMessage(subscribed=str(msg.id) == _SUBSCRIBE_ID)
+        if msg.type == "error":
+            code = str(msg.code)
+            reason = RejectReason.AUTH if code in ("401", "400003", "400004", "400005") else RejectReason.OTHER
+            detail = bytes(msg.data).decode(errors="replace").strip('"')
+            raise VenueError(NAME, reason, code, detail[:200])
+        if msg.type != "message" or msg.topic not in _ORDER_TOPICS or msg.subject != "orderChange":
+            return StreamMessage()
+        return StreamMessage(states=(_change_state(_changes.decode(msg.data)),))
+    except (msgspec.DecodeError, ValueError) as exc:
+        text = frame if isinstance(frame, str) else frame.decode(errors="replace")
+        raise VenueError(NAME, RejectReason.OTHER, "decode", f"unreadable frame ({exc}): {text[:200]}") from None
+
+
+STREAM = PrivateStreamSpec(
+    url=stream_url, decode=decode_stream, login=stream_login, subscribe=(_SUBSCRIBE_ORDERS,), ping=_PING,
+    ping_interval_s=18.0,  # the bullet's pingInterval (18000 ms)
+    token=stream_token, decode_token=decode_stream_token,
+)
+
 TRADING = TradingSpec(
     venue=NAME, place=place, decode_place=decode_place, cancel=cancel, query=query, decode_order=decode_order,
     balances=balances, decode_balances=decode_balances, classify=classify, client_id=client_id,
     fee_rates=fee_rates, decode_fee_rates=decode_fee_rates, decode_cancel=decode_cancel,
+    trades=trades, decode_trades=decode_trades,
     budget=RestBudget(4000, 30.0),  # the Spot resource pool at VIP 0 (weights on each request)
+    stream=STREAM,
 )
