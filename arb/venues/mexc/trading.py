@@ -371,6 +371,8 @@ class _Fills(msgspec.Struct):
     quote: int = 0
     fee: int = 0
     fee_assets: set[str] = msgspec.field(default_factory=set)
+    #: A fee finer than 10**-18 (the docs' MX fee has 19 decimals): never rounded, left to the trades.
+    inexact: bool = False
 
 
 class StreamDecoder:
@@ -385,7 +387,9 @@ class StreamDecoder:
     one whose ``lastDealQuantity`` is all of ``Q``), its deals are on their way here —,
     otherwise (the order filled partly before the connection) it goes out at once with
     ``fee_known`` False and the port asks the venue for the order's trades. Deals in several
-    fee assets (MX deduction on some fills) also go out with ``fee_known`` False. A held state
+    fee assets (MX deduction on some fills), or with a fee finer than arb's 10**-18 (the
+    docs' MX fee ``0.0003998377369698171``), also go out with ``fee_known`` False: a fee is
+    never rounded. A held state
     whose deals never come is found by the port's backup queries.
 
     The connection is ``subscribed`` once both channels are acknowledged.
@@ -433,7 +437,11 @@ class StreamDecoder:
     def _deal(self, d: pb.PrivateDeal) -> OrderState | None:
         if not d.order_id or not d.trade_id:
             raise ValueError("deal push without an order or trade id")
-        qty, quote, fee = _figure(d.quantity), _figure(d.amount), _figure(d.fee_amount)
+        qty, quote = _figure(d.quantity), _figure(d.amount)
+        try:
+            fee, inexact = _figure(d.fee_amount), False
+        except ValueError:
+            fee, inexact = 0, True
         if qty <= 0:
             raise ValueError(f"deal of quantity {d.quantity!r}")
         fills = self._fills.setdefault(d.order_id, _Fills())
@@ -443,7 +451,8 @@ class StreamDecoder:
         fills.qty += qty
         fills.quote += quote
         fills.fee += fee
-        if fee or d.fee_currency:
+        fills.inexact |= inexact
+        if fee or inexact or d.fee_currency:
             fills.fee_assets.add(d.fee_currency)
         held = self._held.get(d.order_id)
         return self._joined(held) if held is not None else None
@@ -456,7 +465,7 @@ class StreamDecoder:
         fills = self._fills.get(o.id)
         if fills is None or fills.qty != filled:
             return None
-        if len(fills.fee_assets) > 1:
+        if len(fills.fee_assets) > 1 or fills.inexact:
             return self._done(o, _order_state(o, fee_known=False))
         asset = next(iter(fills.fee_assets), "")
         return self._done(o, _order_state(o, fee=fills.fee, fee_asset=asset, quote=fills.quote))
