@@ -31,7 +31,7 @@ from arb.exec.live import LiveVenues, VenueAccount
 from arb.io.backoff import Backoff
 from arb.io.clock import SYSTEM_CLOCK, Clock
 from arb.venues.base import RestRequest
-from arb.venues.trading import PrivateStreamSpec, VenueError
+from arb.venues.trading import PrivateStreamSpec, StreamMessage, VenueError
 
 log = logging.getLogger(__name__)
 
@@ -127,14 +127,13 @@ class PrivateStream:
                         await ws.send(frame)
                 else:
                     await self._logged_in(ws)
-                return await self._read(ws)
+                return await self._read(ws, spec.decoder() if spec.decoder is not None else spec.decode)
             finally:
                 for task in helpers:
                     task.cancel()
                 await asyncio.gather(*helpers, return_exceptions=True)
 
-    async def _read(self, ws: ClientConnection) -> bool:
-        spec = self.spec
+    async def _read(self, ws: ClientConnection, decode: Callable[[str | bytes], StreamMessage]) -> bool:
         deadline = asyncio.get_running_loop().time() + self.ready_timeout_s
         while True:
             timeout = None if self.ready else max(0.0, deadline - asyncio.get_running_loop().time())
@@ -145,7 +144,7 @@ class PrivateStream:
             except TimeoutError:
                 raise TimeoutError(f"{self.venue}: no login or subscription answer in {self.ready_timeout_s:g} s") from None
             try:
-                message = spec.decode(frame)
+                message = decode(frame)
             except VenueError as exc:
                 if exc.code != "decode":
                     raise  # a refused login or subscription: reconnect after the backoff

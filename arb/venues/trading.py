@@ -166,6 +166,9 @@ class PrivateStreamSpec:
     ``decode(frame)`` returns a :class:`StreamMessage`, or raises the :class:`VenueError` an
     error frame carries (a refused login is an ``AUTH`` error naming the venue); a frame it
     cannot read raises a :class:`VenueError` with code ``"decode"`` (counted, skipped).
+    Where what one order state says is spread over several frames (MEXC: an order's fees come
+    with its deals, pushed apart from the order), ``decoder()`` makes a fresh ``decode`` for
+    each connection, which may remember what the connection carried so far.
     """
 
     url: Callable[[str, str], str]
@@ -179,6 +182,7 @@ class PrivateStreamSpec:
     keepalive: Callable[[str, Credentials, str, int], RestRequest] | None = None
     keepalive_s: float = 1800.0
     subscribe_token: Callable[[str], list[str]] | None = None
+    decoder: Callable[[], Callable[[str | bytes], StreamMessage]] | None = None
 
 
 def ws_origin(ws_url: str) -> str:

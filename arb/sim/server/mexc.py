@@ -9,14 +9,30 @@
 - ``{"method":"PING"}`` → ``{"id":0,"code":0,"msg":"PONG"}``.
 - ``GET /api/v3/depth?symbol=BTCUSDT&limit=1000`` → ``{"lastUpdateId":…,"bids":…,"asks":…}``;
   the listings and the private API are :class:`MexcPrivate`'s.
+- User data streams: ``POST /api/v3/userDataStream`` (signed, verified like every private
+  call) → ``{"listenKey":…}``, a new key valid 60 minutes; ``PUT``/``DELETE ?listenKey=`` →
+  ``{"listenKey":…}`` (extended 60 minutes / closed; a key that is not the account's →
+  400 ``-1125`` "This listenKey does not exist.", Binance's code: MEXC documents none);
+  ``GET`` → ``{"listenKey":[…]}``. ``/ws?listenKey=<key>`` with a key that is unknown or
+  expired gets the text ``Invalid listen key`` and is closed; with a valid one,
+  ``spot@private.orders.v3.api.pb`` and ``spot@private.deals.v3.api.pb`` are acknowledged like
+  public channels (on a connection without a key they are refused "Blocked!") and every change
+  of the account's orders is pushed as a binary ``privateOrders`` wrapper (cumulative figures,
+  status 1..5), each execution also as a ``privateDeals`` one (with its fee) right after.
+  A connection that subscribed to one of the two channels hears both (the simulator follows
+  orders per account, not per channel); balance pushes (``spot@private.account.v3.api.pb``)
+  are not simulated (refused "Blocked!"); an ``UNSUBSCRIPTION`` of a private channel is
+  acknowledged, the pushes go on until the connection closes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import msgspec
@@ -25,16 +41,22 @@ from aiohttp import web
 from arb.book.book import OrderBook
 from arb.core.numbers import ONE, from_decimal, parse_fixed, to_plain
 from arb.core.symbols import split
-from arb.sim.exchange import Account, Rejected, SimOrder
+from arb.sim.exchange import Account, Rejected, SimOrder, SimTrade
 from arb.sim.server.frames import Out
 from arb.sim.server.protocol import BOOK, TICKER, Limits, Route, VenueProtocol, json_response, read_json, synthetic_volume
 from arb.sim.server.session import Session
 from arb.sim.server.venue import Stream
 from arb.venues.mexc import Encoder
+from arb.venues.base import VenueSpec
 from arb.venues.mexc import market_data as mexc
+from arb.venues.mexc import proto as pb
 from arb.venues.mexc.signing import sign
+from arb.venues.mexc.trading import DEALS_CHANNEL, ORDERS_CHANNEL
 from arb.venues.trading import OrderStatus, RejectReason
 from arb.venues.wire import Frame
+
+if TYPE_CHECKING:
+    from arb.sim.server.venue import VenueServer
 
 _json = msgspec.json.Encoder()
 _KINDS = {mexc.DEPTH_CHANNEL.format(""): BOOK, mexc.BOOK_TICKER_CHANNEL.format(""): TICKER}
@@ -61,6 +83,21 @@ _REFUSALS = {
     RejectReason.OTHER: (33333, "param is error"),
 }
 _MAX_RECV_WINDOW_MS = 60_000
+#: A listenKey lives this long after its creation or last ``PUT`` (docs: 60 minutes).
+LISTEN_KEY_MS = 60 * 60 * 1000
+_PRIVATE_CHANNELS = (ORDERS_CHANNEL, DEALS_CHANNEL)
+#: ``privateOrders.status``: 1 not traded, 2 fully traded, 3 partially traded, 4 canceled, 5 partially canceled.
+_PUSH_STATUS = {OrderStatus.NEW: 1, OrderStatus.FILLED: 2, OrderStatus.PARTIALLY_FILLED: 3}
+#: ``privateOrders.orderType``: LIMIT_ORDER (1), IMMEDIATE_OR_CANCEL (3).
+_PUSH_TYPE = {"gtc": 1, "ioc": 3}
+
+
+@dataclass
+class ListenKey:
+    """One user data stream's key: whose, and until when (server ms)."""
+
+    account: str
+    expires_ms: int
 
 
 def _order_status(order: SimOrder) -> str:
@@ -107,6 +144,11 @@ class MexcPrivate(VenueProtocol):
 
     name: str
 
+    def __init__(self, server: VenueServer, spec: VenueSpec) -> None:
+        super().__init__(server, spec)
+        #: listenKey → its account and expiry.
+        self.listen_keys: dict[str, ListenKey] = {}
+
     def public_routes(self) -> list[Route]:
         return [
             Route("GET", "/api/v3/exchangeInfo", self._exchange_info),
@@ -129,6 +171,10 @@ class MexcPrivate(VenueProtocol):
             r("DELETE", "/api/v3/order", 1, self._cancel),
             r("GET", "/api/v3/openOrders", 3, self._open_orders),
             r("GET", "/api/v3/myTrades", 10, self._my_trades),
+            r("POST", "/api/v3/userDataStream", 1, self._user_stream),
+            r("PUT", "/api/v3/userDataStream", 1, self._user_stream),
+            r("DELETE", "/api/v3/userDataStream", 1, self._user_stream),
+            r("GET", "/api/v3/userDataStream", 1, self._user_stream),
         ]
 
     def _ok(self, body: object) -> web.StreamResponse:
@@ -368,6 +414,58 @@ class MexcPrivate(VenueProtocol):
             })
         return self._ok(out)
 
+    # -- user data streams ----------------------------------------------------------------------
+    async def _user_stream(self, request: web.Request, account: Account, body: str) -> web.StreamResponse:
+        """``POST|PUT|DELETE|GET /api/v3/userDataStream`` (signed)."""
+        now = self._now_ms()
+        for key in [k for k, v in self.listen_keys.items() if v.expires_ms <= now]:
+            del self.listen_keys[key]
+        if request.method == "GET":
+            return self._ok({"listenKey": [k for k, v in self.listen_keys.items() if v.account == account.name]})
+        if request.method == "POST":
+            key = hashlib.sha256(f"{account.name}:{len(self.listen_keys)}:{self.server.clock()}".encode()).hexdigest()
+            self.listen_keys[key] = ListenKey(account.name, now + LISTEN_KEY_MS)
+            return self._ok({"listenKey": key})
+        key = _params(request.query_string, body).get("listenKey", "")
+        entry = self.listen_keys.get(key)
+        if entry is None or entry.account != account.name:
+            return self._refuse(400, -1125, "This listenKey does not exist.")
+        if request.method == "DELETE":
+            del self.listen_keys[key]
+        else:
+            entry.expires_ms = now + LISTEN_KEY_MS
+        return self._ok({"listenKey": key})
+
+    def listen_key_account(self, key: str) -> str | None:
+        """The account a listenKey streams, if it is valid now."""
+        entry = self.listen_keys.get(key)
+        return entry.account if entry is not None and entry.expires_ms > self._now_ms() else None
+
+    def order_update(self, order: SimOrder, trade: SimTrade | None) -> list[bytes]:
+        """A ``privateOrders`` push for the order's new state, then the execution's
+        ``privateDeals`` push (the docs' examples: the order's push is sent first)."""
+        native = self.server.native(order.symbol)
+        status = _PUSH_STATUS.get(order.status) or (5 if order.filled else 4)
+        push = pb.PrivateOrder(
+            id=str(order.order_id), client_id=order.client_id, price=to_plain(order.price), quantity=to_plain(order.qty),
+            amount=to_plain(order.price * order.qty // ONE), avg_price=to_plain(order.quote * ONE // order.filled) if order.filled else "0",
+            order_type=_PUSH_TYPE[order.tif], trade_type=1 if order.side == "buy" else 2, is_maker=trade.maker if trade else False,
+            remain_amount=to_plain(order.price * order.remaining // ONE), remain_quantity=to_plain(order.remaining),
+            last_deal_quantity=to_plain(trade.qty) if trade else None, cumulative_quantity=to_plain(order.filled),
+            cumulative_amount=to_plain(order.quote), status=status, create_time=order.created_ms,
+        )
+        now = self._now_ms()
+        frames = [pb.encode_wrapper(pb.Wrapper(channel=ORDERS_CHANNEL, body=push, symbol=native, send_time=now))]
+        if trade is not None:
+            deal = pb.PrivateDeal(
+                price=to_plain(trade.price), quantity=to_plain(trade.qty), amount=to_plain(trade.quote),
+                trade_type=1 if trade.side == "buy" else 2, is_maker=trade.maker, trade_id=str(trade.trade_id),
+                client_order_id=order.client_id, order_id=str(order.order_id), fee_amount=to_plain(trade.fee),
+                fee_currency=trade.fee_asset, time=trade.ts_ms,
+            )
+            frames.append(pb.encode_wrapper(pb.Wrapper(channel=DEALS_CHANNEL, body=deal, symbol=native, send_time=now)))
+        return frames
+
     def _order_json(self, order: SimOrder) -> dict[str, object]:
         return {
             "symbol": self.server.native(order.symbol), "orderId": str(order.order_id), "orderListId": -1,
@@ -392,6 +490,18 @@ class MexcProtocol(MexcPrivate, VenueProtocol):
         msg = read_json(message)
         return isinstance(msg, dict) and msg.get("method") == "PING"
 
+    def on_open(self, session: Session) -> None:
+        """``/ws?listenKey=…``: a user data stream, if the key is valid now."""
+        keys = parse_qs(session.path.partition("?")[2]).get("listenKey")
+        if keys is None:
+            return
+        account = self.listen_key_account(keys[0])
+        if account is None:
+            self.send(session, ["Invalid listen key"])
+            self.server.close_session(session, 1000, "Invalid listen key")
+            return
+        session.state["listen-account"] = account
+
     def on_message(self, session: Session, message: str | bytes) -> None:
         msg = read_json(message)
         method = msg.get("method") if isinstance(msg, dict) else None
@@ -406,6 +516,15 @@ class MexcProtocol(MexcPrivate, VenueProtocol):
         subscribed: set[str] = session.state.setdefault("channels", set())
         accepted, refused = [], []
         for channel in params:
+            account = session.state.get("listen-account")
+            if channel in _PRIVATE_CHANNELS and account is not None:
+                if method == "SUBSCRIPTION":
+                    subscribed.add(channel)
+                    self.server.watch_orders(session, account)
+                else:
+                    subscribed.discard(channel)
+                accepted.append(channel)
+                continue
             stream = self._stream(channel)
             if stream is None:
                 refused.append(str(channel)[:80])

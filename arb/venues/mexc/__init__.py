@@ -9,7 +9,7 @@
 - :mod:`~arb.venues.mexc.signing` — HMAC-SHA256 request signatures;
 - :mod:`~arb.venues.mexc.instruments` — ``exchangeInfo`` and 24 h tickers: :data:`MARKETS`;
 - :mod:`~arb.venues.mexc.trading` — orders, cancels, queries, fills, balances and error
-  classes: :data:`TRADING`.
+  classes, and the user data stream of order updates: :data:`TRADING`.
 
 The package exposes :data:`SPEC` (:class:`~arb.venues.base.VenueSpec`), ``Encoder`` (its
 wire encoder), :data:`MARKETS` and :data:`TRADING`; :mod:`arb.venues.registry` lists it.

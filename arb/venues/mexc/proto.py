@@ -21,9 +21,21 @@ Messages read (field numbers from the official ``.proto`` files)::
                                 version=5, lastOrderCreateTime=6
     depth items (all of them)   price=1, quantity=2 (strings) → a level ``(price, quantity)``
 
-Other bodies (301 deals, 304 private orders, 305 book ticker, 306/307 private, 308 kline,
-309/310 mini tickers, 311 book ticker batch, 314 aggregated deals) are recognised by field
-number and left unparsed (``body`` None). Protobuf semantics kept: the last value of a
+The private stream's bodies are read by :func:`decode_private_wrapper` only (the market
+data path never parses them)::
+
+    PrivateOrdersV3Api          (304) id=1, clientId=2, price=3, quantity=4, amount=5,
+                                avgPrice=6, orderType=7, tradeType=8 (int32), isMaker=9 (bool),
+                                remainAmount=10, remainQuantity=11, lastDealQuantity=12
+                                (optional), cumulativeQuantity=13, cumulativeAmount=14,
+                                status=15 (int32), createTime=16 (int64); 17..26 unread
+    PrivateDealsV3Api           (306) price=1, quantity=2, amount=3, tradeType=4 (int32),
+                                isMaker=5, isSelfTrade=6 (bool), tradeId=7, clientOrderId=8,
+                                orderId=9, feeAmount=10, feeCurrency=11, time=12 (int64)
+
+Other bodies (301 deals, 305 book ticker, 307 private account, 308 kline, 309/310 mini
+tickers, 311 book ticker batch, 314 aggregated deals) are recognised by field number and
+left unparsed (``body`` None). Protobuf semantics kept: the last value of a
 scalar field wins; a message field seen twice is merged (its chunks concatenated, which
 is what parsing the concatenation means); a different oneof member replaces the body; a
 known field number with an unexpected wire type is an unknown field. Truncated input,
@@ -34,7 +46,7 @@ groups and invalid UTF-8 in strings raise :class:`~arb.core.errors.DecodeError`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import msgspec
 
@@ -126,6 +138,50 @@ class AggreBookTicker(msgspec.Struct, gc=False):
 Body = AggreDepths | LimitDepths | IncreaseDepths | IncreaseDepthsBatch | AggreBookTicker
 
 
+class PrivateOrder(msgspec.Struct, gc=False):
+    """``PrivateOrdersV3Api`` (304): one order's state after a change (cumulative figures).
+    ``status``: 1 new, 2 filled, 3 partially filled, 4 cancelled, 5 partially cancelled;
+    ``order_type``: 1 limit, 2 post only, 3 immediate-or-cancel, 4 fill-or-kill, 5 market;
+    ``trade_type``: 1 buy, 2 sell."""
+
+    id: str = ""
+    client_id: str = ""
+    price: str = ""
+    quantity: str = ""
+    amount: str = ""
+    avg_price: str = ""
+    order_type: int = 0
+    trade_type: int = 0
+    is_maker: bool = False
+    remain_amount: str = ""
+    remain_quantity: str = ""
+    last_deal_quantity: str | None = None
+    cumulative_quantity: str = ""
+    cumulative_amount: str = ""
+    status: int = 0
+    create_time: int = 0
+
+
+class PrivateDeal(msgspec.Struct, gc=False):
+    """``PrivateDealsV3Api`` (306): one execution of one of the account's orders, with its fee."""
+
+    price: str = ""
+    quantity: str = ""
+    amount: str = ""
+    trade_type: int = 0
+    is_maker: bool = False
+    is_self_trade: bool = False
+    trade_id: str = ""
+    client_order_id: str = ""
+    order_id: str = ""
+    fee_amount: str = ""
+    fee_currency: str = ""
+    time: int = 0
+
+
+PrivateBody = PrivateOrder | PrivateDeal
+
+
 class Wrapper(msgspec.Struct, gc=False):
     """``PushDataV3ApiWrapper``. ``body_field`` is the oneof member's number (0: none);
     ``body`` its decoded message (None for members we do not read). When writing, ``body``
@@ -133,7 +189,7 @@ class Wrapper(msgspec.Struct, gc=False):
 
     channel: str = ""
     body_field: int = 0
-    body: Body | bytes | None = None
+    body: Body | PrivateBody | bytes | None = None
     symbol: str | None = None
     symbol_id: str | None = None
     create_time: int | None = None
@@ -335,6 +391,63 @@ def _aggre_book_ticker(buf: bytes, pos: int, end: int) -> AggreBookTicker:
     return AggreBookTicker(bid_price, bid_quantity, ask_price, ask_quantity, version, _int64(number))
 
 
+# Private bodies: flat messages of strings and varints, read by a field table.
+_K_STR, _K_INT32, _K_INT64, _K_BOOL = "string", "int32", "int64", "bool"
+#: field number → (attribute, kind), per private message (the official numbers).
+_ORDER_FIELDS = {
+    1: ("id", _K_STR), 2: ("client_id", _K_STR), 3: ("price", _K_STR), 4: ("quantity", _K_STR), 5: ("amount", _K_STR),
+    6: ("avg_price", _K_STR), 7: ("order_type", _K_INT32), 8: ("trade_type", _K_INT32), 9: ("is_maker", _K_BOOL),
+    10: ("remain_amount", _K_STR), 11: ("remain_quantity", _K_STR), 12: ("last_deal_quantity", _K_STR),
+    13: ("cumulative_quantity", _K_STR), 14: ("cumulative_amount", _K_STR), 15: ("status", _K_INT32), 16: ("create_time", _K_INT64),
+}
+_DEAL_FIELDS = {
+    1: ("price", _K_STR), 2: ("quantity", _K_STR), 3: ("amount", _K_STR), 4: ("trade_type", _K_INT32), 5: ("is_maker", _K_BOOL),
+    6: ("is_self_trade", _K_BOOL), 7: ("trade_id", _K_STR), 8: ("client_order_id", _K_STR), 9: ("order_id", _K_STR),
+    10: ("fee_amount", _K_STR), 11: ("fee_currency", _K_STR), 12: ("time", _K_INT64),
+}
+
+
+def _flat(buf: bytes, pos: int, end: int, table: dict[int, tuple[str, str]]) -> dict[str, object]:
+    """The known fields of a flat message (strings and varints; the last value wins, a known
+    number with another wire type is an unknown field)."""
+    values: dict[str, object] = {}
+    while pos < end:
+        field, wire, pos = _key(buf, pos, end)
+        known = table.get(field)
+        if known is not None:
+            name, kind = known
+            if kind == _K_STR and wire == _LEN:
+                stop, pos = _length(buf, pos, end)
+                values[name] = buf[pos:stop].decode()
+                pos = stop
+                continue
+            if kind != _K_STR and wire == _VARINT:
+                value, pos = _varint(buf, pos, end)
+                if kind == _K_INT32:  # protobuf keeps the low 32 bits, signed
+                    value &= 0xFFFFFFFF
+                    values[name] = value - (1 << 32) if value >= 1 << 31 else value
+                elif kind == _K_BOOL:
+                    values[name] = value != 0
+                else:
+                    values[name] = _int64(value)
+                continue
+        pos = _skip(buf, pos, end, field, wire)
+    return values
+
+
+def _private_order(buf: bytes, pos: int, end: int) -> PrivateOrder:
+    return PrivateOrder(**_flat(buf, pos, end, _ORDER_FIELDS))  # type: ignore[arg-type]
+
+
+def _private_deal(buf: bytes, pos: int, end: int) -> PrivateDeal:
+    return PrivateDeal(**_flat(buf, pos, end, _DEAL_FIELDS))  # type: ignore[arg-type]
+
+
+_PRIVATE_READERS: dict[int, Callable[[bytes, int, int], Body | PrivateBody]] = {
+    PRIVATE_ORDERS: _private_order,
+    PRIVATE_DEALS: _private_deal,
+}
+
 _BODY_READERS: dict[int, Callable[[bytes, int, int], Body]] = {
     PUBLIC_AGGRE_DEPTHS: _aggre_depths,
     PUBLIC_LIMIT_DEPTHS: _limit_depths,
@@ -346,19 +459,29 @@ _BODY_READERS: dict[int, Callable[[bytes, int, int], Body]] = {
 
 def decode_wrapper(frame: object) -> Wrapper:
     """Parse one binary push frame. Raises only :class:`DecodeError` (reason ``protobuf``)."""
+    return _decode(frame, _BODY_READERS)
+
+
+def decode_private_wrapper(frame: object) -> Wrapper:
+    """Parse one push of the private stream: the order (304) and deal (306) bodies read, the
+    others left unparsed. Raises only :class:`DecodeError` (reason ``protobuf``)."""
+    return _decode(frame, _PRIVATE_READERS)
+
+
+def _decode(frame: object, readers: Mapping[int, Callable[[bytes, int, int], Body | PrivateBody]]) -> Wrapper:
     if type(frame) is not bytes:
         if not isinstance(frame, (bytearray, memoryview)):
             raise _fail(f"expected bytes, got {type(frame).__name__}")
         frame = bytes(frame)
     try:
-        return _wrapper(frame)
+        return _wrapper(frame, readers)
     except UnicodeDecodeError:
         raise _fail("invalid UTF-8 in a string field") from None
     except IndexError:  # every read is bounds-checked; this is a last line of defence
         raise _fail("truncated message") from None
 
 
-def _wrapper(buf: bytes) -> Wrapper:
+def _wrapper(buf: bytes, readers: Mapping[int, Callable[[bytes, int, int], Body | PrivateBody]]) -> Wrapper:
     end = len(buf)
     pos = 0
     msg = Wrapper()
@@ -395,7 +518,7 @@ def _wrapper(buf: bytes) -> Wrapper:
             continue
         pos = _skip(buf, pos, end, field, wire)
     msg.body_field = body_field
-    reader = _BODY_READERS.get(body_field)
+    reader = readers.get(body_field)
     if reader is not None:
         if len(chunks) == 1:
             start, stop = chunks[0]
@@ -444,9 +567,22 @@ def _put_items(out: bytearray, field: int, levels: list[Level]) -> None:
         _put_len(out, field, bytes(item))
 
 
-def _encode_body(body: Body) -> bytes:
+def _put_flat(out: bytearray, body: PrivateBody, table: dict[int, tuple[str, str]]) -> None:
+    for field, (name, kind) in table.items():  # in field-number order
+        value = getattr(body, name)
+        if kind == _K_STR:
+            _put_str(out, field, value, presence=name == "last_deal_quantity")
+        else:
+            _put_int(out, field, int(value))
+
+
+def _encode_body(body: Body | PrivateBody) -> bytes:
     out = bytearray()
-    if type(body) is AggreBookTicker:
+    if type(body) is PrivateOrder:
+        _put_flat(out, body, _ORDER_FIELDS)
+    elif type(body) is PrivateDeal:
+        _put_flat(out, body, _DEAL_FIELDS)
+    elif type(body) is AggreBookTicker:
         for field, text in enumerate((body.bid_price, body.bid_quantity, body.ask_price, body.ask_quantity, body.version), 1):
             _put_str(out, field, text)
         _put_int(out, 6, body.last_order_create_time)
@@ -484,6 +620,8 @@ BODY_FIELD_OF = {
     IncreaseDepths: PUBLIC_INCREASE_DEPTHS,
     IncreaseDepthsBatch: PUBLIC_INCREASE_DEPTHS_BATCH,
     AggreBookTicker: PUBLIC_AGGRE_BOOK_TICKER,
+    PrivateOrder: PRIVATE_ORDERS,
+    PrivateDeal: PRIVATE_DEALS,
 }
 
 
