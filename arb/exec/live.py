@@ -505,7 +505,10 @@ class LiveVenues:
         self.errors[str(reason)] = self.errors.get(str(reason), 0) + 1
         if out.kind == "balances":
             if reason.retryable and out.attempt < self.max_retries:
-                wait = round(error.retry_after_s * 1e9) if error.retry_after_s is not None else self.retry_ns
+                # Backing off: a venue whose limit is a decaying counter (Kraken: 0.33 a second)
+                # refuses every retry at a fixed short interval (0.5, 1, 2, 4, 8 s: 15.5 s in all).
+                wait = (round(error.retry_after_s * 1e9) if error.retry_after_s is not None
+                        else self.retry_ns * 2 ** out.attempt)
                 self._send(_again(out, now_ns + wait), now_ns)
             else:
                 self._events.append(BalancesFetched(out.venue, now_ns, out.token, {}, str(error)))

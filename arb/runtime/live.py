@@ -287,12 +287,14 @@ class LocalRuntime:
         return {venue: feed.health() for venue, feed in self.feeds.items()}
 
 
-async def venue_balances(accounts: Mapping[str, VenueAccount], timeout_s: float = 15.0) -> dict[str, dict[str, Balance]]:
-    """Every venue's balances now, fetched concurrently — the pre-flight of live trading: a
-    venue that refuses the credentials or cannot be reached fails here, naming the venue."""
+async def venue_balances(accounts: Mapping[str, VenueAccount], timeout_s: float = 30.0) -> dict[str, dict[str, Balance]]:
+    """Every venue's balances now, fetched concurrently — the pre-flight of live trading and
+    the reconciliation at its end: a venue that refuses the credentials or cannot be reached
+    fails here, naming the venue (a rate limit is waited out: the port backs off up to 15.5 s).
+    No private stream is opened for this (nothing is traded)."""
     port = LiveVenues(accounts, Instruments())
     done = asyncio.Event()
-    shell = TradingShell(port, done.set)
+    shell = TradingShell(port, done.set, streams=False)
     port.notify = shell.kick
     runner = asyncio.ensure_future(shell.run())
     port.submit([FetchBalances(tuple(accounts), "preflight")], time.time_ns())

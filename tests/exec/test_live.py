@@ -195,3 +195,23 @@ def test_an_ioc_the_venue_only_acknowledged_is_asked_about_at_once(tif, first_po
     body = f'{{"code":"0","msg":"","data":[{{"clOrdId":"{client_id}","ordId":"42","sCode":"0","sMsg":"","tag":""}}]}}'
     port.on_response(place, 200, body, {}, now)
     assert port.next_request_ns() == now + first_poll_ms * 1_000_000
+
+
+def test_a_rate_limited_balance_request_backs_off():
+    """Kraken's limit is a counter decaying 0.33 a second: retries at a fixed 0.5 s were all
+    refused and a run's final reconciliation failed; they now wait 0.5, 1, 2, 4, 8 s."""
+    port = LiveVenues({"kraken": VenueAccount(trading("kraken"), Credentials("k", "c2VjcmV0"), "http://127.0.0.1:1")},
+                      Instruments(), retry_ns=500_000_000)
+    now = time.time_ns()
+    port.submit([FetchBalances(("kraken",), "t")], now)
+    waits = []
+    for _ in range(5):
+        (out,) = port.take_requests(now)
+        port.on_response(out, 200, '{"error":["EAPI:Rate limit exceeded"],"result":{}}', {}, now)
+        waits.append((port.next_request_ns() - now) / 1e9)
+        now = port.next_request_ns()
+    assert waits == [0.5, 1.0, 2.0, 4.0, 8.0]
+    (out,) = port.take_requests(now)
+    port.on_response(out, 200, '{"error":["EAPI:Rate limit exceeded"],"result":{}}', {}, now)
+    (event,) = port.events(now)
+    assert isinstance(event, BalancesFetched) and "rate-limit" in event.error
