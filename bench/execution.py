@@ -19,7 +19,8 @@ scanner shard does; there the figures come from the actor's durable journal — 
 to the first order's submission (its request leaves in the same turn of the actor's loop) —
 so Ray's call is included; compare them with the local "to fills" and "first order sent".
 arb's own share is measured locally only (the shell's per-request timings stay in the actor).
-Targets (product brief): a complete cycle under 30 ms, order placement under 20 ms, risk check
+Orders are followed over the venues' private streams, as ``arb live`` does (``--poll``: by
+polling their status instead). Targets (product brief): a complete cycle under 30 ms, order placement under 20 ms, risk check
 under 5 ms. The last line is JSON.
 """
 
@@ -58,6 +59,8 @@ from bench.common import emit, machine
 
 SYMBOL = "BTC/USDT"
 VENUES = ("binance", "okx")
+#: ``--poll``: follow orders by polling their status, not over the venues' private streams.
+POLL = False
 
 
 def pct(values: list[float], q: float) -> float:
@@ -116,7 +119,8 @@ async def local(trades: int, qty: int) -> dict:
         for venue in VENUES:
             sims[venue].protocol.private_budget = (10**9, 1.0)
         keys = sims.provision(sim_funding(c, market), VENUES)
-        accounts = {v: VenueAccount(trading(v), Credentials(k.key, k.secret, k.passphrase), sims[v].rest_url) for v, k in keys.items()}
+        accounts = {v: VenueAccount(trading(v), Credentials(k.key, k.secret, k.passphrase), sims[v].rest_url,
+                                    "" if POLL else sims[v].ws_url) for v, k in keys.items()}
         balances = totals(await venue_balances(accounts))
         desk = build_desk(c, lambda v, s: view_of(sims[v].book(s), 20), lambda a: ONE, instruments(market), None, accounts)
         start(desk, c, time.time_ns(), balances)
@@ -211,8 +215,8 @@ async def on_ray(trades: int, qty: int, journal_dir: str) -> dict:
             for venue in VENUES:
                 sims[venue].protocol.private_budget = (10**9, 1.0)
             keys = sims.provision(sim_funding(c, market), VENUES)
-            accounts = {v: VenueAccount(trading(v), Credentials(k.key, k.secret, k.passphrase), sims[v].rest_url)
-                        for v, k in keys.items()}
+            accounts = {v: VenueAccount(trading(v), Credentials(k.key, k.secret, k.passphrase), sims[v].rest_url,
+                                        "" if POLL else sims[v].ws_url) for v, k in keys.items()}
             balances = totals(await venue_balances(accounts))
             executor = actor_class(ExecutorActor).options(num_cpus=0.5).remote(
                 c, journal, instruments(market), [0], accounts, balances)
@@ -245,7 +249,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trades", type=int, default=60)
     parser.add_argument("--no-ray", dest="ray", action="store_false", help="one process only")
+    parser.add_argument("--poll", action="store_true", help="follow orders by polling (no private streams)")
     args = parser.parse_args()
+    global POLL
+    POLL = args.poll
     r = asyncio.run(local(args.trades, ONE // 1000))
     rows = [("cycle: opportunity → balances → both legs acked", r["cycle"]),
             ("tick → first order sent", r["first"]),
@@ -257,7 +264,8 @@ def main() -> None:
             ray_r = asyncio.run(on_ray(args.trades, ONE // 1000, tmp))
         rows += [("Ray: opportunity → both legs' fills known", ray_r["cycle"]),
                  ("Ray: tick → first order submitted", ray_r["first"])]
-    print(f"{len(r['cycle'])} live trades on the Binance + OKX simulators (loopback), one process"
+    print(f"{len(r['cycle'])} live trades on the Binance + OKX simulators (loopback), orders followed "
+          f"{'by polling' if POLL else 'over the private streams'}; one process"
           + (f"; {len(ray_r['cycle'])} with the executor on Ray" if ray_r else ""))
     print(f"{'latency (ms)':46} {'p50':>8} {'p99':>8}  target")
     targets = ["< 30", "< 20", "", "< 30", "< 30", "< 20"]
@@ -274,6 +282,7 @@ def main() -> None:
             "ray_fills_p50_ms": round(pct(ray_r["cycle"], 0.5), 3), "ray_fills_p99_ms": round(pct(ray_r["cycle"], 0.99), 3),
             "ray_first_order_p50_ms": round(pct(ray_r["first"], 0.5), 3),
             "ray_first_order_p99_ms": round(pct(ray_r["first"], 0.99), 3)} if ray_r else {}),
+        "order_updates": "polling" if POLL else "streams",
         "risk_check_us": round(r["risk_us"], 2), "targets_ms": {"cycle": 30, "order": 20, "risk": 5},
         **machine(),
     })
