@@ -436,11 +436,12 @@ def _flat(buf: bytes, pos: int, end: int, table: dict[int, tuple[str, str]]) -> 
 
 
 def _private_order(buf: bytes, pos: int, end: int) -> PrivateOrder:
-    return PrivateOrder(**_flat(buf, pos, end, _ORDER_FIELDS))  # type: ignore[arg-type]
+    # convert, not PrivateOrder(**…): the field table's kinds are the struct's types, checked.
+    return msgspec.convert(_flat(buf, pos, end, _ORDER_FIELDS), PrivateOrder)
 
 
 def _private_deal(buf: bytes, pos: int, end: int) -> PrivateDeal:
-    return PrivateDeal(**_flat(buf, pos, end, _DEAL_FIELDS))  # type: ignore[arg-type]
+    return msgspec.convert(_flat(buf, pos, end, _DEAL_FIELDS), PrivateDeal)
 
 
 _PRIVATE_READERS: dict[int, Callable[[bytes, int, int], Body | PrivateBody]] = {
