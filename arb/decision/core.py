@@ -38,8 +38,11 @@ class DecisionCore:
         self.trades: list[TradeResult] = []
 
     def on_books(self, books: Iterable[OrderBook], now_ns: int) -> list[Opportunity]:
-        """Books changed: refresh, decide and trade. Returns the opportunities found."""
-        self.refresh(books, now_ns)
+        """Books changed: refresh, decide and trade (:meth:`refresh` written out: a backtest
+        calls this once per record). Returns the opportunities found."""
+        changed = self.decider.on_books(books, now_ns)
+        if changed:
+            self.trader.on_views(changed, now_ns)
         return self.decide(now_ns)
 
     def on_views(self, views: Iterable[BookView], now_ns: int) -> list[Opportunity]:
