@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from enum import StrEnum
 from urllib.parse import urlsplit
 
 import msgspec
 
 from arb.core.instruments import Instrument
-from arb.core.numbers import from_decimal, to_plain
+from arb.core.numbers import DECIMALS, from_decimal, to_plain
 from arb.venues.base import Credentials, RestBudget, RestRequest
 
 
@@ -271,7 +272,21 @@ def fixed_text(value: str) -> int:
     return from_decimal(value)
 
 
+def fee_text(value: str) -> int:
+    """A fee's decimal text → fixed int: exact to 18 decimals; finer (MEXC's fees paid in MX
+    carry 19 or more) rounded up — toward paying more, by less than 10**-18 of the asset: a
+    fee is never under-counted, and an order whose fee arb cannot hold exactly still settles."""
+    try:
+        dec = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"not a decimal: {value[:40]!r}") from None
+    exponent = dec.as_tuple().exponent  # an int for a finite value ("n", "N", "F" otherwise)
+    if isinstance(exponent, int) and exponent < -DECIMALS:
+        dec = dec.quantize(Decimal(1).scaleb(-DECIMALS), rounding=ROUND_CEILING)
+    return from_decimal(dec)
+
+
 __all__ = [
     "Balance", "Executions", "OrderRequest", "OrderState", "OrderStatus", "PrivateStreamSpec", "RejectReason",
-    "StreamMessage", "TradingSpec", "VenueError", "fixed_text", "order_texts", "ws_origin",
+    "StreamMessage", "TradingSpec", "VenueError", "fee_text", "fixed_text", "order_texts", "ws_origin",
 ]

@@ -21,7 +21,7 @@ from arb.venues.base import Credentials
 from arb.venues.mexc import proto as pb
 from arb.venues.mexc import trading as mexc
 from arb.venues.registry import trading
-from arb.venues.trading import OrderStatus, RejectReason, StreamMessage, VenueError
+from arb.venues.trading import Executions, OrderStatus, RejectReason, StreamMessage, VenueError, fee_text
 from tests.samples import examples
 from tests.venues.mexc_official import compile_official
 
@@ -145,12 +145,17 @@ def test_docs_deal_before_its_order_push_gives_the_state_at_once(official):
     assert state.fee == fixed("0.0003998377369698") and state.fee_known
 
 
-def test_a_fee_finer_than_arb_s_fixed_point_is_never_rounded(official):
-    # The docs' MX fee 0.0003998377369698171 has 19 decimals: the state goes out without it.
+def test_a_fee_finer_than_arb_s_fixed_point_is_rounded_up_never_down(official):
+    # The docs' MX fee 0.0003998377369698171 has 19 decimals: it was left unknown, and the
+    # trades (which carry it the same way) could not settle it either — the order never did.
     decode = mexc.StreamDecoder()
     (state,) = states(decode, from_docs(official, "orders_push_decoded"), from_docs(official, "deals_push_decoded"))
     assert (state.status, state.filled_qty, state.quote) == (OrderStatus.FILLED, fixed("1"), fixed("3.6962"))
-    assert (state.fee, state.fee_known) == (0, False)
+    assert (state.fee, state.fee_asset, state.fee_known) == (fixed("0.000399837736969818"), "MX", True)
+    trades = '[{"symbol":"MXUSDT","id":"1","orderId":"x","price":"3.6962","qty":"1","quoteQty":"3.6962",' \
+             '"commission":"0.0003998377369698171","commissionAsset":"MX","time":1,"isBuyer":false,"isMaker":false}]'
+    assert mexc.TRADING.decode_trades(200, trades) == Executions(fixed("1"), fixed("3.6962"), fixed("0.000399837736969818"), "MX")
+    assert fee_text("-0.0000000000000000001") == 0  # a rebate this fine: toward paying more too
 
 
 def test_docs_pushes_read_as_the_official_runtime_reads_them(official):

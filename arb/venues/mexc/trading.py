@@ -46,7 +46,7 @@ from arb.venues.mexc import proto as pb
 from arb.venues.mexc.signing import sign
 from arb.venues.trading import (
     Balance, Executions, OrderRequest, OrderState, OrderStatus, PrivateStreamSpec, RejectReason, StreamMessage,
-    TradingSpec, VenueError, fixed_text, ws_origin,
+    TradingSpec, VenueError, fee_text, fixed_text, ws_origin,
 )
 
 NAME = "mexc"
@@ -186,7 +186,7 @@ def decode_trades(status: int, body: str) -> Executions:
         for t in _trades.decode(body):
             qty += fixed_text(t.qty)
             quote += fixed_text(t.quoteQty)
-            fee += fixed_text(t.commission)
+            fee += fee_text(t.commission)  # an MX fee can be finer than 10**-18: rounded up
             assets.add(t.commissionAsset)
         if len(assets) > 1:  # MX deduction on some fills only: not one fee asset
             raise ValueError(f"commission in several assets: {sorted(assets)}")
@@ -371,8 +371,6 @@ class _Fills(msgspec.Struct):
     quote: int = 0
     fee: int = 0
     fee_assets: set[str] = msgspec.field(default_factory=set)
-    #: A fee finer than 10**-18 (the docs' MX fee has 19 decimals): never rounded, left to the trades.
-    inexact: bool = False
 
 
 class StreamDecoder:
@@ -387,9 +385,9 @@ class StreamDecoder:
     one whose ``lastDealQuantity`` is all of ``Q``), its deals are on their way here —,
     otherwise (the order filled partly before the connection) it goes out at once with
     ``fee_known`` False and the port asks the venue for the order's trades. Deals in several
-    fee assets (MX deduction on some fills), or with a fee finer than arb's 10**-18 (the
-    docs' MX fee ``0.0003998377369698171``), also go out with ``fee_known`` False: a fee is
-    never rounded. A held state
+    fee assets (MX deduction on some fills) also go out with ``fee_known`` False. A fee finer
+    than arb's 10**-18 (the docs' MX fee ``0.0003998377369698171``) is rounded up to it
+    (:func:`~arb.venues.trading.fee_text`), as ``decode_trades`` rounds it. A held state
     whose deals never come is found by the port's backup queries.
 
     The connection is ``subscribed`` once both channels are acknowledged.
@@ -438,10 +436,7 @@ class StreamDecoder:
         if not d.order_id or not d.trade_id:
             raise ValueError("deal push without an order or trade id")
         qty, quote = _figure(d.quantity), _figure(d.amount)
-        try:
-            fee, inexact = _figure(d.fee_amount), False
-        except ValueError:
-            fee, inexact = 0, True
+        fee = fee_text(d.fee_amount) if d.fee_amount else 0
         if qty <= 0:
             raise ValueError(f"deal of quantity {d.quantity!r}")
         fills = self._fills.setdefault(d.order_id, _Fills())
@@ -451,8 +446,7 @@ class StreamDecoder:
         fills.qty += qty
         fills.quote += quote
         fills.fee += fee
-        fills.inexact |= inexact
-        if fee or inexact or d.fee_currency:
+        if fee or d.fee_currency:
             fills.fee_assets.add(d.fee_currency)
         held = self._held.get(d.order_id)
         return self._joined(held) if held is not None else None
@@ -465,7 +459,7 @@ class StreamDecoder:
         fills = self._fills.get(o.id)
         if fills is None or fills.qty != filled:
             return None
-        if len(fills.fee_assets) > 1 or fills.inexact:
+        if len(fills.fee_assets) > 1:
             return self._done(o, _order_state(o, fee_known=False))
         asset = next(iter(fills.fee_assets), "")
         return self._done(o, _order_state(o, fee=fills.fee, fee_asset=asset, quote=fills.quote))
