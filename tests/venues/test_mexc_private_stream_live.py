@@ -21,7 +21,7 @@ from websockets.asyncio.client import connect
 
 from arb.core.numbers import ONE, parse_fixed
 from arb.exec.port import Accepted, Cancelled, Filled, PlaceOrder
-from tests.venues.test_private_streams_live import MS, SYMBOL, _order, _session, runner_alive
+from tests.venues.private_streams import MS, SYMBOL, an_order, runner_alive, session
 
 pytestmark = pytest.mark.slow
 VENUE = "mexc"
@@ -34,7 +34,7 @@ def _ioc(stream: bool, levels: int = 1):
     async def body(server, port, shell, until, events, key):
         asks = [(parse_fixed(level[0]), parse_fixed(level[1])) for level in server.book(SYMBOL).asks(levels)]
         qty = sum(q for _, q in asks) if levels > 1 else ONE // 100
-        order = msgspec.structs.replace(_order(VENUE, "t1", "buy", asks[-1][0] * 1002 // 1000, "ioc"), qty=qty)
+        order = msgspec.structs.replace(an_order(VENUE, "t1", "buy", asks[-1][0] * 1002 // 1000, "ioc"), qty=qty)
         port.submit([PlaceOrder(order)], time.time_ns())
         assert await until(lambda: any(isinstance(e, (Filled, Cancelled)) for e in events))
         await asyncio.sleep(0.3)  # anything still queued would go out now
@@ -42,7 +42,7 @@ def _ioc(stream: bool, levels: int = 1):
         charged = sum(t.fee for t in account.trades), {t.fee_asset for t in account.trades}, len(account.trades)
         return events, port.requests_sent, dict(port.stream_counts), charged
 
-    return asyncio.run(_session(VENUE, body, stream=stream))
+    return asyncio.run(session(VENUE, body, stream=stream))
 
 
 def test_ioc_fill_arrives_over_the_stream_with_its_exact_fee_and_one_request():
@@ -65,7 +65,7 @@ def test_an_ioc_through_several_levels_joins_every_deal_exactly():
 def test_a_resting_order_cancelled_at_the_venue_is_reported_from_the_stream_alone():
     async def body(server, port, shell, until, events, key):
         bid = server.book(SYMBOL).best_bid_price()
-        port.submit([PlaceOrder(_order(VENUE, "r1", "buy", bid * 9 // 10, "gtc"))], time.time_ns())
+        port.submit([PlaceOrder(an_order(VENUE, "r1", "buy", bid * 9 // 10, "gtc"))], time.time_ns())
         assert await until(lambda: any(isinstance(e, Accepted) for e in events))
         account = server.exchange.accounts[key.account]
         (resting,) = server.exchange.open_orders(account)
@@ -75,13 +75,13 @@ def test_a_resting_order_cancelled_at_the_venue_is_reported_from_the_stream_alon
         return port.requests_sent - sent
 
     # Backup polling every 60 s: only the stream can have said so within 2 s.
-    assert asyncio.run(_session(VENUE, body, max_poll_ns=60_000 * MS)) == 0
+    assert asyncio.run(session(VENUE, body, max_poll_ns=60_000 * MS)) == 0
 
 
 def test_a_dropped_stream_reconnects_and_queries_open_orders_so_no_change_is_lost():
     async def body(server, port, shell, until, events, key):
         bid = server.book(SYMBOL).best_bid_price()
-        port.submit([PlaceOrder(_order(VENUE, "r2", "buy", bid * 9 // 10, "gtc"))], time.time_ns())
+        port.submit([PlaceOrder(an_order(VENUE, "r2", "buy", bid * 9 // 10, "gtc"))], time.time_ns())
         assert await until(lambda: any(isinstance(e, Accepted) for e in events))
         await asyncio.sleep(0.05)
         assert server.drop_private_streams() == 1
@@ -92,7 +92,7 @@ def test_a_dropped_stream_reconnects_and_queries_open_orders_so_no_change_is_los
         return dict(port.stream_counts), shell.streams[VENUE].stats
 
     # Polling every 60 s: the reconnect's query is what finds the cancel.
-    counts, stats = asyncio.run(_session(VENUE, body, poll_ns=60_000 * MS, max_poll_ns=60_000 * MS))
+    counts, stats = asyncio.run(session(VENUE, body, poll_ns=60_000 * MS, max_poll_ns=60_000 * MS))
     assert counts["ups"] == 2 and counts["downs"] == 1 and stats["connects"] == 2
 
 
@@ -102,7 +102,7 @@ def test_a_refused_listen_key_request_is_reported_naming_the_venue_and_retried()
         return shell.streams[VENUE].last_error, port.streaming, runner_alive(shell)
 
     wrong = "not-the-secret-0123456789"
-    error, streaming, alive = asyncio.run(_session(VENUE, body, secret=wrong))
+    error, streaming, alive = asyncio.run(session(VENUE, body, secret=wrong))
     assert error.startswith("VenueError: mexc: auth: 700002") and wrong not in error and not streaming and alive
 
 
@@ -113,4 +113,4 @@ def test_the_simulator_refuses_an_unknown_listen_key_the_venue_s_way():
             closed = await asyncio.wait_for(ws.wait_closed(), 5) is None
         return first, closed
 
-    assert asyncio.run(_session(VENUE, body, stream=False)) == ("Invalid listen key", True)
+    assert asyncio.run(session(VENUE, body, stream=False)) == ("Invalid listen key", True)

@@ -15,85 +15,40 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
 
 import aiohttp
 import pytest
 from websockets.asyncio.client import connect
 
 from arb.core.numbers import ONE
-from arb.exec.live import LiveVenues, VenueAccount
-from arb.exec.orders import Order
 from arb.exec.port import Accepted, Cancelled, Filled, OrderEvent, PartiallyFilled, PlaceOrder
-from arb.io.trading import TradingShell
 from arb.sim import presets
-from arb.sim.market import instruments
 from arb.sim.server import ServerOptions, SimConfig, SimulatedVenues
 from arb.sim.server.coinbase import cdp_key
 from arb.venues.base import Credentials
 from arb.venues.coinbase.trading import stream_login
 from arb.venues.kucoin.market_data import BULLET_PATH
-from arb.venues.registry import trading
+from tests.venues.private_streams import MS, SYMBOL, an_order, runner_alive, session
 
 pytestmark = pytest.mark.slow
-SYMBOL = "BTC/USDT"
-MS = 1_000_000
 VENUES = ["coinbase", "kucoin"]
 
 
-def _order(venue: str, name: str, side: str, price: int, tif: str) -> Order:
-    now = time.time_ns()
-    return Order(id=f"{name}/{side}", trade_id=name, role=side, venue=venue, symbol=SYMBOL, side=side, qty=ONE // 100,
-                 limit_price=price, lock=0, ts_submit_ns=now, due_ns=now, tif=tif)
 
 
-async def _session(venue: str, body, *, stream: bool = True, secret: str | None = None, poll_ns: int = 20 * MS,
-                   max_poll_ns: int = 200 * MS):
-    market = presets.market((venue,), 2)
-    config = SimConfig(market=market, seed=5, speed=1.0, options=ServerOptions(ping_interval_s=None))
-    async with SimulatedVenues(config) as sims:
-        key = sims.provision({"USDT": 100_000 * ONE, "BTC": 2 * ONE}, [venue])[venue]
-        server = sims[venue]
-        creds = Credentials(key.key, secret if secret is not None else key.secret, key.passphrase)
-        account = VenueAccount(trading(venue), creds, server.rest_url, server.ws_url if stream else "")
-        port = LiveVenues({venue: account}, instruments(market), poll_ns=poll_ns, max_poll_ns=max_poll_ns)
-        woke = asyncio.Event()
-        shell = TradingShell(port, woke.set)
-        port.notify = shell.kick
-        runner = asyncio.ensure_future(shell.run())
-        events: list[OrderEvent] = []
-
-        async def until(done: Callable[[], bool], limit_s: float = 10.0) -> bool:
-            deadline = time.monotonic() + limit_s
-            while not done() and time.monotonic() < deadline:
-                woke.clear()
-                try:
-                    await asyncio.wait_for(woke.wait(), 0.05)
-                except TimeoutError:
-                    pass
-                events.extend(port.events(time.time_ns()))
-            return done()
-
-        try:
-            if stream and secret is None:
-                assert await until(lambda: venue in port.streaming), shell.streams[venue].last_error
-            return await body(server, port, shell, until, events, key)
-        finally:
-            await shell.close()
-            await runner
 
 
 def _ioc_fill(venue: str, stream: bool) -> tuple[list[OrderEvent], int, dict[str, int], int]:
     async def body(server, port, shell, until, events, key):
         ask = server.book(SYMBOL).best_ask_price()
-        port.submit([PlaceOrder(_order(venue, "t1", "buy", ask * 1002 // 1000, "ioc"))], time.time_ns())
+        port.submit([PlaceOrder(an_order(venue, "t1", "buy", ask * 1002 // 1000, "ioc"))], time.time_ns())
         assert await until(lambda: any(isinstance(e, Filled) for e in events))
         await asyncio.sleep(0.3)  # anything still queued would go out now
         (order,) = server.exchange.accounts[key.account].orders.values()
         assert order.fee > 0
         return list(events), port.requests_sent, dict(port.stream_counts), order.fee
 
-    return asyncio.run(_session(venue, body, stream=stream))
+    return asyncio.run(session(venue, body, stream=stream))
 
 
 def test_coinbase_ioc_fill_arrives_over_the_user_channel_with_one_request():
@@ -118,7 +73,7 @@ def test_kucoin_ioc_fill_over_the_stream_gets_its_fee_from_the_order_fills():
 def test_kucoin_resting_order_filled_later_is_reported_without_order_queries():
     async def body(server, port, shell, until, events, key):
         ask = server.book(SYMBOL).best_ask_price()
-        port.submit([PlaceOrder(_order("kucoin", "r0", "sell", ask * 11 // 10, "gtc"))], time.time_ns())
+        port.submit([PlaceOrder(an_order("kucoin", "r0", "sell", ask * 11 // 10, "gtc"))], time.time_ns())
         assert await until(lambda: any(isinstance(e, Accepted) for e in events))
         await asyncio.sleep(1.0)  # resting: polling asks, the stream waits
         exchange = server.exchange
@@ -132,8 +87,8 @@ def test_kucoin_resting_order_filled_later_is_reported_without_order_queries():
         assert sum(e.fee for e in fills) == resting.fee > 0 and sum(e.quote for e in fills) == resting.quote
         return port.requests_sent
 
-    streamed = asyncio.run(_session("kucoin", body, max_poll_ns=60_000 * MS))
-    polled = asyncio.run(_session("kucoin", body, stream=False))
+    streamed = asyncio.run(session("kucoin", body, max_poll_ns=60_000 * MS))
+    polled = asyncio.run(session("kucoin", body, stream=False))
     assert streamed == 2  # the place and the order's fills (for the fees the push lacks)
     assert polled >= 5  # the place, then the order asked about while it rests
 
@@ -142,7 +97,7 @@ def test_kucoin_resting_order_filled_later_is_reported_without_order_queries():
 def test_a_resting_order_cancelled_at_the_venue_is_reported_from_the_stream_alone(venue):
     async def body(server, port, shell, until, events, key):
         bid = server.book(SYMBOL).best_bid_price()
-        port.submit([PlaceOrder(_order(venue, "r1", "buy", bid * 9 // 10, "gtc"))], time.time_ns())
+        port.submit([PlaceOrder(an_order(venue, "r1", "buy", bid * 9 // 10, "gtc"))], time.time_ns())
         assert await until(lambda: any(isinstance(e, Accepted) for e in events))
         account = server.exchange.accounts[key.account]
         (resting,) = server.exchange.open_orders(account)
@@ -152,14 +107,14 @@ def test_a_resting_order_cancelled_at_the_venue_is_reported_from_the_stream_alon
         return port.requests_sent - sent
 
     # Backup polling every 60 s: only the stream can have said so within 2 s.
-    assert asyncio.run(_session(venue, body, max_poll_ns=60_000 * MS)) == 0
+    assert asyncio.run(session(venue, body, max_poll_ns=60_000 * MS)) == 0
 
 
 @pytest.mark.parametrize("venue", VENUES)
 def test_a_dropped_stream_reconnects_and_queries_open_orders_so_no_change_is_lost(venue):
     async def body(server, port, shell, until, events, key):
         bid = server.book(SYMBOL).best_bid_price()
-        port.submit([PlaceOrder(_order(venue, "r2", "buy", bid * 9 // 10, "gtc"))], time.time_ns())
+        port.submit([PlaceOrder(an_order(venue, "r2", "buy", bid * 9 // 10, "gtc"))], time.time_ns())
         assert await until(lambda: any(isinstance(e, Accepted) for e in events))
         await asyncio.sleep(0.05)
         assert server.drop_private_streams() == 1
@@ -170,7 +125,7 @@ def test_a_dropped_stream_reconnects_and_queries_open_orders_so_no_change_is_los
         return dict(port.stream_counts), shell.streams[venue].stats
 
     # Polling every 60 s: the reconnect's query is what finds the cancel.
-    counts, stats = asyncio.run(_session(venue, body, poll_ns=60_000 * MS, max_poll_ns=60_000 * MS))
+    counts, stats = asyncio.run(session(venue, body, poll_ns=60_000 * MS, max_poll_ns=60_000 * MS))
     assert counts["ups"] == 2 and counts["downs"] == 1 and stats["connects"] == 2
 
 
@@ -179,7 +134,7 @@ def _refused(venue: str, wrong: str) -> tuple[str, set[str], bool]:
         assert await until(lambda: venue in shell.streams and shell.streams[venue].stats["failures"] >= 1, 5.0)
         return shell.streams[venue].last_error, set(port.streaming), runner_alive(shell)
 
-    return asyncio.run(_session(venue, body, secret=wrong))
+    return asyncio.run(session(venue, body, secret=wrong))
 
 
 def test_coinbase_refused_jwt_is_reported_naming_the_venue_and_retried():
@@ -196,9 +151,6 @@ def test_kucoin_refused_bullet_is_reported_naming_the_venue_and_retried():
     assert error.startswith("VenueError: kucoin: auth: 400004") and wrong not in error and not streaming and alive
 
 
-def runner_alive(shell: TradingShell) -> bool:
-    """The stream keeps retrying (with backoff) rather than ending the shell's work."""
-    return not shell._closed and all(not task.done() for task in shell._stream_tasks)
 
 
 def test_simulators_refuse_the_private_channels_the_venues_way():

@@ -12,77 +12,28 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 
 import pytest
 
-from arb.core.numbers import ONE
-from arb.exec.live import LiveVenues, VenueAccount
-from arb.exec.orders import Order
-from arb.exec.port import Accepted, Cancelled, Filled, OrderEvent, PlaceOrder
-from arb.io.trading import TradingShell
-from arb.sim import presets
-from arb.sim.market import instruments
-from arb.sim.server import ServerOptions, SimConfig, SimulatedVenues
-from arb.venues.base import Credentials
-from arb.venues.registry import trading
+from arb.exec.port import Accepted, Cancelled, Filled, PlaceOrder
+from tests.venues.private_streams import MS, SYMBOL, an_order, runner_alive, session
 
 pytestmark = pytest.mark.slow
-SYMBOL = "BTC/USDT"
-MS = 1_000_000
 
 
-def _order(venue: str, name: str, side: str, price: int, tif: str) -> Order:
-    now = time.time_ns()
-    return Order(id=f"{name}/{side}", trade_id=name, role=side, venue=venue, symbol=SYMBOL, side=side, qty=ONE // 100,
-                 limit_price=price, lock=0, ts_submit_ns=now, due_ns=now, tif=tif)
 
 
-async def _session(venue: str, body, *, stream: bool = True, secret: str | None = None, poll_ns: int = 20 * MS,
-                   max_poll_ns: int = 200 * MS):
-    market = presets.market((venue,), 2)
-    config = SimConfig(market=market, seed=5, speed=1.0, options=ServerOptions(ping_interval_s=None))
-    async with SimulatedVenues(config) as sims:
-        key = sims.provision({"USDT": 100_000 * ONE, "BTC": 2 * ONE}, [venue])[venue]
-        server = sims[venue]
-        creds = Credentials(key.key, secret if secret is not None else key.secret, key.passphrase)
-        account = VenueAccount(trading(venue), creds, server.rest_url, server.ws_url if stream else "")
-        port = LiveVenues({venue: account}, instruments(market), poll_ns=poll_ns, max_poll_ns=max_poll_ns)
-        woke = asyncio.Event()
-        shell = TradingShell(port, woke.set)
-        port.notify = shell.kick
-        runner = asyncio.ensure_future(shell.run())
-        events: list[OrderEvent] = []
-
-        async def until(done: Callable[[], bool], limit_s: float = 10.0) -> bool:
-            deadline = time.monotonic() + limit_s
-            while not done() and time.monotonic() < deadline:
-                woke.clear()
-                try:
-                    await asyncio.wait_for(woke.wait(), 0.05)
-                except TimeoutError:
-                    pass
-                events.extend(port.events(time.time_ns()))
-            return done()
-
-        try:
-            if stream and secret is None:
-                assert await until(lambda: venue in port.streaming), shell.streams[venue].last_error
-            return await body(server, port, shell, until, events, key)
-        finally:
-            await shell.close()
-            await runner
 
 
 def _ioc_fill(venue: str, stream: bool) -> tuple[list[type], int, dict[str, int]]:
     async def body(server, port, shell, until, events, key):
         ask = server.book(SYMBOL).best_ask_price()
-        port.submit([PlaceOrder(_order(venue, "t1", "buy", ask * 1002 // 1000, "ioc"))], time.time_ns())
+        port.submit([PlaceOrder(an_order(venue, "t1", "buy", ask * 1002 // 1000, "ioc"))], time.time_ns())
         assert await until(lambda: any(isinstance(e, Filled) for e in events))
         await asyncio.sleep(0.3)  # anything still queued would go out now
         return [type(e) for e in events], port.requests_sent, dict(port.stream_counts)
 
-    return asyncio.run(_session(venue, body, stream=stream))
+    return asyncio.run(session(venue, body, stream=stream))
 
 
 def test_okx_ioc_fill_arrives_over_the_stream_with_one_request():
@@ -96,7 +47,7 @@ def test_okx_ioc_fill_arrives_over_the_stream_with_one_request():
 def test_a_resting_order_cancelled_at_the_venue_is_reported_from_the_stream_alone(venue):
     async def body(server, port, shell, until, events, key):
         bid = server.book(SYMBOL).best_bid_price()
-        port.submit([PlaceOrder(_order(venue, "r1", "buy", bid * 9 // 10, "gtc"))], time.time_ns())
+        port.submit([PlaceOrder(an_order(venue, "r1", "buy", bid * 9 // 10, "gtc"))], time.time_ns())
         assert await until(lambda: any(isinstance(e, Accepted) for e in events))
         account = server.exchange.accounts[key.account]
         (resting,) = server.exchange.open_orders(account)
@@ -106,14 +57,14 @@ def test_a_resting_order_cancelled_at_the_venue_is_reported_from_the_stream_alon
         return port.requests_sent - sent
 
     # Backup polling every 60 s: only the stream can have said so within 2 s.
-    assert asyncio.run(_session(venue, body, max_poll_ns=60_000 * MS)) == 0
+    assert asyncio.run(session(venue, body, max_poll_ns=60_000 * MS)) == 0
 
 
 @pytest.mark.parametrize("venue", ["okx", "binance"])
 def test_a_dropped_stream_reconnects_and_queries_open_orders_so_no_change_is_lost(venue):
     async def body(server, port, shell, until, events, key):
         bid = server.book(SYMBOL).best_bid_price()
-        port.submit([PlaceOrder(_order(venue, "r2", "buy", bid * 9 // 10, "gtc"))], time.time_ns())
+        port.submit([PlaceOrder(an_order(venue, "r2", "buy", bid * 9 // 10, "gtc"))], time.time_ns())
         assert await until(lambda: any(isinstance(e, Accepted) for e in events))
         await asyncio.sleep(0.05)
         assert server.drop_private_streams() == 1
@@ -124,7 +75,7 @@ def test_a_dropped_stream_reconnects_and_queries_open_orders_so_no_change_is_los
         return dict(port.stream_counts), shell.streams[venue].stats
 
     # Polling every 60 s: the reconnect's query is what finds the cancel.
-    counts, stats = asyncio.run(_session(venue, body, poll_ns=60_000 * MS, max_poll_ns=60_000 * MS))
+    counts, stats = asyncio.run(session(venue, body, poll_ns=60_000 * MS, max_poll_ns=60_000 * MS))
     assert counts["ups"] == 2 and counts["downs"] == 1 and stats["connects"] == 2
 
 
@@ -135,10 +86,6 @@ def test_okx_refused_login_is_reported_naming_the_venue_and_retried():
         return stream.last_error, port.streaming, runner_alive(shell)
 
     wrong = "not-the-secret-0123456789"
-    error, streaming, alive = asyncio.run(_session("okx", body, secret=wrong))
+    error, streaming, alive = asyncio.run(session("okx", body, secret=wrong))
     assert error.startswith("VenueError: okx: auth: 60007") and wrong not in error and not streaming and alive
 
-
-def runner_alive(shell: TradingShell) -> bool:
-    """The stream keeps retrying (with backoff) rather than ending the shell's work."""
-    return not shell._closed and all(not task.done() for task in shell._stream_tasks)
