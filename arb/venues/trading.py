@@ -18,6 +18,7 @@ venue's way, the time passed in), and a decoder of what it pushes into the same
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
@@ -272,6 +273,20 @@ def fixed_text(value: str) -> int:
     return from_decimal(value)
 
 
+def retry_after_s(headers: dict[str, str], name: str = "retry-after", scale: float = 1.0) -> float | None:
+    """Seconds to wait that a venue's answer asks for, from header ``name`` (any case) in units
+    of ``scale`` seconds (``Retry-After``: seconds). None when absent or unreadable; never
+    negative or infinite."""
+    for key, value in headers.items():
+        if key.lower() == name:
+            try:
+                seconds = float(value) * scale
+            except ValueError:
+                return None
+            return max(0.0, seconds) if math.isfinite(seconds) else None
+    return None
+
+
 def fee_text(value: str) -> int:
     """A fee's decimal text → fixed int: exact to 18 decimals; finer (MEXC's fees paid in MX
     carry 19 or more) rounded up — toward paying more, by less than 10**-18 of the asset: a
@@ -288,5 +303,5 @@ def fee_text(value: str) -> int:
 
 __all__ = [
     "Balance", "Executions", "OrderRequest", "OrderState", "OrderStatus", "PrivateStreamSpec", "RejectReason",
-    "StreamMessage", "TradingSpec", "VenueError", "fee_text", "fixed_text", "order_texts", "ws_origin",
+    "StreamMessage", "TradingSpec", "VenueError", "fee_text", "fixed_text", "order_texts", "retry_after_s", "ws_origin",
 ]

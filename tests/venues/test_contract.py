@@ -353,3 +353,13 @@ def test_the_encoder_and_the_decoder_agree_on_a_random_walk(row):
         assert books.stats.checksum_ok == 301
     if walk.oracle is not None:
         assert (books.oracle_ok, books.oracle_failed) == (300, 0)
+
+
+def test_retry_after_is_read_once_for_every_venue():
+    from arb.venues.trading import retry_after_s
+
+    assert retry_after_s({"Retry-After": "2.5"}) == 2.5
+    assert retry_after_s({"retry-after": "-3"}) == 0.0
+    assert retry_after_s({"Retry-After": "soon"}) is None and retry_after_s({}) is None
+    assert retry_after_s({"Retry-After": "inf"}) is None and retry_after_s({"Retry-After": "nan"}) is None
+    assert retry_after_s({"gw-ratelimit-reset": "1500"}, "gw-ratelimit-reset", 0.001) == 1.5

@@ -41,7 +41,7 @@ from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.binance.signing import sign
 from arb.venues.trading import (
     Balance, Executions, OrderRequest, OrderState, OrderStatus, PrivateStreamSpec, RejectReason, StreamMessage,
-    TradingSpec, VenueError, fixed_text, ws_origin,
+    TradingSpec, VenueError, fixed_text, retry_after_s, ws_origin,
 )
 
 NAME = "binance"
@@ -237,7 +237,7 @@ _CODES = {
 
 def classify(status: int, body: str, headers: dict[str, str]) -> VenueError:
     """Every Binance error answer, classified (codes from errors.md)."""
-    retry_after = _retry_after(headers)
+    retry_after = retry_after_s(headers)
     try:
         err = _error.decode(body)
     except msgspec.DecodeError:
@@ -262,16 +262,6 @@ def classify(status: int, body: str, headers: dict[str, str]) -> VenueError:
             return VenueError(NAME, RejectReason.DUPLICATE, str(code), err.msg)
         return VenueError(NAME, RejectReason.OTHER, str(code), err.msg)
     return VenueError(NAME, _CODES.get(code, RejectReason.OTHER), str(code or status), err.msg, retry_after)
-
-
-def _retry_after(headers: dict[str, str]) -> float | None:
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                return None
-    return None
 
 
 # -- the user data stream -----------------------------------------------------------------------

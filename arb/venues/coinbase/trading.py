@@ -58,7 +58,7 @@ from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.coinbase import signing
 from arb.venues.trading import (
     Balance, OrderRequest, OrderState, OrderStatus, PrivateStreamSpec, RejectReason, StreamMessage, TradingSpec,
-    VenueError, fixed_text, ws_origin,
+    VenueError, fixed_text, retry_after_s, ws_origin,
 )
 
 NAME = "coinbase"
@@ -348,7 +348,7 @@ _UNSPECIFIC = ("", "UNKNOWN_FAILURE_REASON", "UNKNOWN_PREVIEW_FAILURE_REASON")
 def classify(status: int, body: str, headers: dict[str, str]) -> VenueError:
     """Every Coinbase error answer: an HTTP error, or a 200 create-order answer with
     ``"success": false`` (its most specific reason code decides)."""
-    retry_after = _retry_after(headers)
+    retry_after = retry_after_s(headers)
     if status == 429:
         return VenueError(NAME, RejectReason.RATE_LIMIT, "429", body[:200], retry_after)
     if status in (401, 403):
@@ -371,16 +371,6 @@ def classify(status: int, body: str, headers: dict[str, str]) -> VenueError:
         err = _Error(message=body[:200])
     reason = _FAILURES.get(err.error, RejectReason.NOT_FOUND if status == 404 else RejectReason.OTHER)
     return VenueError(NAME, reason, err.error or str(status), err.message or err.error_details, retry_after)
-
-
-def _retry_after(headers: dict[str, str]) -> float | None:
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                return None
-    return None
 
 
 # -- the private websocket (the ``user`` channel) ----------------------------------------------

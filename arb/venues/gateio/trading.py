@@ -43,7 +43,7 @@ from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.gateio.signing import auth_headers, ws_sign
 from arb.venues.trading import (
     Balance, OrderRequest, OrderState, OrderStatus, PrivateStreamSpec, RejectReason, StreamMessage, TradingSpec,
-    VenueError, fixed_text,
+    VenueError, fixed_text, retry_after_s,
 )
 
 NAME = "gateio"
@@ -239,7 +239,7 @@ def classify(status: int, body: str, headers: dict[str, str]) -> VenueError:
     """Every Gate error answer, classified by its label (two labels need their message:
     ``INVALID_PRECISION`` names price or amount, and the minimum order value comes as
     ``INVALID_PARAM_VALUE`` "Your order size … is too small. The minimum is 3 USDT")."""
-    retry_after = _retry_after(headers)
+    retry_after = retry_after_s(headers)
     try:
         err = _error.decode(body)
     except msgspec.DecodeError:
@@ -261,16 +261,6 @@ def classify(status: int, body: str, headers: dict[str, str]) -> VenueError:
     else:
         reason = RejectReason.OTHER
     return VenueError(NAME, reason, code, message, retry_after if reason.retryable else None)
-
-
-def _retry_after(headers: dict[str, str]) -> float | None:
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                return None
-    return None
 
 
 # -- the private websocket (``spot.orders``) -----------------------------------------------------

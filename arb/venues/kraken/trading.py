@@ -49,7 +49,7 @@ from arb.venues.kraken.assets import asset_code, is_variant
 from arb.venues.kraken.signing import sign
 from arb.venues.trading import (
     Balance, Executions, OrderRequest, OrderState, OrderStatus, PrivateStreamSpec, RejectReason, StreamMessage,
-    TradingSpec, VenueError, fixed_text,
+    TradingSpec, VenueError, fixed_text, retry_after_s,
 )
 
 NAME = "kraken"
@@ -296,7 +296,7 @@ def _rate(percent: object) -> int:
 def classify(status: int, body: str, headers: dict[str, str]) -> VenueError:
     """Every Kraken error answer, classified: its first error string, else the HTTP status
     (a Cloudflare failure between us and Kraken)."""
-    retry_after = _retry_after(headers)
+    retry_after = retry_after_s(headers)
     try:
         errors = [e for e in _answer.decode(body).error if e.startswith("E")]
     except (msgspec.DecodeError, msgspec.ValidationError):
@@ -325,16 +325,6 @@ def reason_of(error: str) -> RejectReason:
         if reason is not None:
             return reason
     return _CATEGORY.get(parts[0], RejectReason.OTHER)
-
-
-def _retry_after(headers: dict[str, str]) -> float | None:
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                return None
-    return None
 
 
 # -- the order's exact fee, when a push cannot say it --------------------------------------------

@@ -49,7 +49,7 @@ from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.kucoin.signing import sign_request
 from arb.venues.trading import (
     Balance, Executions, OrderRequest, OrderState, OrderStatus, PrivateStreamSpec, RejectReason, StreamMessage,
-    TradingSpec, VenueError, fixed_text,
+    TradingSpec, VenueError, fixed_text, retry_after_s,
 )
 
 NAME = "kucoin"
@@ -318,15 +318,8 @@ def classify(status: int, body: str, headers: dict[str, str]) -> VenueError:
 
 def _retry_after(headers: dict[str, str]) -> float | None:
     """``Retry-After`` (s) or KuCoin's ``gw-ratelimit-reset`` (ms until the window resets)."""
-    lowered = {k.lower(): v for k, v in headers.items()}
-    try:
-        if "retry-after" in lowered:
-            return max(0.0, float(lowered["retry-after"]))
-        if "gw-ratelimit-reset" in lowered:
-            return max(0.0, float(lowered["gw-ratelimit-reset"]) / 1000)
-    except ValueError:
-        return None
-    return None
+    wait = retry_after_s(headers)
+    return wait if wait is not None else retry_after_s(headers, "gw-ratelimit-reset", 0.001)
 
 
 # -- the private websocket ----------------------------------------------------------------------

@@ -46,7 +46,7 @@ from arb.venues.mexc import proto as pb
 from arb.venues.mexc.signing import sign
 from arb.venues.trading import (
     Balance, Executions, OrderRequest, OrderState, OrderStatus, PrivateStreamSpec, RejectReason, StreamMessage,
-    TradingSpec, VenueError, fee_text, fixed_text, ws_origin,
+    TradingSpec, VenueError, fee_text, fixed_text, retry_after_s, ws_origin,
 )
 
 NAME = "mexc"
@@ -223,7 +223,7 @@ def classify(status: int, body: str, headers: dict[str, str]) -> VenueError:
     """Every MEXC error answer, classified (codes from the docs' "Error Code" table). Code 400
     carries the tick and lot refusals in words: "price scale is invalid", "quantity scale is
     invalid" (also "amount scale")."""
-    retry_after = _retry_after(headers)
+    retry_after = retry_after_s(headers)
     try:
         err = _error.decode(body)
         code = int(err.code)
@@ -239,16 +239,6 @@ def classify(status: int, body: str, headers: dict[str, str]) -> VenueError:
     elif not code and status in (401, 403):
         reason = RejectReason.AUTH
     return VenueError(NAME, reason, str(code or status), err.msg, retry_after if reason.retryable else None)
-
-
-def _retry_after(headers: dict[str, str]) -> float | None:
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                return None
-    return None
 
 
 # -- the user data stream -----------------------------------------------------------------------

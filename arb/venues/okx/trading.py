@@ -43,7 +43,7 @@ from arb.venues.base import Credentials, RestBudget, RestRequest
 from arb.venues.okx.signing import sign
 from arb.venues.trading import (
     Balance, Executions, OrderRequest, OrderState, OrderStatus, PrivateStreamSpec, RejectReason, StreamMessage,
-    TradingSpec, VenueError, fixed_text, ws_origin,
+    TradingSpec, VenueError, fixed_text, retry_after_s, ws_origin,
 )
 
 NAME = "okx"
@@ -335,7 +335,7 @@ def decode_fee_rates(status: int, body: str) -> dict[str, tuple[int, int]]:
 
 def classify(status: int, body: str, headers: dict[str, str]) -> VenueError:
     """Every OKX error answer, classified (codes from the docs' "Error Code" tables)."""
-    retry_after = _retry_after(headers)
+    retry_after = retry_after_s(headers)
     try:
         err = _envelope.decode(body)
     except msgspec.DecodeError:
@@ -361,16 +361,6 @@ def classify(status: int, body: str, headers: dict[str, str]) -> VenueError:
         else:
             reason = RejectReason.OTHER
     return VenueError(NAME, reason, code or str(status), message, retry_after if reason.retryable else None)
-
-
-def _retry_after(headers: dict[str, str]) -> float | None:
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                return None
-    return None
 
 
 # -- the private websocket ----------------------------------------------------------------------
