@@ -114,6 +114,15 @@ class Instruments:
         for item in items:
             self.add(item)
 
+    def take_listings(self, listing: Instruments) -> None:
+        """Every venue ``listing`` covers gets its instruments from it (:meth:`replace_venue`);
+        the other venues' stay."""
+        by_venue: dict[str, list[Instrument]] = {}
+        for item in listing:
+            by_venue.setdefault(item.venue, []).append(item)
+        for venue, items in by_venue.items():
+            self.replace_venue(venue, items)
+
     def venues(self) -> set[str]:
         """The venues with at least one instrument known."""
         return {venue for venue, _ in self.by_key}

@@ -249,8 +249,7 @@ class LocalRuntime:
         (un)subscribed. While orders are open, leaving waits for the next refresh (their
         symbol's book must stay). Returns per venue ``(joined, left)`` where something moved."""
         instruments = self.parts.instruments
-        for venue in listing.venues():
-            instruments.replace_venue(venue, [i for i in listing if i.venue == venue])
+        instruments.take_listings(listing)
         self.core.decider.instruments_changed()
         plan = subscriptions(list(self.feeds), list(symbols), instruments)
         busy = self.core.trader.open_legs() > 0

@@ -128,13 +128,6 @@ class _Balances:
         return self.by_key.get((venue, asset), 0)
 
 
-def replace_listing(held: Instruments, listing: Instruments) -> None:
-    """``held`` (shared by an actor's scanner, trader or port) takes the refreshed listing of
-    every venue ``listing`` covers."""
-    for venue in listing.venues():
-        held.replace_venue(venue, [i for i in listing if i.venue == venue])
-
-
 @ray.remote
 class FeedActor:
     """The books of one shard's symbols on a group of venues (one :class:`~arb.io.feed.VenueFeed`
@@ -480,7 +473,7 @@ class ScannerActor:
         """The venues' listings refreshed: their instruments replace the ones in force (a
         halted symbol is not traded from now on); ``gone`` ``(venue, symbol)`` books left the
         feeds — their views go."""
-        replace_listing(self.decider.scanner.instruments, instruments)
+        self.decider.scanner.instruments.take_listings(instruments)
         self.decider.instruments_changed()
         for venue, symbol in gone:
             self.decider.forget(venue, symbol)
@@ -710,7 +703,7 @@ class ExecutorActor:
 
     async def set_listing(self, instruments: Instruments) -> None:
         """The venues' listings refreshed: the trader and the port size with these now."""
-        replace_listing(self.instruments, instruments)
+        self.instruments.take_listings(instruments)
 
     async def set_shards(self, shards: list[int]) -> None:
         """The shard ids now (a shard joined or left): trades are tagged with their shard."""

@@ -217,8 +217,7 @@ class RayTopology:
         discovered universe selected again) — the shards take the symbols rendezvous hashing
         gives them now. Returns per venue ``(joined, left)`` where something moved."""
         assert self.executor is not None, "start() first"
-        for venue in listing.venues():
-            self.instruments.replace_venue(venue, [i for i in listing if i.venue == venue])
+        self.instruments.take_listings(listing)
         venues = self.conf.active_venues()
         before = self.plan
         self.plan = subscriptions(venues, list(symbols), self.instruments)
